@@ -1,0 +1,22 @@
+"""The law: each city's regulation as data, one engine, one renderer.
+
+Knows nothing of Rasa, databases or HTTP.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from .engine import assess
+from .facts import Facts, FactsError, parse_facts
+from .policy import city_ids, find_city, load_city
+from .render import question_for, render_decision, render_topic
+
+
+def assess_dict(raw: Any, today: Optional[dt.date] = None) -> dict[str, Any]:
+    """Facts as a JSON-like dict -> decision dict. Raises FactsError on bad input."""
+    return assess(parse_facts(raw, today=today))
+
+
+__all__ = ["assess", "assess_dict", "Facts", "FactsError", "parse_facts", "city_ids", "find_city",
+           "load_city", "question_for", "render_decision", "render_topic"]

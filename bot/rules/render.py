@@ -1,0 +1,146 @@
+"""The one renderer: decisions and topic answers as Chinese text.
+
+The chat, `juzhu assess`, `juzhu interview` and the staff console all speak
+through these functions, so a wording is fixed in one place.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import labels
+from .policy import load_city
+
+# Topics an applicant can ask about, and where each answer comes from.
+TOPICS = ("fee", "processing", "where", "proxy", "materials", "endorsement", "replacement",
+          "address_change", "benefits", "hukou", "registration", "eligibility", "privacy")
+
+
+def articles_text(articles: list[str]) -> str:
+    return "、".join(articles)
+
+
+def processing_text(city_id: str) -> str:
+    processing = load_city(city_id)["processing"]
+    return f"{processing['text']}（{processing['article']}）"
+
+
+def fee_text(city_id: str) -> str:
+    fee = load_city(city_id)["fee"]
+    return f"免费。{fee['text']}（{fee['article']}）"
+
+
+def verdict_sentence(decision: dict[str, Any]) -> str:
+    verdict = decision["verdict"]
+    sentence = labels.VERDICT[verdict]
+    if verdict == "not_yet_eligible" and decision.get("eligible_from"):
+        year, month, day = decision["eligible_from"].split("-")
+        sentence += f"，预计{int(year)}年{int(month)}月{int(day)}日起可以申领"
+    return f"结论：{sentence}。"
+
+
+def question_for(fact: str, city_id: Optional[str] = None) -> str:
+    """The question that asks for one missing fact, in Chinese."""
+    city = load_city(city_id) if city_id else None
+    return labels.QUESTION[fact].format(
+        city=city.name if city else "",
+        registration=city["registration"]["name"] if city else "居住登记",
+    )
+
+
+def render_decision(decision: dict[str, Any], *, citations: bool = True) -> str:
+    """The decision as text an operator can read aloud, or a chat can show."""
+    city = load_city(decision["city"])
+    lines = [verdict_sentence(decision)]
+    if decision["reasons"]:
+        lines.append("理由：")
+        for number, reason in enumerate(decision["reasons"], 1):
+            lines.append(f"{number}. {reason['text']}（{articles_text(reason['articles'])}）")
+    if decision["verdict"] == "undetermined" and decision["missing"]:
+        lines.append("还需要了解：" + question_for(decision["missing"][0], city.id))
+    if decision["proxy_allowed"] is not None:
+        lines.append("代办：" + ("可以由监护人、近亲属代办。" if decision["proxy_allowed"] else "不能代办，需要本人申请。"))
+    if decision["materials"]:
+        lines.append("需要带的材料：")
+        for item in decision["materials"]:
+            lines.append(f"□ {item['text']}（{articles_text(item['articles'])}）")
+    if decision["verdict"] in ("eligible", "eligible_after_review", "not_yet_eligible"):
+        lines.append(f"办理地点：{decision['where']}")
+        lines.append(f"办理时限：{processing_text(city.id)}")
+        lines.append(f"费用：{fee_text(city.id)}")
+    if decision["warnings"]:
+        lines.append("请注意：")
+        lines.extend(f"！{warning}" for warning in decision["warnings"])
+    if decision["advice"]:
+        lines.append("建议：")
+        lines.extend(f"· {advice}" for advice in decision["advice"])
+    if citations and decision["citations"]:
+        lines.append(f"依据：《{city.source}》" + "、".join(c["article"] for c in decision["citations"]))
+    return "\n".join(lines)
+
+
+def policy_warning(city_id: str, as_of) -> Optional[str]:
+    """The validity warning for a regulation on a day, if it is not in force."""
+    city = load_city(city_id)
+    if city.in_force_from <= as_of <= city.in_force_to:
+        return None
+    title = city["policy"]["title"]
+    if as_of > city.in_force_to:
+        return (f"《{title}》有效期至{city.in_force_to.year}年{city.in_force_to.month}月{city.in_force_to.day}日"
+                f"（{city['policy']['article']}），已过有效期，以下按该办法条文答复，现行规定请以派出所解释为准。")
+    return f"《{title}》当时尚未施行（{city['policy']['article']}），以下按该办法条文答复。"
+
+
+def render_topic(city_id: str, topic: str, as_of=None) -> str:
+    """The answer to one question about the regulation, with its articles."""
+    import datetime as dt
+
+    if topic not in TOPICS:
+        raise KeyError(topic)
+    city = load_city(city_id)
+    lines: list[str] = []
+    if topic == "fee":
+        lines.append(f"{city.name}办理居住证{fee_text(city_id)}")
+    elif topic == "processing":
+        lines.append(f"{city.name}：{processing_text(city_id)}")
+        route = city["duration"].get("supplementary_route")
+        if route:
+            lines.append(f"走补充登记的，还须经{route['reviewer']}审核（{route['article']}），办法未规定审核时限。")
+    elif topic == "where":
+        where = city["where"]
+        lines.append(f"{city.name}的居住证在{where['text']}申请（{articles_text(where['articles'])}）。")
+        if where.get("doubt"):
+            lines.append(where["doubt"])
+    elif topic == "proxy":
+        proxy = city["proxy"]
+        agent = city["materials"]["agent_id"]
+        lines.append(f"{proxy['text']}（{proxy['article']}）")
+        lines.append(f"代办时要带：{agent['text']}（{agent['article']}）。其他成年人一般须本人申请。")
+    elif topic == "materials":
+        materials = city["materials"]
+        lines.append(f"在{city.name}申领居住证要带：")
+        lines.append(f"□ {materials['id_card']['text']}（{materials['id_card']['article']}）")
+        if "photos" in materials:
+            lines.append(f"□ {materials['photos']['text']}（{materials['photos']['article']}）")
+        lines.append(f"□ {materials['address_proof']['default']}（{materials['address_proof']['article']}）")
+        lines.append(f"□ 有工作的带就业证明：劳动合同、营业执照或用人单位出具的劳动关系证明"
+                     f"（{materials['employment_proof']['article']}）")
+        lines.append(f"□ 在读的带就读证明：{materials['study_proof']['text'].split('：', 1)[-1]}"
+                     f"（{materials['study_proof']['article']}）")
+        lines.append("告诉我您的住房、工作情况，我可以给您列出个人的材料清单。")
+    elif topic == "eligibility":
+        rule, basis = city["duration"], city["basis"]
+        lines.append(f"在{city.name}申领居住证的条件：{rule['text']}（{rule['article']}），"
+                     f"并且{basis['text']}（{basis['article']}）。")
+        route = rule.get("supplementary_route")
+        if route:
+            lines.append(f"{route['text']}（{route['article']}）")
+        lines.append(f"适用范围：{city['scope']['text']}（{city['scope']['article']}）")
+    else:
+        data = city.topic(topic)
+        lines.append(f"{city.name}关于{data['title']}的规定：")
+        lines.extend(f"· {item['text']}（{item['article']}）" for item in data["items"])
+        lines.extend(f"！{warning}" for warning in data.get("warnings", ()))
+    warning = policy_warning(city_id, as_of or dt.date.today())
+    if warning:
+        lines.append(f"！{warning}")
+    return "\n".join(lines)
