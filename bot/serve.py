@@ -1,0 +1,123 @@
+"""`juzhu serve`: every service of `make run` in the foreground.
+
+Starts the action server, the Rasa server, the web front (kiosk + staff) and,
+when TELEGRAM_BOT_TOKEN is set, the Telegram bridge; waits until each is
+ready, prints the URLs, and stops all of them on Ctrl-C or when one dies.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+BIN = Path(sys.executable).parent
+READY_TIMEOUT_S = 300
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    ready_url: Optional[str]
+    process: Optional[subprocess.Popen] = None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="run action server, Rasa, web front (and Telegram) together")
+    parser.add_argument("--model", default="models", help="Rasa model file or directory (default: models)")
+    parser.set_defaults(handler=run_serve)
+
+
+def url_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def services(model: str) -> list[Service]:
+    rasa_port = os.environ.get("RASA_PORT", "5005")
+    action_port = os.environ.get("ACTION_PORT", "5055")
+    web_port = os.environ.get("WEB_PORT", "8000")
+    rasa_url = os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    found = [
+        Service("action server", [str(BIN / "rasa"), "run", "actions", "--port", action_port],
+                f"http://127.0.0.1:{action_port}/health"),
+        Service("Rasa server", [str(BIN / "rasa"), "run", "--enable-api", "--port", rasa_port, "--model", model,
+                                "--cors", "*", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                f"http://127.0.0.1:{rasa_port}/"),
+        Service("web front", [str(BIN / "juzhu"), "web", "--port", web_port, "--rasa-url", rasa_url],
+                f"http://127.0.0.1:{web_port}/"),
+    ]
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        found.append(Service("Telegram bridge", [str(BIN / "juzhu"), "telegram"], None))
+    return found
+
+
+def stop(running: list[Service]) -> None:
+    for service in running:
+        if service.process and service.process.poll() is None:
+            service.process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for service in running:
+        if service.process:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    running = services(args.model)
+    for service in running:
+        if service.ready_url and url_ok(service.ready_url):
+            print(f"juzhu serve: something already answers at {service.ready_url}; "
+                  f"stop it or choose another port", file=sys.stderr)
+            return 2
+    try:
+        for service in running:
+            print(f"starting {service.name}: {' '.join(service.command[1:])}", flush=True)
+            service.process = subprocess.Popen(service.command)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        for service in running:
+            while service.ready_url and not url_ok(service.ready_url):
+                if service.process.poll() is not None:
+                    print(f"juzhu serve: {service.name} exited with code {service.process.returncode}",
+                          file=sys.stderr)
+                    stop(running)
+                    return 1
+                if time.monotonic() > deadline:
+                    print(f"juzhu serve: {service.name} not ready after {READY_TIMEOUT_S} s", file=sys.stderr)
+                    stop(running)
+                    return 1
+                time.sleep(1)
+        web = next(s for s in running if s.name == "web front").ready_url
+        print("\njuzhu is ready:")
+        print(f"  kiosk:          {web}")
+        print(f"  staff console:  {web}staff" + ("" if os.environ.get("STAFF_TOKEN") else
+                                                  "   (refused until STAFF_TOKEN is set)"))
+        print(f"  Rasa REST:      {os.environ['RASA_URL']}/webhooks/rest/webhook")
+        print(f"  action server:  {running[0].ready_url}")
+        print("  Telegram bridge: " + ("running" if os.environ.get("TELEGRAM_BOT_TOKEN") else
+                                       "off (set TELEGRAM_BOT_TOKEN to start it)"))
+        print("Ctrl-C stops everything.", flush=True)
+        while all(service.process.poll() is None for service in running):
+            time.sleep(1)
+        dead = next(service for service in running if service.process.poll() is not None)
+        print(f"juzhu serve: {dead.name} stopped (code {dead.process.returncode}); stopping the rest",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+        return 0
+    finally:
+        stop(running)
