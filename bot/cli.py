@@ -12,21 +12,18 @@ import logging
 import sys
 from typing import Optional, Sequence
 
+from bot.errors import BadInput, Refused
+
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
 # One line per area; each module defines register(subparsers).
 COMMAND_MODULES = (
     "bot.rules.cli",
+    "bot.appointments.cli",
     "bot.serve",
+    "bot.channels.telegram_cli",
+    "bot.channels.web.cli",
 )
-
-
-class BadInput(Exception):
-    """Raised by a handler for input it cannot use: printed as one line, exit 2."""
-
-
-class Refused(Exception):
-    """Raised by a handler for a business refusal: the Chinese reason, exit 1."""
 
 
 class OneLineParser(argparse.ArgumentParser):

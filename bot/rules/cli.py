@@ -166,7 +166,7 @@ def _terminal_ask(prompt: str) -> Optional[str]:
 
 
 def run_interview(args: argparse.Namespace) -> int:
-    from bot.cli import BadInput
+    from bot.errors import BadInput
 
     city = None
     if args.city:

@@ -412,7 +412,7 @@ def _decision(run: _Assessment, verdict: str, policy: dict[str, Any], *, with_ma
 def _lifecycle_advice(run: _Assessment) -> None:
     for topic in ("endorsement", "address_change"):
         advice = run.facts.city.topic(topic)["advice"]
-        run.advice.append(f"{advice['text']}（{advice['article']}）")
+        run.advice.append(f"{advice['text'].rstrip('。')}（{advice['article']}）。")
         run.cite(advice["article"])
 
 

@@ -1,0 +1,205 @@
+"""Durations, start dates and ages.
+
+jionlp finds and reads the time expressions (八个月, 一年零三个月, 两年半,
+去年三月, 2024年5月); cn2an reads numerals. What is hand-written here is only
+the colloquial glue jionlp does not know, applied as rewrites before it runs:
+approximations (十来个月, 两三年, 快一年, 不到半年), calendar months without a
+year (三月份来的), 上个月, and 刚来.
+
+Decisions (where the brief was silent):
+- Everything is floored to whole months: 一年多 -> 12, 两个半月 -> 2, 三天 -> 0.
+- "快/将近/不到 N" means N minus one month (快一年 -> 11, 不到一个月 -> 0).
+- Ranges and vague counts take the lower bound: 两三年 -> 24, 十几个月 -> 10.
+- A start date counts from the first day of the period it names (去年三月 ->
+  1 March last year, 2024年 -> 1 January 2024), whole months to ``today`` with
+  dateutil's month arithmetic, as the rules engine's ``add_months`` does
+  (31 January -> 28 February is one month).
+- A calendar month without a year (三月来的) is the latest such month not after
+  today; "N月" without 个 is always a calendar month.
+- "20年" (one or two digits before 年, nothing after) is twenty years, not
+  the year 2020; jionlp would read it as the year.
+- "N年前" is the duration N years (not 1 January of that year).
+- Dates after ``today`` are ignored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from dateutil.relativedelta import relativedelta
+
+from ._text import NUM, digits, jionlp, normalise, to_int
+from .choices import parse_yes_no
+
+MAX_MONTHS = 12 * 130
+MAX_AGE = 130
+
+# 刚来 / 刚搬来 / 才到: arrived just now, when no duration is given.
+_JUST_ARRIVED = re.compile(r"(刚刚?|才)(搬过?来|过来|来|到|搬|住)")
+# "没到半年" is a duration, not "never": these are rewritten to 不到 first.
+_NOT_YET = re.compile(r"还?(没有?到|没满|不满|未满|不足|没够|不够|没超过|不超过)")
+_ALMOST = re.compile(r"差不多快|快要|快到|将近|接近|(?<!最)近(?=[0-9零一二两三四五六七八九十半])")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A duration found in a text: months, and where it sits in ``Found.text``."""
+
+    months: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str  # the rewritten text the offsets refer to
+    spans: tuple[Span, ...]
+    just_arrived: Optional[int]  # offset of 刚来 & co., if present
+
+
+def whole_months(start: dt.date, today: dt.date) -> int:
+    delta = relativedelta(today, start)
+    return delta.years * 12 + delta.months
+
+
+def _calendar_month(match: re.Match, today: dt.date) -> str:
+    month = to_int(match.group(1))
+    if month is None or not 1 <= month <= 12:
+        return match.group(0)
+    year = today.year if month <= today.month else today.year - 1
+    return f"{year}年{month}月"
+
+
+def _rewrite(text: str, today: dt.date) -> str:
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    text = re.sub(r"上个?月", f"{last_month.year}年{last_month.month}月", text)
+    text = re.sub(r"这个月|本月", f"{today.year}年{today.month}月", text)
+    # Ranges (两三年, 八九个月) -> the lower bound; cn2an would read 两三 as 23.
+    text = re.sub(r"([一二两三四五六七八九])[二三四五六七八九](?=个|年|岁|周|天|星期)", r"\1", text)
+    text = _NOT_YET.sub("不到", text)
+    text = _ALMOST.sub("快", text)
+    text = digits(text)
+    # 十来个月, 十几个月, 十多年 -> the lower bound.
+    text = re.sub(r"(\d)(?:来|几|多)(?=个|年|岁|周|天|星期)", r"\1", text)
+    text = re.sub(r"(?<=月)份", "", text)
+    # "两年前来的" is two years ago; jionlp would start at 1 January of that year.
+    text = re.sub(r"((?<![\d.])(?:\d{1,2}|半)(?:个多?|个半)?(?:年|月|天|周|星期)(?:多|半)?)(?:以)?前", r"\1", text)
+    # A month with no 个 and no year before it is a calendar month.
+    text = re.sub(r"(?<![年个0-9.\-/])(\d{1,2})月", lambda m: _calendar_month(m, today), text)
+    # jionlp reads "三月来" as "since March" with a broken start; the 来 adds nothing.
+    text = re.sub(r"(?<=[年月日号底初多半])(?:搬过来|搬来|过来|来)", "", text)
+    return text
+
+
+def _delta_months(value: dict) -> Optional[int]:
+    def amount(key: str) -> float:
+        part = value.get(key) or 0
+        return min(part) if isinstance(part, (list, tuple)) else float(part)
+
+    if not any(key in value for key in ("year", "month", "day")):
+        return None  # hours and minutes are not a stay
+    return int(amount("year") * 12 + amount("month") + amount("day") / 30 + 1e-9)
+
+
+def _span_months(item: dict, today: dt.date) -> Optional[int]:
+    detail, said = item["detail"], item["text"]
+    if detail["type"] == "time_delta":
+        return _delta_months(detail["time"])
+    if detail["type"] not in ("time_point", "time_span"):
+        return None  # 每年 and other periods
+    if re.fullmatch(r"\d{1,2}年", said):
+        return int(said[:-1]) * 12
+    if not re.search(r"年|月|\d{4}", said):
+        return None  # 现在, 今天: not a start date
+    try:
+        start = dt.date.fromisoformat(detail["time"][0][:10])
+    except (ValueError, TypeError, IndexError):
+        return None
+    if start > today:
+        return None
+    return whole_months(start, today)
+
+
+def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
+    """Every duration or start date in ``text``, in order."""
+    today = today or dt.date.today()
+    rewritten = _rewrite(normalise(text), today)
+    try:
+        items = jionlp().ner.extract_time(
+            rewritten, time_base=dt.datetime.combine(today, dt.time()), with_parsing=True)
+    except Exception:  # jionlp raises assorted errors on odd input
+        items = []
+    spans = []
+    for item in items:
+        try:
+            months = _span_months(item, today)
+        except (KeyError, TypeError, ValueError):
+            months = None
+        if months is None:
+            continue
+        start, end = item["offset"]
+        if re.search(r"(快|不到)$", rewritten[:start]):
+            months = max(0, months - 1)
+        if months <= MAX_MONTHS:
+            spans.append(Span(months, start, end))
+    arrived = _JUST_ARRIVED.search(rewritten)
+    return Found(rewritten, tuple(spans), arrived.start() if arrived else None)
+
+
+def parse_months(text: str, today: Optional[dt.date] = None) -> Optional[int]:
+    """A duration or a start date -> whole months, as of ``today``; None if none."""
+    plain = normalise(text)
+    if re.fullmatch(r"\d+", plain):  # the question asked for months
+        return int(plain) if int(plain) <= MAX_MONTHS else None
+    found = find_durations(plain, today)
+    if found.spans:
+        return found.spans[0].months
+    return 0 if found.just_arrived is not None else None
+
+
+# Never registered: 没办, 没有登记, 还没, 未登记, 从没. "没到半年" is not
+# "never"; those words are removed before looking.
+_NEVER = re.compile(r"没|未|无|从不")
+
+
+def parse_registered(text: str, today: Optional[dt.date] = None) -> tuple[bool, Optional[int]]:
+    """(True, None) never registered; (True, n) n months; (False, None) not understood."""
+    plain = normalise(text)
+    # "没多久" is "not long", not "never": then the answer has no length.
+    plain = plain.replace("没多久", "")
+    if _NEVER.search(_NOT_YET.sub("", plain)):
+        return True, None
+    months = parse_months(plain, today)
+    if months is not None:
+        return True, months
+    if re.search(r"刚刚?(?:办|登记)", plain):
+        return True, 0
+    if plain and parse_yes_no(plain) is False:  # 不, 否
+        return True, None
+    return False, None
+
+
+_AGE_YEARS = re.compile(rf"({NUM}+)(?:多|来|几)?(?:周|虚)?岁")
+_AGE_BARE = re.compile(rf"({NUM}+)(?:多|来|几)?(?:了|啦)?")
+_AGE_FILLER = re.compile(r"^(?:我|他|她|孩子|小孩|儿子|女儿|老人|今年|现在|已经|快|都|有)*")
+_AGE_MONTHS = re.compile(rf"({NUM}+)个多?月")
+_AGE_NEWBORN = re.compile(r"刚出生|没满(?:一|1)?周?岁|不到(?:一|1)岁")
+
+
+def parse_age(text: str) -> Optional[int]:
+    """"35", "三十五岁", "孩子8岁", "七十多了" -> the age; None if none or absurd."""
+    plain = normalise(text)
+    if _AGE_NEWBORN.search(plain):
+        return 0
+    match = _AGE_YEARS.search(plain) or _AGE_BARE.fullmatch(_AGE_FILLER.sub("", plain))
+    if match:
+        age = to_int(match.group(1))
+        return age if age is not None and 0 <= age <= MAX_AGE else None
+    # A baby's age is said in months: 八个月大 -> 0 years, 十八个月 -> 1.
+    match = _AGE_MONTHS.search(plain)
+    months = to_int(match.group(1)) if match else None
+    if months is not None:
+        return months // 12 if months // 12 <= MAX_AGE else None
+    return None

@@ -1,0 +1,214 @@
+"""Chinese place names -> canonical province / city / county / township.
+
+Order of trust: the counties and cities of the cities we serve (from their
+data files, via ``bot.rules.policy``) first, because jionlp misreads some of
+them (东昌府 -> 吉林省通化市东昌区); then jionlp's address parser for the rest
+of China; then a table of the 34 provincial-level units.
+
+jionlp guesses from fragments, so a level it returns is kept only when its
+name (with or without suffix) is actually in the text; its parents may be
+implied (周口 -> 河南省).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from bot.rules.policy import (
+    CITY_SUFFIXES,
+    COUNTY_SUFFIXES,
+    PROVINCE_SUFFIXES,
+    City,
+    County,
+    city_ids,
+    find_city,
+    load_city,
+    strip_suffix,
+)
+
+from ._text import jionlp, normalise
+
+PROVINCES = (
+    "北京市", "天津市", "上海市", "重庆市",
+    "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省", "安徽省",
+    "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省",
+    "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
+    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
+    "香港特别行政区", "澳门特别行政区",
+)
+# Wider than the rules' suffix lists: jionlp returns every kind of unit.
+_CITY_SUFFIXES = CITY_SUFFIXES + ("自治州", "盟")
+_COUNTY_SUFFIXES = COUNTY_SUFFIXES + ("新区", "自治县", "自治旗", "旗", "林区", "特区")
+
+_PUNCTUATION = re.compile(r"[,，.。;；!！?？、:：\"'“”‘’()（）\[\]【】<>《》~\-]")
+_LEADING = re.compile(
+    r"^(?:我的|我|俺|本人|他的|他|她的|她|孩子的|孩子|户口本上|户口|户籍|老家|籍贯|原籍|家"
+    r"|现在|目前|是|在|住在|住|属于|落在|登记在)+")
+_TRAILING = re.compile(r"(?:的|人|那边|那儿|那里|这边|这里|户口|吧|呢|啊|呀|了|那块)+$")
+_TOWNSHIP = re.compile(r"^(?:的|那个|里的?)?([\u4e00-\u9fff]{2,10}?)(街道办事处|街道办|街道|镇|乡)")
+
+
+@dataclass(frozen=True)
+class Hit:
+    name: str  # canonical
+    start: int
+    end: int
+
+
+def clean(text: str) -> str:
+    """The place words of an answer: no punctuation, no "我户口是…的"."""
+    plain = _PUNCTUATION.sub("", normalise(text))
+    return _TRAILING.sub("", _LEADING.sub("", plain))
+
+
+def _locate(name: str, suffixes: tuple[str, ...], text: str) -> Optional[Hit]:
+    """Where ``name`` or its suffix-less form is in ``text``."""
+    for key in (name, strip_suffix(name, suffixes)):
+        at = text.find(key)
+        if len(key) >= 2 and at >= 0:
+            return Hit(name, at, at + len(key))
+    return None
+
+
+def _earliest(hits) -> Optional[Hit]:
+    hits = [hit for hit in hits if hit]
+    return min(hits, key=lambda hit: (hit.start, -hit.end)) if hits else None
+
+
+def find_province(text: str) -> Optional[Hit]:
+    return _earliest(_locate(name, PROVINCE_SUFFIXES, text) for name in PROVINCES)
+
+
+def _cities() -> list[City]:
+    return [load_city(city_id) for city_id in city_ids()]
+
+
+@lru_cache(maxsize=None)
+def _county_keys() -> tuple[tuple[str, str, str, bool], ...]:
+    """(key, city id, county name, distinctive) for every name a served county goes by.
+
+    One-character stems (莘, 冠) are left out: inside a sentence they are
+    just characters (``find_county`` still takes them as a whole answer).
+    A key is distinctive when it is the county's own name (东昌府, 茌平县) or
+    carries its city's name (聊城经开区); 开发区 or 高新区 could be anywhere.
+    """
+    keys = []
+    for city in _cities():
+        city_stem = strip_suffix(city.name, CITY_SUFFIXES)
+        for county in city.counties:
+            stem = strip_suffix(county.name, COUNTY_SUFFIXES)
+            for key in {county.name, stem, *county.aliases}:
+                if len(key) >= 2:
+                    distinctive = strip_suffix(key, COUNTY_SUFFIXES) == stem or city_stem in key
+                    keys.append((key, city.id, county.name, distinctive))
+    return tuple(keys)
+
+
+def find_known_county(text: str, city_id: Optional[str] = None,
+                      distinctive_only: bool = False) -> Optional[tuple[City, County, Hit]]:
+    """The first county of a served city named in ``text`` (only ``city_id``'s if given)."""
+    hits = []
+    for key, owner, county_name, distinctive in _county_keys():
+        at = text.find(key)
+        if at >= 0 and city_id in (None, owner) and (distinctive or not distinctive_only):
+            hits.append((owner, Hit(county_name, at, at + len(key))))
+    if hits:
+        owner, hit = min(hits, key=lambda pair: (pair[1].start, -pair[1].end))
+        city = load_city(owner)
+        return city, city.county(hit.name), hit
+    cities = [load_city(city_id)] if city_id else _cities()
+    for city in cities:  # a whole answer that is a one-character stem
+        county = city.county(text)
+        if county:
+            return city, county, Hit(county.name, 0, len(text))
+    return None
+
+
+def find_known_city(text: str) -> Optional[tuple[City, Hit]]:
+    hits = []
+    for city in _cities():
+        for key in {city.name, strip_suffix(city.name, CITY_SUFFIXES), *city.get("aliases", ())}:
+            at = text.find(key)
+            if len(key) >= 2 and at >= 0:
+                hits.append((city, Hit(city.name, at, at + len(key))))
+    return min(hits, key=lambda pair: (pair[1].start, -pair[1].end)) if hits else None
+
+
+def township_at(text: str) -> Optional[str]:
+    """A township (街道/镇/乡) at the start of ``text``; 街道办(事处) -> 街道."""
+    match = _TOWNSHIP.match(text)
+    if not match:
+        return None
+    suffix = "街道" if match.group(2).startswith("街道") else match.group(2)
+    return match.group(1) + suffix
+
+
+def _same_place(hit: Hit, city: City) -> bool:
+    return city.is_this_city(hit.name) or city.is_this_province(hit.name)
+
+
+def _from_jionlp(text: str) -> tuple[dict, int]:
+    """jionlp's reading, levels kept only when named in the text; and where they end."""
+    try:
+        raw = jionlp().parse_location(text)
+    except Exception:  # jionlp raises assorted errors on odd input
+        raw = {}
+    hits = {}
+    for level, suffixes in (("province", PROVINCE_SUFFIXES), ("city", _CITY_SUFFIXES),
+                            ("county", _COUNTY_SUFFIXES)):
+        if raw.get(level):
+            hit = _locate(raw[level], suffixes, text)
+            if hit:
+                hits[level] = hit
+    place = {}
+    deepest = "county" if "county" in hits else "city" if "city" in hits else None
+    if deepest:  # parents implied by a named city or county
+        for level in ("province", "city", "county"):
+            if raw.get(level):
+                place[level] = raw[level]
+            if level == deepest:
+                break
+    elif "province" in hits:
+        place["province"] = raw["province"]
+    return place, max((hit.end for hit in hits.values()), default=0)
+
+
+def parse_place(text: str) -> dict:
+    """"河南周口" -> {"province": "河南省", "city": "周口市"}; {} when no place is found."""
+    words = clean(text)
+    if not words:
+        return {}
+    place, end = {}, 0
+    province = find_province(words)
+    known = find_known_county(words)
+    if known:
+        city, county, hit = known
+        jl_place, _ = _from_jionlp(words)
+        before = [h for h in (province, *(_locate(jl_place[k], s, words) for k, s in
+                                          (("city", _CITY_SUFFIXES), ("province", PROVINCE_SUFFIXES))
+                                          if k in jl_place))
+                  if h and h.start < hit.start]
+        # "郑州经济开发区" is not 聊城's 经济开发区: another place is named first.
+        if all(_same_place(h, city) for h in before):
+            place = {"province": city.province, "city": city.name, "county": county.name}
+            end = hit.end
+    if not place:
+        place, end = _from_jionlp(words)
+        if not place and province:
+            place, end = {"province": province.name}, province.end
+    served = find_city(place.get("city"))
+    if served:  # canonical names from the city's data file
+        place.update(province=served.province, city=served.name)
+    township = township_at(words[end:])
+    if township:
+        place["township"] = township
+    return place
+
+
+def normalise_city(text: str) -> Optional[str]:
+    """"聊城", "聊城市", "liaocheng", "我在聊城" -> the city id; None if not a served city."""
+    words = clean(text)
+    city = find_city(words) or (find_known_city(words) or (None,))[0]
+    return city.id if city else None
