@@ -1,0 +1,15 @@
+"""Appointments: stations, slots and bookings (no eligibility logic here).
+
+    from bot.appointments import AppointmentService, BookingRefused
+    svc = AppointmentService()          # DATABASE_URL, or var/juzhu.db
+    svc.book("lc-dongchangfu", "2026-11-23 09:00", "张三", "13812345678")
+
+Modules: models (tables), db (URL, engines, ensure_schema), service (the
+rules of booking), stations (hours, CSV, seed), tickets (ICS, QR PNG),
+validation (phones, names, codes, BookingRefused), cli (juzhu commands).
+"""
+from .service import AppointmentService, BookingInfo, DayInfo, SlotInfo, StationInfo
+from .validation import BookingRefused, mask_phone, normalise_phone
+
+__all__ = ["AppointmentService", "BookingInfo", "BookingRefused", "DayInfo", "SlotInfo",
+           "StationInfo", "mask_phone", "normalise_phone"]

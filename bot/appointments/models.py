@@ -1,0 +1,94 @@
+"""Tables of the appointment store (SQLAlchemy 1.4, 2.0-style API).
+
+Times are naive wall-clock times in Asia/Shanghai (China has one time zone
+and no daylight saving, so they are unambiguous).
+
+Capacity: ``slot_counts`` holds one row per (station, slot start) that has
+ever been booked, with the number of seats taken. A booking increments it
+with one conditional ``UPDATE ... SET booked = booked + 1 WHERE booked <
+capacity`` and goes on only when that changed a row (see service.py).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey,
+                        Index, Integer, String, text)
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+STATUSES = ("booked", "cancelled", "attended", "no_show")
+ACTIVE = "booked"
+
+
+class Station(Base):
+    __tablename__ = "stations"
+
+    id = Column(String(40), primary_key=True)  # short ASCII, e.g. lc-dongchangfu
+    name = Column(String(100), nullable=False)
+    city = Column(String(20), nullable=False, index=True)  # city id: liaocheng, qujing
+    county = Column(String(40), nullable=False)  # canonical Chinese name
+    address = Column(String(200), nullable=False)
+    phone = Column(String(40), nullable=False)
+    # Weekly opening hours, e.g. "mon-fri 09:00-12:00,13:30-17:00; sat 09:00-12:00".
+    hours = Column(String(300), nullable=False)
+    slot_minutes = Column(Integer, nullable=False, default=30)
+    seats_per_slot = Column(Integer, nullable=False, default=3)
+    sample = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False)
+    changed_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("slot_minutes > 0", name="ck_stations_slot_minutes"),
+        CheckConstraint("seats_per_slot > 0", name="ck_stations_seats"),
+    )
+
+
+class ClosedDay(Base):
+    """A day a station (or every station, ``station_id`` NULL) is closed.
+
+    Public holidays come from the ``chinesecalendar`` library at run time
+    (see public_holidays.py); rows here are one-off closures and holidays the
+    library does not know yet.
+    """
+
+    __tablename__ = "closed_days"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    station_id = Column(String(40), ForeignKey("stations.id", ondelete="CASCADE"), nullable=True)
+    day = Column(Date, nullable=False, index=True)
+    reason = Column(String(100), nullable=False)
+
+
+class SlotCount(Base):
+    __tablename__ = "slot_counts"
+
+    station_id = Column(String(40), ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    start = Column(DateTime, primary_key=True)
+    booked = Column(Integer, nullable=False, default=0)
+
+    __table_args__ = (CheckConstraint("booked >= 0", name="ck_slot_counts_booked"),)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    code = Column(String(6), nullable=False, unique=True)
+    station_id = Column(String(40), ForeignKey("stations.id"), nullable=False)
+    start = Column(DateTime, nullable=False)
+    name = Column(String(20), nullable=False)
+    phone = Column(String(11), nullable=False)  # 11 digits, normalised
+    status = Column(String(10), nullable=False, default=ACTIVE)
+    created_at = Column(DateTime, nullable=False)
+    changed_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('booked', 'cancelled', 'attended', 'no_show')",
+                        name="ck_bookings_status"),
+        Index("ix_bookings_station_start", "station_id", "start"),
+        Index("ix_bookings_phone", "phone"),
+        # At most one active booking per phone number, enforced by the database.
+        Index("uq_bookings_active_phone", "phone", unique=True,
+              sqlite_where=text("status = 'booked'"),
+              postgresql_where=text("status = 'booked'")),
+    )

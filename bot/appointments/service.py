@@ -1,0 +1,670 @@
+"""The rules of booking: what the conversation, the CLI and the staff page call.
+
+    svc = AppointmentService()                   # DATABASE_URL or var/juzhu.db
+    svc = AppointmentService(url, clock=lambda: datetime(2026, 11, 23, 8, 0))
+
+Every refusal raises :class:`BookingRefused` (``.code`` ASCII, ``.reason``
+Chinese). Results are plain frozen dataclasses, detached from any session.
+
+Capacity under concurrency (SQLite and PostgreSQL alike): a booking, inside
+one transaction, makes sure the slot's counter row exists (``INSERT … ON
+CONFLICT DO NOTHING``), then runs ONE conditional statement::
+
+    UPDATE slot_counts SET booked = booked + 1
+     WHERE station_id = :s AND start = :t AND booked < :capacity
+
+and inserts the booking only when that changed a row. PostgreSQL takes the
+row lock for the UPDATE and, in READ COMMITTED, re-checks ``booked <
+capacity`` against the newest committed row after waiting for a concurrent
+writer, so at most ``capacity`` increments ever succeed. SQLite has one
+writer at a time and our write transactions take that lock up front
+(``BEGIN IMMEDIATE``, see db.py), so the same statement is serialised there.
+A booking that fails later in the transaction (e.g. the phone already has a
+booking) rolls its increment back with it. State changes of a booking
+(cancel, reschedule, staff marks) are conditional updates too
+(``… WHERE id = :id AND status = 'booked'``), so two concurrent cancels
+cannot free one seat twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, TypeVar, Union
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from . import db
+from .clock import Clock, env_clock, local_now, to_local_naive
+from .models import ACTIVE, Booking, ClosedDay, SlotCount, Station
+from .public_holidays import holiday_name
+from .stations import WEEKDAYS_ZH, WeeklyHours, hours_chinese, hours_json, parse_hours, slot_starts
+from .validation import (BookingRefused, clean_name, get_logger, mask_phone, new_code,
+                         normalise_code, normalise_phone)
+
+log = get_logger(__name__)
+
+HORIZON_DAYS = 14  # bookable: today … today + 14
+STAFF_STATUSES = ("attended", "no_show")
+T = TypeVar("T")
+
+
+class _SlotFull(Exception):
+    """Inside a write transaction: the conditional increment changed no row."""
+
+
+# --- results -----------------------------------------------------------------------------
+
+def _fmt(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _zh_day(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日（{WEEKDAYS_ZH[day.weekday()]}）"
+
+
+def _zh_time(moment: dt.datetime) -> str:
+    return f"{_zh_day(moment.date())} {moment:%H:%M}"
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    id: str
+    name: str
+    city: str
+    county: str
+    address: str
+    phone: str
+    hours: WeeklyHours = field(compare=False)
+    slot_minutes: int
+    seats_per_slot: int
+    sample: bool
+
+    @property
+    def hours_text(self) -> str:
+        """Chinese, e.g. 周一至周五 09:00-12:00、13:30-17:00"""
+        return hours_chinese(self.hours)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "city": self.city, "county": self.county,
+                "address": self.address, "phone": self.phone, "hours": hours_json(self.hours),
+                "hours_text": self.hours_text, "slot_minutes": self.slot_minutes,
+                "seats_per_slot": self.seats_per_slot, "sample": self.sample}
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    station_id: str
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    remaining: int
+    bookable: bool  # in the future, within the horizon, seats left
+
+    @property
+    def label(self) -> str:
+        """11月23日（周一） 09:00"""
+        return _zh_time(self.start)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": _fmt(self.start), "end": _fmt(self.end), "capacity": self.capacity,
+                "remaining": self.remaining, "bookable": self.bookable}
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    day: dt.date
+    free_slots: int  # bookable slots with seats left
+    remaining: int  # seats left in them
+
+    @property
+    def label(self) -> str:
+        return _zh_day(self.day)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "free_slots": self.free_slots,
+                "remaining": self.remaining}
+
+
+@dataclass(frozen=True)
+class BookingInfo:
+    code: str
+    station_id: str
+    station_name: str
+    station_address: str
+    station_phone: str
+    start: dt.datetime
+    end: dt.datetime
+    name: str
+    phone: str  # 11 digits; mask it (mask_phone) wherever it is not the staff's own view
+    status: str
+    created_at: dt.datetime
+    changed_at: dt.datetime
+
+    @property
+    def label(self) -> str:
+        return _zh_time(self.start)
+
+    def to_dict(self, *, full_phone: bool = False) -> dict[str, Any]:
+        return {"code": self.code, "station": self.station_id, "station_name": self.station_name,
+                "address": self.station_address, "station_phone": self.station_phone,
+                "start": _fmt(self.start), "end": _fmt(self.end), "name": self.name,
+                "phone": self.phone if full_phone else mask_phone(self.phone),
+                "status": self.status, "created_at": self.created_at.isoformat(sep=" "),
+                "changed_at": self.changed_at.isoformat(sep=" ")}
+
+
+def parse_start(text: str) -> dt.datetime:
+    """'YYYY-MM-DD HH:MM' → datetime; ValueError otherwise."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except (ValueError, AttributeError):
+        raise ValueError(f"{text!r} is not 'YYYY-MM-DD HH:MM'") from None
+
+
+def county_key(name: str) -> str:
+    """东昌府区 and 东昌府 compare equal (a string convenience, not geography)."""
+    name = (name or "").strip()
+    for suffix in ("区", "县", "市"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# --- the service --------------------------------------------------------------------------
+
+class AppointmentService:
+    """Stations, slots and bookings. ``clock`` returns now (aware, or naive
+    Shanghai time); default the real clock, or ``$JUZHU_NOW`` when set."""
+
+    def __init__(self, url: Optional[str] = None, *, clock: Optional[Clock] = None,
+                 ensure: bool = True):
+        self.url = db.database_url(url)
+        if ensure:
+            db.ensure_schema(self.url)
+        self.engine = db.get_engine(self.url)
+        self._write_engine = db.write_engine(self.engine)
+        self.clock = clock if clock is not None else env_clock()
+
+    # sessions -------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return local_now(self.clock)
+
+    def _read(self) -> Session:
+        return Session(self.engine, future=True)
+
+    def _write(self) -> Session:
+        return Session(self._write_engine, future=True)
+
+    def _retrying(self, work: Callable[[], T], attempts: int = 5) -> T:
+        """Run ``work`` again after a transient failure (PostgreSQL deadlock or
+        serialisation failure, SQLite busy past its timeout)."""
+        for attempt in range(attempts):
+            try:
+                return work()
+            except OperationalError as error:
+                code = getattr(error.orig, "pgcode", None)
+                transient = code in ("40P01", "40001") or "database is locked" in str(error.orig)
+                if not transient or attempt == attempts - 1:
+                    raise
+                log.info("transient database error (%s), retrying", code or "locked")
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # stations ---------------------------------------------------------------------------
+    def stations(self, city: Optional[str] = None, county: Optional[str] = None) -> list[StationInfo]:
+        """Stations (of ``city`` when given), ordered by city and id. With
+        ``county``, that county's stations come first, then the city's others."""
+        with self._read() as session:
+            query = select(Station).order_by(Station.city, Station.id)
+            if city:
+                query = query.where(Station.city == city)
+            found = [self._station_info(row) for row in session.execute(query).scalars()]
+        if county:
+            key = county_key(county)
+            found.sort(key=lambda s: 0 if county_key(s.county) == key else 1)
+        return found
+
+    def cities(self) -> list[str]:
+        with self._read() as session:
+            return list(session.execute(select(Station.city).distinct().order_by(Station.city)).scalars())
+
+    def station(self, station_id: str) -> StationInfo:
+        with self._read() as session:
+            row = session.get(Station, station_id)
+            if row is None:
+                raise BookingRefused("unknown_station", "没有这个办理点，请从列表中选择。")
+            return self._station_info(row)
+
+    @staticmethod
+    def _station_info(row: Station) -> StationInfo:
+        return StationInfo(id=row.id, name=row.name, city=row.city, county=row.county,
+                           address=row.address, phone=row.phone, hours=parse_hours(row.hours),
+                           slot_minutes=row.slot_minutes, seats_per_slot=row.seats_per_slot,
+                           sample=bool(row.sample))
+
+    # closed days ------------------------------------------------------------------------
+    def add_closed_day(self, day: dt.date, reason: str, station_id: Optional[str] = None) -> None:
+        """Close one station (or all, ``station_id`` None) on ``day``. Bookings
+        already made for that day stay; staff contact the applicants."""
+        if station_id is not None:
+            self.station(station_id)
+        reason = (reason or "").strip()[:100] or "暂停办理"
+        with self._write() as session, session.begin():
+            session.execute(insert(ClosedDay).values(station_id=station_id, day=day, reason=reason))
+        log.info("closed day %s for %s: %s", day, station_id or "all stations", reason)
+
+    def closed_reason(self, station_id: str, day: dt.date) -> Optional[str]:
+        """Why ``station_id`` does not open on ``day`` (Chinese), or None when it opens."""
+        station = self.station(station_id)
+        with self._read() as session:
+            closures = self._closures(session, station.id, day, day)
+        return self._closed_reason(station, day, closures)
+
+    @staticmethod
+    def _closures(session: Session, station_id: str, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+        rows = session.execute(
+            select(ClosedDay.day, ClosedDay.reason, ClosedDay.station_id)
+            .where(ClosedDay.day >= first, ClosedDay.day <= last,
+                   or_(ClosedDay.station_id.is_(None), ClosedDay.station_id == station_id))
+            .order_by(ClosedDay.station_id.is_(None), ClosedDay.id))
+        closures: dict[dt.date, str] = {}
+        for day, reason, _ in rows:
+            closures.setdefault(day, reason)  # a station's own closure first
+        return closures
+
+    @staticmethod
+    def _closed_reason(station: StationInfo, day: dt.date, closures: dict[dt.date, str]) -> Optional[str]:
+        if day in closures:
+            return closures[day]
+        holiday = holiday_name(day)
+        if holiday:
+            return f"{holiday}放假"
+        if not station.hours.get(day.weekday()):
+            return f"{WEEKDAYS_ZH[day.weekday()]}不办公"
+        return None
+
+    # slots ------------------------------------------------------------------------------
+    def slots(self, station_id: str, day: dt.date) -> list[SlotInfo]:
+        """Every slot of ``day`` (empty on a closed day); past ones and those
+        beyond the horizon are listed with ``bookable`` False."""
+        station = self.station(station_id)
+        with self._read() as session:
+            return self._slots(session, station, day, day, self.now())
+
+    def _slots(self, session: Session, station: StationInfo, first: dt.date, last: dt.date,
+               now: dt.datetime) -> list[SlotInfo]:
+        closures = self._closures(session, station.id, first, last)
+        begin = dt.datetime.combine(first, dt.time.min)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min)
+        counts = dict(session.execute(
+            select(SlotCount.start, SlotCount.booked)
+            .where(SlotCount.station_id == station.id, SlotCount.start >= begin,
+                   SlotCount.start < end)).all())
+        horizon = now.date() + dt.timedelta(days=HORIZON_DAYS)
+        length = dt.timedelta(minutes=station.slot_minutes)
+        result = []
+        day = first
+        while day <= last:
+            if self._closed_reason(station, day, closures) is None:
+                for start in slot_starts(station.hours, day, station.slot_minutes):
+                    remaining = max(0, station.seats_per_slot - counts.get(start, 0))
+                    bookable = remaining > 0 and now < start and start.date() <= horizon
+                    result.append(SlotInfo(station.id, start, start + length,
+                                           station.seats_per_slot, remaining, bookable))
+            day += dt.timedelta(days=1)
+        return result
+
+    def _window(self, session: Session, station: StationInfo, now: dt.datetime) -> list[SlotInfo]:
+        """Every bookable slot with seats left from now to the horizon."""
+        last = now.date() + dt.timedelta(days=HORIZON_DAYS)
+        return [slot for slot in self._slots(session, station, now.date(), last, now) if slot.bookable]
+
+    def days_with_free_seats(self, station_id: str) -> list[DayInfo]:
+        """The days from today to today + 14 with at least one free seat."""
+        station = self.station(station_id)
+        with self._read() as session:
+            free = self._window(session, station, self.now())
+        days: dict[dt.date, list[SlotInfo]] = {}
+        for slot in free:
+            days.setdefault(slot.start.date(), []).append(slot)
+        return [DayInfo(day, len(slots), sum(s.remaining for s in slots))
+                for day, slots in sorted(days.items())]
+
+    def nearest_free_slots(self, station_id: str, around: dt.datetime, limit: int = 3) -> list[SlotInfo]:
+        """The ``limit`` bookable slots with free seats closest in time to
+        ``around`` (itself excluded), in time order."""
+        station = self.station(station_id)
+        around = to_local_naive(around)
+        with self._read() as session:
+            free = [slot for slot in self._window(session, station, self.now()) if slot.start != around]
+        free.sort(key=lambda slot: (abs((slot.start - around).total_seconds()), slot.start))
+        return sorted(free[:max(0, limit)], key=lambda slot: slot.start)
+
+    # booking rules ----------------------------------------------------------------------
+    def check_bookable(self, station_id: str, start: dt.datetime) -> None:
+        """Refuse (BookingRefused) a start that breaks a rule other than capacity."""
+        station = self.station(station_id)
+        self._check_time(station, to_local_naive(start), self.now())
+
+    def _check_time(self, station: StationInfo, start: dt.datetime, now: dt.datetime) -> None:
+        if start <= now:
+            raise BookingRefused("past_time", f"所选时间 {_zh_time(start)} 已过，请选择以后的时间。")
+        horizon = now.date() + dt.timedelta(days=HORIZON_DAYS)
+        if start.date() > horizon:
+            raise BookingRefused("too_far_ahead",
+                                 f"最多只能预约{HORIZON_DAYS}天以内的时段（至{_zh_day(horizon)}）。")
+        with self._read() as session:
+            closures = self._closures(session, station.id, start.date(), start.date())
+        closed = self._closed_reason(station, start.date(), closures)
+        if closed:
+            raise BookingRefused("closed_day", f"{_zh_day(start.date())}{station.name}不办理（{closed}），请选择其他日期。")
+        starts = slot_starts(station.hours, start.date(), station.slot_minutes)
+        if start not in starts:
+            spans = station.hours.get(start.weekday(), [])
+            inside = any(opens <= start.time() < closes for opens, closes in spans)
+            if inside and starts:
+                raise BookingRefused(
+                    "outside_hours",
+                    f"预约时间须是时段的开始时间（每{station.slot_minutes}分钟一个时段，"
+                    f"如 {starts[0]:%H:%M}、{starts[1 % len(starts)]:%H:%M}），请重新选择。")
+            raise BookingRefused("outside_hours",
+                                 f"{start:%H:%M} 不在办公时间内（{station.hours_text}），请重新选择。")
+
+    def book(self, station_id: str, start: Union[dt.datetime, str], name: str, phone: str) -> BookingInfo:
+        """Book one seat. Refusals: bad_name, bad_phone, unknown_station,
+        past_time, too_far_ahead, closed_day, outside_hours, already_booked,
+        slot_full (with ``alternatives``: the nearest free slots)."""
+        name = clean_name(name)
+        phone = normalise_phone(phone)
+        if isinstance(start, str):
+            try:
+                start = parse_start(start)
+            except ValueError:
+                raise BookingRefused("outside_hours", "预约时间格式不对，应为 YYYY-MM-DD HH:MM。") from None
+        start = to_local_naive(start)
+        station = self.station(station_id)
+        now = self.now()
+        self._check_time(station, start, now)
+
+        for _ in range(5):  # a fresh code after the (rare) collision of two new codes
+            try:
+                booking = self._retrying(lambda: self._book_once(station, start, name, phone, now))
+            except IntegrityError:
+                existing = self._active_booking(phone)
+                if existing is not None:
+                    raise self._already_booked(existing) from None
+                continue
+            log.info("booked %s: %s at %s for %s", booking.code, station.id, _fmt(start), mask_phone(phone))
+            return booking
+        raise RuntimeError("could not find a free booking code")  # pragma: no cover
+
+    def _book_once(self, station: StationInfo, start: dt.datetime, name: str, phone: str,
+                   now: dt.datetime) -> BookingInfo:
+        with self._write() as session, session.begin():
+            self._settle_stale(session, phone, now)
+            existing = session.execute(
+                select(Booking).where(Booking.phone == phone, Booking.status == ACTIVE)).scalar_one_or_none()
+            if existing is not None:
+                raise self._already_booked(self._booking_info(session, existing))
+            self._ensure_counter(session, station.id, start)
+            taken = session.execute(
+                update(SlotCount)
+                .where(SlotCount.station_id == station.id, SlotCount.start == start,
+                       SlotCount.booked < station.seats_per_slot)
+                .values(booked=SlotCount.booked + 1)
+                .execution_options(synchronize_session=False))
+            if taken.rowcount == 1:
+                code = self._fresh_code(session)
+                session.execute(insert(Booking).values(
+                    code=code, station_id=station.id, start=start, name=name, phone=phone,
+                    status=ACTIVE, created_at=now, changed_at=now))
+            else:
+                code = None
+        if code is None:
+            log.info("slot full: %s at %s (asked by %s)", station.id, _fmt(start), mask_phone(phone))
+            raise BookingRefused(
+                "slot_full", f"{_zh_time(start)} 这个时段已约满，请选择其他时间。",
+                alternatives=self.nearest_free_slots(station.id, start))
+        return self.find(code, phone)
+
+    @staticmethod
+    def _ensure_counter(session: Session, station_id: str, start: dt.datetime) -> None:
+        dialect = session.get_bind().dialect.name
+        values = dict(station_id=station_id, start=start, booked=0)
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement = pg_insert(SlotCount).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(SlotCount).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - other databases: insert in a savepoint
+            exists = session.execute(select(SlotCount.booked).where(
+                SlotCount.station_id == station_id, SlotCount.start == start)).first()
+            if exists is None:
+                try:
+                    with session.begin_nested():
+                        session.execute(insert(SlotCount).values(**values))
+                except IntegrityError:
+                    pass
+            return
+        session.execute(statement)
+
+    @staticmethod
+    def _fresh_code(session: Session) -> str:
+        while True:
+            code = new_code()
+            if session.execute(select(Booking.id).where(Booking.code == code)).first() is None:
+                return code
+
+    def _settle_stale(self, session: Session, phone: str, now: dt.datetime) -> None:
+        """An active booking of ``phone`` whose slot is over and that staff
+        never marked becomes ``no_show`` (staff can still mark it attended),
+        so it no longer blocks a new booking."""
+        rows = session.execute(
+            select(Booking.id, Booking.code, Booking.start, Station.slot_minutes)
+            .join(Station, Station.id == Booking.station_id)
+            .where(Booking.phone == phone, Booking.status == ACTIVE)).all()
+        for booking_id, code, start, minutes in rows:
+            if start + dt.timedelta(minutes=minutes) <= now:
+                session.execute(update(Booking).where(Booking.id == booking_id, Booking.status == ACTIVE)
+                                .values(status="no_show", changed_at=now)
+                                .execution_options(synchronize_session=False))
+                log.info("booking %s (%s) was never marked: now no_show", code, mask_phone(phone))
+
+    def _active_booking(self, phone: str) -> Optional[BookingInfo]:
+        with self._read() as session:
+            row = session.execute(select(Booking).where(Booking.phone == phone, Booking.status == ACTIVE)
+                                  ).scalar_one_or_none()
+            return self._booking_info(session, row) if row is not None else None
+
+    @staticmethod
+    def _already_booked(existing: BookingInfo) -> BookingRefused:
+        return BookingRefused(
+            "already_booked",
+            f"这个手机号码已有一个有效预约（{existing.label}，{existing.station_name}）。"
+            "每个号码同时只能有一个预约；如需换时间，请改约或先取消原预约。",
+            booking=existing)
+
+    # look-ups -----------------------------------------------------------------------------
+    def _booking_info(self, session: Session, row: Booking) -> BookingInfo:
+        station = session.get(Station, row.station_id)
+        return BookingInfo(
+            code=row.code, station_id=row.station_id, station_name=station.name,
+            station_address=station.address, station_phone=station.phone, start=row.start,
+            end=row.start + dt.timedelta(minutes=station.slot_minutes), name=row.name,
+            phone=row.phone, status=row.status, created_at=row.created_at, changed_at=row.changed_at)
+
+    def _owned(self, session: Session, code: str, phone: str) -> Booking:
+        code = normalise_code(code)
+        phone = normalise_phone(phone)
+        row = session.execute(select(Booking).where(Booking.code == code)).scalar_one_or_none()
+        if row is None:
+            raise BookingRefused("unknown_code", f"没有找到预约码 {code}，请核对后再试。")
+        if row.phone != phone:
+            log.info("phone mismatch for booking %s (%s)", code, mask_phone(phone))
+            raise BookingRefused("phone_mismatch", "预约码和手机号码对不上，请核对后再试。")
+        return row
+
+    def find(self, code: str, phone: str) -> BookingInfo:
+        """The booking with ``code``, if ``phone`` is the one it was made with."""
+        with self._read() as session:
+            return self._booking_info(session, self._owned(session, code, phone))
+
+    def find_by_phone(self, phone: str, *, include_history: bool = False) -> list[BookingInfo]:
+        """The bookings made with ``phone`` (only those): by default the active
+        ones not yet over; with ``include_history`` all, newest first."""
+        phone = normalise_phone(phone)
+        now = self.now()
+        with self._read() as session:
+            query = select(Booking).where(Booking.phone == phone)
+            if include_history:
+                query = query.order_by(Booking.start.desc())
+            else:
+                query = query.where(Booking.status == ACTIVE).order_by(Booking.start)
+            found = [self._booking_info(session, row) for row in session.execute(query).scalars()]
+        if not include_history:
+            found = [booking for booking in found if booking.end > now]
+        return found
+
+    # changes ----------------------------------------------------------------------------
+    @staticmethod
+    def _refuse_inactive(row: Booking) -> BookingRefused:
+        text = {"cancelled": "这个预约已经取消了。", "attended": "这个预约已经办理完毕。",
+                "no_show": "这个预约的时间已过（未到场）。"}.get(row.status, "这个预约已失效。")
+        return BookingRefused("not_active", text)
+
+    def cancel(self, code: str, phone: str) -> BookingInfo:
+        """Cancel by code + phone; frees the seat. Refusals: bad_code,
+        bad_phone, unknown_code, phone_mismatch, not_active, past_time."""
+        now = self.now()
+
+        def work() -> None:
+            with self._write() as session, session.begin():
+                row = self._owned(session, code, phone)
+                if row.status != ACTIVE:
+                    raise self._refuse_inactive(row)
+                if row.start <= now:
+                    raise BookingRefused("past_time", "预约时间已到或已过，不能再取消。")
+                changed = session.execute(
+                    update(Booking).where(Booking.id == row.id, Booking.status == ACTIVE)
+                    .values(status="cancelled", changed_at=now)
+                    .execution_options(synchronize_session=False))
+                if changed.rowcount != 1:  # cancelled meanwhile by someone else
+                    raise BookingRefused("not_active", "这个预约已经取消了。")
+                self._release(session, row.station_id, row.start)
+
+        self._retrying(work)
+        booking = self.find(code, phone)
+        log.info("cancelled %s (%s)", booking.code, mask_phone(booking.phone))
+        return booking
+
+    @staticmethod
+    def _release(session: Session, station_id: str, start: dt.datetime) -> None:
+        session.execute(update(SlotCount)
+                        .where(SlotCount.station_id == station_id, SlotCount.start == start,
+                               SlotCount.booked > 0)
+                        .values(booked=SlotCount.booked - 1)
+                        .execution_options(synchronize_session=False))
+
+    def reschedule(self, code: str, phone: str, new_start: Union[dt.datetime, str],
+                   station_id: Optional[str] = None) -> BookingInfo:
+        """Move a booking (same code) to ``new_start``, at its station or at
+        ``station_id``. The old seat is freed only if the new one is taken."""
+        if isinstance(new_start, str):
+            try:
+                new_start = parse_start(new_start)
+            except ValueError:
+                raise BookingRefused("outside_hours", "预约时间格式不对，应为 YYYY-MM-DD HH:MM。") from None
+        new_start = to_local_naive(new_start)
+        now = self.now()
+        current = self.find(code, phone)
+        station = self.station(station_id or current.station_id)
+        if current.status != ACTIVE:
+            with self._read() as session:
+                raise self._refuse_inactive(self._owned(session, code, phone))
+        if current.start <= now:
+            raise BookingRefused("past_time", "原预约时间已到或已过，不能再改约，请重新预约。")
+        if current.station_id == station.id and current.start == new_start:
+            return current
+        self._check_time(station, new_start, now)
+
+        def work() -> None:
+            with self._write() as session, session.begin():
+                row = self._owned(session, code, phone)
+                if row.status != ACTIVE:
+                    raise self._refuse_inactive(row)
+                self._ensure_counter(session, station.id, new_start)
+                taken = session.execute(
+                    update(SlotCount)
+                    .where(SlotCount.station_id == station.id, SlotCount.start == new_start,
+                           SlotCount.booked < station.seats_per_slot)
+                    .values(booked=SlotCount.booked + 1)
+                    .execution_options(synchronize_session=False))
+                if taken.rowcount != 1:
+                    raise _SlotFull()
+                moved = session.execute(
+                    update(Booking)
+                    .where(Booking.id == row.id, Booking.status == ACTIVE,
+                           Booking.station_id == row.station_id, Booking.start == row.start)
+                    .values(station_id=station.id, start=new_start, changed_at=now)
+                    .execution_options(synchronize_session=False))
+                if moved.rowcount != 1:
+                    raise BookingRefused("not_active", "这个预约刚刚被修改或取消了，请查询后再试。")
+                self._release(session, row.station_id, row.start)
+
+        try:
+            self._retrying(work)
+        except _SlotFull:
+            raise BookingRefused(
+                "slot_full", f"{_zh_time(new_start)} 这个时段已约满，请选择其他时间。",
+                alternatives=self.nearest_free_slots(station.id, new_start)) from None
+        booking = self.find(code, phone)
+        log.info("rescheduled %s to %s at %s (%s)", booking.code, station.id, _fmt(new_start),
+                 mask_phone(booking.phone))
+        return booking
+
+    # staff ----------------------------------------------------------------------------------
+    def mark(self, code: str, status: str) -> BookingInfo:
+        """Staff: mark a booking ``attended`` or ``no_show`` (either can be
+        corrected to the other). Refusals: unknown_code, not_active (cancelled),
+        too_early (before the booking's day)."""
+        if status not in STAFF_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STAFF_STATUSES)}")
+        code = normalise_code(code)
+        now = self.now()
+        with self._write() as session, session.begin():
+            row = session.execute(select(Booking).where(Booking.code == code)).scalar_one_or_none()
+            if row is None:
+                raise BookingRefused("unknown_code", f"没有找到预约码 {code}。")
+            if row.status == "cancelled":
+                raise self._refuse_inactive(row)
+            if now.date() < row.start.date():
+                raise BookingRefused("too_early", "预约日期还没到，不能标记到场情况。")
+            session.execute(update(Booking)
+                            .where(Booking.id == row.id, Booking.status != "cancelled")
+                            .values(status=status, changed_at=now)
+                            .execution_options(synchronize_session=False))
+        with self._read() as session:
+            row = session.execute(select(Booking).where(Booking.code == code)).scalar_one()
+            booking = self._booking_info(session, row)
+        log.info("marked %s %s", code, status)
+        return booking
+
+    def day_bookings(self, station_id: str, day: dt.date, *, include_cancelled: bool = True) -> list[BookingInfo]:
+        """Staff view: the bookings of ``station_id`` on ``day``, by time."""
+        self.station(station_id)
+        begin = dt.datetime.combine(day, dt.time.min)
+        with self._read() as session:
+            query = (select(Booking)
+                     .where(Booking.station_id == station_id, Booking.start >= begin,
+                            Booking.start < begin + dt.timedelta(days=1))
+                     .order_by(Booking.start, Booking.created_at, Booking.id))
+            if not include_cancelled:
+                query = query.where(Booking.status != "cancelled")
+            return [self._booking_info(session, row) for row in session.execute(query).scalars()]
+

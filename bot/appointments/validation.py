@@ -1,0 +1,163 @@
+"""Values an applicant types: phone numbers, names, booking codes.
+
+Every refusal is a :class:`BookingRefused` with a stable ASCII ``code`` and a
+Chinese ``reason`` that can be shown to the applicant as it is.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import unicodedata
+from typing import Any, Optional
+
+import phonenumbers
+
+
+class BookingRefused(Exception):
+    """A booking request the rules refuse.
+
+    ``code`` is stable ASCII for programs (``slot_full``, ``closed_day``,
+    ``past_time``, ``too_far_ahead``, ``outside_hours``, ``unknown_code``,
+    ``phone_mismatch``, ``already_booked``, ``bad_phone``, ``bad_name``,
+    ``unknown_station``, ``bad_code``, ``not_active``, ``too_early``);
+    ``reason`` is the Chinese sentence for the applicant. ``alternatives``
+    (for ``slot_full``) lists the nearest free slots; ``booking`` (for
+    ``already_booked``) is the applicant's existing booking.
+    """
+
+    def __init__(self, code: str, reason: str, *, alternatives: Optional[list] = None,
+                 booking: Any = None):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.alternatives = list(alternatives or [])
+        self.booking = booking
+
+    def __repr__(self) -> str:
+        return f"BookingRefused({self.code!r}, {self.reason!r})"
+
+
+# --- phone numbers -----------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[\s\-\.()（）]+")
+
+
+def normalise_phone(raw: Any) -> str:
+    """A mainland China mobile number as 11 digits, or ``BookingRefused('bad_phone')``.
+
+    Accepts ``13812345678``, ``+86 138 1234 5678``, ``138-1234-5678``,
+    ``0086 13812345678`` and full-width digits.
+    """
+    refused = BookingRefused("bad_phone", "手机号码无效：请填写11位中国大陆手机号码，例如 13812345678。")
+    if raw is None:
+        raise refused
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if not text or len(text) > 32:
+        raise refused
+    compact = _SEPARATORS.sub("", text)
+    if compact.startswith("0086"):
+        compact = "+86" + compact[4:]
+    if not re.fullmatch(r"\+?\d{5,20}", compact):
+        raise refused
+    try:
+        number = phonenumbers.parse(compact, "CN")
+    except phonenumbers.NumberParseException:
+        raise refused from None
+    national = str(number.national_number)
+    if (number.country_code != 86 or len(national) != 11 or not national.startswith("1")
+            or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) not in (
+                phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)):
+        raise refused
+    return national
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})[\s\-]?(\d{4})[\s\-]?(\d{4})(?!\d)")
+
+
+def mask_phone(phone: Any) -> str:
+    """``13812345678`` → ``138****5678``; anything else is masked whole but its last 2 digits."""
+    if phone is None:
+        return ""
+    text = str(phone)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) == 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) <= 2:
+        return "*" * len(digits)
+    return "*" * (len(digits) - 2) + digits[-2:]
+
+
+def mask_phones_in(text: str) -> str:
+    """Every mainland mobile number inside ``text`` masked."""
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+class PhoneMaskingFilter(logging.Filter):
+    """A logging filter that masks mobile numbers in a record's final message.
+
+    Attached to this package's loggers as a second line of defence: every log
+    call here already passes phones through :func:`mask_phone`.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a malformed record is left alone
+            return True
+        masked = mask_phones_in(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def get_logger(name: str) -> logging.Logger:
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, PhoneMaskingFilter) for f in logger.filters):
+        logger.addFilter(PhoneMaskingFilter())
+    return logger
+
+
+# --- names -------------------------------------------------------------------
+
+NAME_MAX = 20
+
+
+def clean_name(raw: Any) -> str:
+    """The applicant's name trimmed (inner runs of blanks made one), 1–20 characters."""
+    if raw is None:
+        raise BookingRefused("bad_name", "请填写姓名。")
+    text = unicodedata.normalize("NFC", str(raw)).strip()
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise BookingRefused("bad_name", "姓名中含有无法识别的字符，请重新填写。")
+    text = re.sub(r"\s+", " ", text)
+    if not text:
+        raise BookingRefused("bad_name", "请填写姓名。")
+    if len(text) > NAME_MAX:
+        raise BookingRefused("bad_name", f"姓名过长：最多{NAME_MAX}个字。")
+    return text
+
+
+# --- booking codes -------------------------------------------------------------
+
+# Easy to read aloud: no 0/O, 1/I/L.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: Any) -> str:
+    """A code as typed (any case, blanks or dashes inside) → its canonical form."""
+    text = unicodedata.normalize("NFKC", str(raw or ""))
+    text = re.sub(r"[\s\-]+", "", text).upper()
+    if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
+        raise BookingRefused(
+            "bad_code", f"预约码格式不对：预约码是{CODE_LENGTH}位字母和数字（不含0、O、1、I、L）。")
+    return text
