@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -54,6 +55,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `juzhu stations | head`: the reader has gone
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except Exception as error:  # never a traceback to the person at the terminal
         logging.getLogger("juzhu").debug("unexpected error", exc_info=True)
         print(f"juzhu {args.command}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
