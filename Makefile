@@ -8,13 +8,25 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test venv install pytest
+.PHONY: run test venv install db pytest
 
-run: $(STAMP)
-	$(VENV)/bin/juzhu interview
+# Set up, then start action server, Rasa, web front (and Telegram) together.
+run: $(STAMP) db model
+	$(VENV)/bin/juzhu serve --model $(MODEL)
 
-test: $(STAMP)
-	$(PY) -m pytest
+# The whole suite: pytest (with a PostgreSQL and a Chromium made available
+# when the machine can have them), `rasa data validate`, the test stories.
+test: $(STAMP) db model
+	@scripts/ensure-chromium.sh || echo "Chromium unavailable: the browser tests will be skipped"
+	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest
+	$(MAKE) --no-print-directory validate test-stories
+
+pytest: $(STAMP)
+	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest
+
+# Create or upgrade the appointments schema; seed sample stations when empty.
+db: $(STAMP)
+	$(PY) -m bot.appointments
 
 venv install: $(STAMP)
 
@@ -25,3 +37,48 @@ $(STAMP): pyproject.toml scripts/find-python310.sh
 	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+# --- rasa ---
+# The Rasa assistant (issue 3): train, validate, test stories, NLU
+# cross-validation, REST bench. endpoints.yml reads ACTION_PORT.
+export ACTION_PORT ?= 5055
+export RASA_PORT ?= 5005
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+RASA := $(VENV)/bin/rasa
+MODEL := models/juzhu.tar.gz
+RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml data/jieba/*)
+
+.PHONY: model validate test-stories nlu-cv bench
+
+model: $(MODEL)
+
+# Retrain only when an input changed (make's timestamps); Rasa's training
+# cache (.rasa/cache) then retrains only the parts whose data changed. The
+# Jieba dictionary is not part of Rasa's fingerprint: a change there forces
+# a full training.
+$(MODEL): $(RASA_INPUTS) | $(STAMP)
+	@force=""; if [ -f $(MODEL) ] && [ -n "$$(find data/jieba -newer $(MODEL) -type f 2>/dev/null)" ]; then \
+	  force="--force"; echo "Jieba dictionary changed: full training"; fi; \
+	start=$$(date +%s); \
+	$(RASA) train --fixed-model-name juzhu --out models $$force || exit 1; \
+	echo "rasa train took $$(( $$(date +%s) - start )) s"
+	@touch $(MODEL)
+
+validate: $(STAMP)
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors \
+	  --out results/stories
+
+NLU_FOLDS ?= 5
+nlu-cv: $(STAMP)
+	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(NLU_FOLDS) \
+	  --out results/nlu-cv
+	@$(PY) scripts/nlu_cv_summary.py results/nlu-cv
+
+# Against the server at RASA_URL, or (when none answers) servers started on
+# free ports with models/juzhu.tar.gz.
+bench: $(STAMP)
+	$(PY) scripts/bench_rest.py --url $(RASA_URL) --users 1 10
+# --- end rasa ---

@@ -1,0 +1,540 @@
+"""The web front as one aiohttp application.
+
+Routes (all same-origin, no build step: plain HTML pages under ``templates/``,
+CSS/JS under ``static/``):
+
+``GET /``                       the service-hall kiosk (touch-screen chat)
+``POST /api/chat``              the kiosk's proxy to Rasa's REST channel
+``GET /static/...``             the kiosk's and the console's CSS/JS (no data)
+``GET /staff``                  the staff console (login form without a session)
+``POST /staff/login``           token -> HttpOnly session cookie
+``POST /staff/logout``          drops the cookie
+``GET /staff/api/meta``         cities, counties, answer labels for the script aid
+``POST /staff/api/assess``      facts -> decision, the sentences to read, the next question
+``POST /staff/api/extract``     a caller's words -> facts (bot.parsing)
+``GET /staff/api/stations``     the stations
+``GET /staff/api/bookings``     a station's bookings for a day (JSON)
+``GET /staff/api/bookings.csv`` the same as CSV
+``POST /staff/api/bookings/{code}/attendance``  mark attended / no_show
+
+Staff access: nothing under ``/staff`` answers without ``STAFF_TOKEN`` set on
+the server (403). With it set, a request is a staff request when it carries
+``Authorization: Bearer <token>`` or the session cookie that ``/staff/login``
+sets after the token was typed (HttpOnly, SameSite=Strict, signed with the
+token, expiring). Anything else gets the login form or 401.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import html
+import io
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Optional
+
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
+
+from bot.rules import assess_dict, city_ids, labels, load_city, question_for, render_decision
+from bot.rules.facts import FactsError
+
+from .bookings import BookingsUnavailable, StaffBookings, default_bookings
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"  # CSS/JS only: public, no data
+TEMPLATES_DIR = Path(__file__).parent / "templates"  # the pages, served by the routes (staff ones behind the token)
+DEFAULT_HOTLINE = "12345"
+DEFAULT_IDLE_SECONDS = 120
+STAFF_COOKIE = "juzhu_staff"
+STAFF_SESSION_SECONDS = 12 * 3600
+KIOSK_SENDER_PREFIX = "kiosk-"
+SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_MESSAGE_CHARS = 1000
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+RASA_URL: web.AppKey[str] = web.AppKey("rasa_url", str)
+STAFF_TOKEN: web.AppKey[Optional[str]] = web.AppKey("staff_token", object)  # type: ignore[arg-type]
+HOTLINE: web.AppKey[str] = web.AppKey("hotline", str)
+IDLE_SECONDS: web.AppKey[float] = web.AppKey("idle_seconds", float)
+RASA_TIMEOUT: web.AppKey[float] = web.AppKey("rasa_timeout", float)
+HTTP: web.AppKey[ClientSession] = web.AppKey("http", ClientSession)
+BOOKINGS: web.AppKey[Callable[[], StaffBookings]] = web.AppKey("bookings", object)  # type: ignore[arg-type]
+
+STAFF_DISABLED_TEXT = ("员工页面未启用：服务器没有设置 STAFF_TOKEN。"
+                       " Staff pages are disabled: STAFF_TOKEN is not set on the server.")
+STAFF_LOGIN_TEXT = "请输入员工口令。 Staff token required."
+STAFF_WRONG_TEXT = "口令不正确，请重新输入。 Wrong staff token."
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+class ApiError(Exception):
+    """An API refusal: HTTP status and a message (Chinese and/or English) as JSON."""
+
+    def __init__(self, status: int, message: str, **extra: Any):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def busy_text(hotline: str) -> str:
+    """What the kiosk shows when Rasa cannot answer: never a raw error."""
+    return (f"系统繁忙，请稍后再试。您也可以拨打{hotline}政务服务便民热线咨询，"
+            "或到办事窗口找工作人员帮助。")
+
+
+def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[str] = None, *,
+               bookings: Optional[Callable[[], StaffBookings]] = None,
+               hotline: str = DEFAULT_HOTLINE, idle_seconds: float = DEFAULT_IDLE_SECONDS,
+               rasa_timeout: float = 30.0) -> web.Application:
+    """The kiosk + staff web application.
+
+    ``staff_token`` None or empty: every staff page and API is refused (403).
+    ``bookings`` returns the staff view of the appointments store; by default
+    :class:`bot.appointments.AppointmentService` on ``DATABASE_URL``, opened
+    on first use. ``idle_seconds``: the kiosk's idle reset (``?idle=N`` in
+    the kiosk's URL overrides it, for tests).
+    """
+    app = web.Application(middlewares=[_headers_middleware, _staff_middleware],
+                          client_max_size=64 * 1024)
+    app[RASA_URL] = rasa_url.rstrip("/")
+    app[STAFF_TOKEN] = staff_token or None
+    app[HOTLINE] = hotline
+    app[IDLE_SECONDS] = float(idle_seconds)
+    app[RASA_TIMEOUT] = float(rasa_timeout)
+    app[BOOKINGS] = bookings or default_bookings()
+    app.cleanup_ctx.append(_http_session)
+
+    app.router.add_get("/", kiosk_page)
+    app.router.add_get("/favicon.ico", favicon)
+    app.router.add_post("/api/chat", chat)
+    app.router.add_static("/static/", STATIC_DIR, append_version=False)
+
+    app.router.add_get("/staff", staff_page)
+    app.router.add_get("/staff/", staff_page)
+    app.router.add_post("/staff/login", staff_login)
+    app.router.add_post("/staff/logout", staff_logout)
+    app.router.add_get("/staff/api/meta", staff_meta)
+    app.router.add_post("/staff/api/assess", staff_assess)
+    app.router.add_post("/staff/api/extract", staff_extract)
+    app.router.add_get("/staff/api/stations", staff_stations)
+    app.router.add_get("/staff/api/bookings", staff_bookings)
+    app.router.add_get("/staff/api/bookings.csv", staff_bookings_csv)
+    app.router.add_post("/staff/api/bookings/{code}/attendance", staff_attendance)
+    return app
+
+
+async def _http_session(app: web.Application):
+    async with ClientSession(timeout=ClientTimeout(total=app[RASA_TIMEOUT])) as session:
+        app[HTTP] = session
+        yield
+
+
+@web.middleware
+async def _headers_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    try:
+        response = await handler(request)
+    except ApiError as error:
+        response = _json_error(error.status, error.message, **error.extra)
+    except web.HTTPException as error:
+        if error.status >= 400 and request.path.startswith(("/api/", "/staff/api/")):
+            response = _json_error(error.status, error.reason)
+        else:
+            _add_headers(request, error)
+            raise
+    _add_headers(request, response)
+    return response
+
+
+def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    # Nothing a person typed or was told stays in a shared browser's cache.
+    response.headers.setdefault("Cache-Control", "no-cache" if request.path.startswith("/static/") else "no-store")
+
+
+def _page(name: str, **values: str) -> str:
+    text = (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return text
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+
+
+def _json_error(status: int, message: str, **extra: Any) -> web.Response:
+    return _json({"error": message, **extra}, status=status)
+
+
+# --- kiosk ---------------------------------------------------------------------
+
+async def kiosk_page(request: web.Request) -> web.Response:
+    app = request.app
+    idle = app[IDLE_SECONDS]
+    return _html(_page("kiosk.html", IDLE_SECONDS=f"{idle:g}", HOTLINE=app[HOTLINE]))
+
+
+async def favicon(request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
+def _clean_reply(item: Any) -> Optional[dict[str, Any]]:
+    """One Rasa message reduced to what the kiosk shows (recipient id dropped)."""
+    if not isinstance(item, dict):
+        return None
+    out: dict[str, Any] = {}
+    if isinstance(item.get("text"), str) and item["text"].strip():
+        out["text"] = item["text"]
+    buttons = item.get("buttons")
+    if isinstance(buttons, list):
+        out_buttons = [
+            {"title": str(b.get("title") or b.get("payload")), "payload": str(b.get("payload") or b.get("title"))}
+            for b in buttons if isinstance(b, dict) and (b.get("payload") or b.get("title"))
+        ]
+        if out_buttons:
+            out["buttons"] = out_buttons
+    image = item.get("image")
+    # The kiosk's Content-Security-Policy shows data: URLs and same-origin images only.
+    if isinstance(image, str) and (image.startswith("data:image/") or re.match(r"^/[^/\\]", image)):
+        out["image"] = image
+    if isinstance(item.get("custom"), (dict, list)):
+        out["custom"] = item["custom"]
+    return out or None
+
+
+async def chat(request: web.Request) -> web.Response:
+    """Relay one kiosk message to Rasa's REST channel; Chinese busy text on any failure."""
+    app = request.app
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _json_error(400, "expected a JSON object {sender, message}")
+    if not isinstance(body, dict):
+        return _json_error(400, "expected a JSON object {sender, message}")
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not SENDER_RE.match(sender):
+        return _json_error(400, "sender: 8-64 characters of A-Z a-z 0-9 _ -")
+    if not isinstance(message, str) or not message.strip() or len(message) > MAX_MESSAGE_CHARS:
+        return _json_error(400, f"message: non-empty text of at most {MAX_MESSAGE_CHARS} characters")
+
+    url = app[RASA_URL] + "/webhooks/rest/webhook"
+    payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message.strip()}
+    try:
+        async with app[HTTP].post(url, json=payload) as response:
+            if response.status != 200:
+                raise ClientError(f"Rasa answered HTTP {response.status}")
+            replies = await response.json(content_type=None)
+        if not isinstance(replies, list):
+            raise ValueError("Rasa's reply is not a list")
+    except (ClientError, asyncio.TimeoutError, ValueError, OSError) as error:
+        log.warning("kiosk: Rasa unavailable at %s: %s", app[RASA_URL], error or type(error).__name__)
+        return _json({"messages": [{"text": busy_text(app[HOTLINE])}], "busy": True})
+    messages = [m for m in (_clean_reply(item) for item in replies) if m]
+    return _json({"messages": messages, "busy": False})
+
+
+# --- staff access ----------------------------------------------------------------
+
+def _sign(token: str, expires: int) -> str:
+    return hmac.new(token.encode(), f"juzhu-staff:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def _session_cookie(token: str, now: Optional[float] = None) -> str:
+    expires = int((now or time.time()) + STAFF_SESSION_SECONDS)
+    return f"{expires}.{_sign(token, expires)}"
+
+
+def _valid_session(token: str, value: Optional[str], now: Optional[float] = None) -> bool:
+    if not value or "." not in value:
+        return False
+    expires_text, signature = value.split(".", 1)
+    if not expires_text.isdigit() or int(expires_text) < (now or time.time()):
+        return False
+    return hmac.compare_digest(signature, _sign(token, int(expires_text)))
+
+
+def _same_token(given: str, token: str) -> bool:
+    return hmac.compare_digest(given.encode(), token.encode())
+
+
+def staff_authorised(request: web.Request) -> bool:
+    token = request.app[STAFF_TOKEN]
+    if not token:
+        return False
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return _same_token(header[7:].strip(), token)
+    return _valid_session(token, request.cookies.get(STAFF_COOKIE))
+
+
+def _is_staff_path(path: str) -> bool:
+    return path == "/staff" or path.startswith("/staff/")
+
+
+@web.middleware
+async def _staff_middleware(request: web.Request, handler):
+    if not _is_staff_path(request.path):
+        return await handler(request)
+    api = request.path.startswith("/staff/api/")
+    if not request.app[STAFF_TOKEN]:
+        if api:
+            return _json_error(403, STAFF_DISABLED_TEXT)
+        return _html(_page("staff-refused.html", MESSAGE=STAFF_DISABLED_TEXT), status=403)
+    if request.path in ("/staff/login", "/staff/logout"):
+        return await handler(request)
+    if not staff_authorised(request):
+        if api:
+            response = _json_error(401, STAFF_LOGIN_TEXT)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="juzhu staff"'
+            return response
+        return _html(_page("staff-login.html", MESSAGE=STAFF_LOGIN_TEXT, ERROR_CLASS=""), status=401)
+    if request.method == "POST" and api and request.content_type != "application/json":
+        # Cookie-authenticated state changes only as JSON (no cross-site form posts).
+        return _json_error(415, "expected Content-Type: application/json")
+    return await handler(request)
+
+
+async def staff_login(request: web.Request) -> web.Response:
+    token = request.app[STAFF_TOKEN]
+    form = await request.post()
+    given = str(form.get("token", "")).strip()
+    if not given or not _same_token(given, token):
+        await asyncio.sleep(0.3)  # slows guessing a little; compare_digest keeps timing flat
+        return _html(_page("staff-login.html", MESSAGE=STAFF_WRONG_TEXT, ERROR_CLASS="error"), status=401)
+    redirect = web.HTTPSeeOther("/staff")
+    redirect.set_cookie(STAFF_COOKIE, _session_cookie(token), max_age=STAFF_SESSION_SECONDS, path="/staff",
+                        httponly=True, samesite="Strict", secure=request.secure)
+    raise redirect
+
+
+async def staff_logout(request: web.Request) -> web.Response:
+    redirect = web.HTTPSeeOther("/staff")
+    redirect.del_cookie(STAFF_COOKIE, path="/staff")
+    raise redirect
+
+
+async def staff_page(request: web.Request) -> web.Response:
+    return _html(_page("staff.html"))
+
+
+# --- staff: hotline script aid ---------------------------------------------------
+
+def _choices(fact: str) -> list[dict[str, Any]]:
+    return [{"value": value, "label": label} for value, label in labels.CHOICES.get(fact, ())]
+
+
+async def staff_meta(request: web.Request) -> web.Response:
+    cities = []
+    for city_id in city_ids():
+        city = load_city(city_id)
+        cities.append({
+            "id": city.id, "name": city.name, "province": city.province,
+            "counties": [county.name for county in city.counties],
+            "registration": city["registration"]["name"],
+            "questions": {fact: question_for(fact, city.id) for fact in labels.QUESTION},
+        })
+    return _json({
+        "cities": cities,
+        "choices": {fact: _choices(fact) for fact in labels.CHOICES},
+        "nationality": [{"value": k, "label": v} for k, v in labels.NATIONALITY.items()],
+        "verdicts": labels.VERDICT,
+        "today": dt.date.today().isoformat(),
+    })
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "malformed JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "expected a JSON object")
+    return body
+
+
+def _parse_texts(facts: dict[str, Any], texts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Fields the operator typed in words (一年多, 八个月, 东昌府) -> values via bot.parsing."""
+    parsed: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    if not texts:
+        return parsed, problems
+    from bot.parsing import NotUnderstood, parse_answer
+
+    as_of = None
+    if isinstance(facts.get("as_of"), str) and DATE_RE.match(facts["as_of"]):
+        try:
+            as_of = dt.date.fromisoformat(facts["as_of"])
+        except ValueError:
+            as_of = None
+    for fact, text in texts.items():
+        if not isinstance(fact, str) or not isinstance(text, str) or not text.strip():
+            continue
+        if fact not in labels.QUESTION:
+            problems[fact] = "not a fact the script aid asks for"
+            continue
+        try:
+            parsed[fact] = parse_answer(fact, text, facts.get("city"), as_of)
+        except NotUnderstood as error:
+            problems[fact] = str(error)
+    return parsed, problems
+
+
+def _merge(facts: dict[str, Any], fact: str, value: Any) -> None:
+    if "." in fact:
+        group, key = fact.split(".", 1)
+        target = dict(facts.get(group) or {})
+        if isinstance(value, dict):
+            target.update({k: v for k, v in value.items() if v})
+        else:
+            target[key] = value
+        facts[group] = target
+    else:
+        facts[fact] = value
+
+
+async def staff_assess(request: web.Request) -> web.Response:
+    """Facts (and words to parse) -> decision, the sentences to read, the next question."""
+    body = await _json_body(request)
+    facts = body.get("facts", body)
+    if not isinstance(facts, dict):
+        return _json_error(400, "facts: expected a JSON object", field="facts")
+    facts = dict(facts)
+    texts = body.get("texts") if isinstance(body.get("texts"), dict) else {}
+    try:
+        parsed, problems = _parse_texts(facts, texts)
+    except ImportError:
+        parsed, problems = {}, {fact: "bot.parsing is not available" for fact in texts}
+    for fact, value in parsed.items():
+        _merge(facts, fact, value)
+    try:
+        decision = assess_dict(facts)
+    except FactsError as error:
+        return _json_error(400, str(error), field=error.field, parsed=parsed, problems=problems)
+    next_question = None
+    if decision["verdict"] == "undetermined" and decision["missing"]:
+        fact = decision["missing"][0]
+        next_question = {"fact": fact, "question": question_for(fact, decision["city"]), "choices": _choices(fact)}
+    return _json({
+        "decision": decision,
+        "verdict_label": labels.VERDICT[decision["verdict"]],
+        "text": render_decision(decision),
+        "next": next_question,
+        "parsed": parsed,
+        "problems": problems,
+    })
+
+
+async def staff_extract(request: web.Request) -> web.Response:
+    """A caller's words -> the facts found in them (the same parser as the chat)."""
+    body = await _json_body(request)
+    text, city = body.get("text"), body.get("city")
+    if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+        return _json_error(400, "text: expected the caller's words (at most 2000 characters)", field="text")
+    if city is not None and city not in city_ids():
+        return _json_error(400, f"city: unknown city {city!r}; accepted: " + ", ".join(city_ids()), field="city")
+    try:
+        from bot.parsing import extract_facts
+    except ImportError:
+        return _json_error(503, "bot.parsing is not available")
+    facts = extract_facts(text, city)
+    return _json({"facts": facts})
+
+
+# --- staff: bookings -------------------------------------------------------------
+
+def _query_day(request: web.Request) -> tuple[str, dt.date]:
+    station = request.query.get("station", "").strip()
+    day = request.query.get("date", "").strip()
+    if not station or len(station) > 40:
+        raise ApiError(400, "station: required (a station id)", field="station")
+    try:
+        if not DATE_RE.match(day):
+            raise ValueError
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise ApiError(400, "date: expected YYYY-MM-DD", field="date") from None
+    return station, date
+
+
+async def _bookings_call(request: web.Request, method: str, *args: Any) -> Any:
+    """One call of the (synchronous) store in a worker thread; its refusals as API errors."""
+    def work() -> Any:
+        return getattr(request.app[BOOKINGS](), method)(*args)
+
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, work)
+    except BookingsUnavailable:
+        raise ApiError(503, "预约系统暂不可用，请稍后再试。 The bookings store is unavailable.") from None
+    except LookupError as error:
+        raise ApiError(404, str(error)) from None
+    except ValueError as error:
+        raise ApiError(409, str(error)) from None
+
+
+async def staff_stations(request: web.Request) -> web.Response:
+    return _json({"stations": await _bookings_call(request, "stations")})
+
+
+async def staff_bookings(request: web.Request) -> web.Response:
+    station, date = _query_day(request)
+    return _json(await _bookings_call(request, "day", station, date))
+
+
+CSV_COLUMNS = (("start", "时间"), ("code", "预约码"), ("name", "姓名"), ("phone", "手机号"),
+               ("status", "状态"), ("station_name", "办理点"))
+STATUS_LABELS = {"booked": "已预约", "attended": "到场", "no_show": "未到", "cancelled": "已取消"}
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A cell a spreadsheet would run as a formula is quoted as text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+async def staff_bookings_csv(request: web.Request) -> web.Response:
+    station, date = _query_day(request)
+    day = await _bookings_call(request, "day", station, date)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([title for _, title in CSV_COLUMNS])
+    for booking in day["bookings"]:
+        row = dict(booking, station_name=day["station"]["name"],
+                   status=STATUS_LABELS.get(booking.get("status"), booking.get("status")))
+        writer.writerow([_csv_cell(row.get(key)) for key, _ in CSV_COLUMNS])
+    filename = f"bookings-{re.sub(r'[^A-Za-z0-9_-]', '_', station)}-{date.isoformat()}.csv"
+    return web.Response(
+        body=("\ufeff" + buffer.getvalue()).encode("utf-8"),  # BOM: Excel opens UTF-8 Chinese correctly
+        content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def staff_attendance(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    status = body.get("status")
+    if status not in ("attended", "no_show"):
+        return _json_error(400, "status: accepted: attended, no_show", field="status")
+    booking = await _bookings_call(request, "mark", request.match_info["code"], status)
+    return _json({"booking": booking})

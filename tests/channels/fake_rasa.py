@@ -1,0 +1,149 @@
+"""A small stand-in for Rasa's REST channel, for the web front's tests.
+
+It answers like the real assistant does (see actions/interview.py): the
+engine's next missing fact is asked with buttons whose payloads are
+``/inform{...}`` / ``/deny``, and the verdict is the real rules engine's
+decision rendered by the real renderer. A booking answers with its QR code
+in a ``custom`` element (text, qr, code: the keys the kiosk and the Telegram
+bridge read); looking it up answers with a text and an ``image`` message.
+
+    fake = FakeRasa()
+    app = fake.app()            # aiohttp Application: POST /webhooks/rest/webhook, GET /
+    fake.received               # [(sender, message), ...]
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any, Optional
+
+from aiohttp import web
+
+from bot.rules import assess_dict, labels, load_city, question_for, render_decision
+
+START_BUTTONS = [{"title": "我能办居住证吗", "payload": "/ask_eligibility"},
+                 {"title": "预约办理", "payload": "/book_appointment"}]
+MONTH_BUTTONS = [("3个月", 3), ("半年", 6), ("一年", 12), ("两年以上", 24)]
+AGE_BUTTONS = [("8岁", 8), ("30岁", 30), ("70岁", 70)]
+BOOKING_CODE = "K7Q2M9"
+
+
+def _inform(facts: dict[str, Any]) -> str:
+    return "/inform" + json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
+
+
+def _merge(target: dict[str, Any], found: dict[str, Any]) -> None:
+    for key, value in found.items():
+        if isinstance(value, dict):
+            target.setdefault(key, {}).update(value)
+        else:
+            target[key] = value
+
+
+def qr_data_url(code: str = BOOKING_CODE) -> str:
+    from bot.appointments.tickets import qr_png
+
+    return "data:image/png;base64," + base64.b64encode(qr_png(code, box_size=6)).decode()
+
+
+class FakeRasa:
+    def __init__(self, as_of: Optional[dt.date] = None, fail_with: Optional[int] = None):
+        self.as_of = as_of or dt.date(2025, 3, 1)  # a day the regulations are in force
+        self.fail_with = fail_with
+        self.received: list[tuple[str, str]] = []
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.asking: dict[str, Optional[str]] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/", self.hello)
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        return app
+
+    async def hello(self, request: web.Request) -> web.Response:
+        return web.Response(text="Hello from the fake Rasa")
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        sender, message = body["sender"], body["message"]
+        self.received.append((sender, message))
+        if self.fail_with:
+            return web.Response(status=self.fail_with, text="fake failure")
+        replies = [dict(reply, recipient_id=sender) for reply in self.answer(sender, message)]
+        return web.json_response(replies)
+
+    # --- the conversation ---------------------------------------------------------
+
+    def answer(self, sender: str, message: str) -> list[dict[str, Any]]:
+        if message in ("/restart", "/greet"):
+            self.facts.pop(sender, None)
+            self.asking.pop(sender, None)
+            if message == "/restart":
+                return []
+            return [{"text": "您好！我是居住证咨询助手。", "buttons": START_BUTTONS}]
+        if message == "/book_appointment":
+            # The booking confirmation in the form the kiosk and Telegram both read:
+            # custom text + QR code (data: URL) + booking code.
+            return [{"custom": {"text": f"预约成功！预约码 {BOOKING_CODE}，请于预约时间到派出所窗口出示二维码。",
+                                "qr": qr_data_url(), "code": BOOKING_CODE,
+                                "booking": {"code": BOOKING_CODE, "start": "2026-11-24 09:30"}}}]
+        if message == "/check_appointment":
+            return [{"text": f"您的预约：预约码 {BOOKING_CODE}，11月24日 09:30。"}, {"image": qr_data_url()}]
+        if message == "/ask_eligibility":
+            self.facts[sender] = {}
+            return self.next_step(sender)
+        facts = self.facts.setdefault(sender, {})
+        if message.startswith("/inform"):
+            _merge(facts, json.loads(message[len("/inform"):] or "{}"))
+        elif message == "/deny" and self.asking.get(sender) == "registered_months":
+            facts["registered_months"] = None
+        elif message in ("/affirm", "/deny") and self.asking.get(sender) in ("disabled", "mobility_impaired"):
+            facts[self.asking[sender]] = message == "/affirm"
+        else:
+            from bot.parsing import NotUnderstood, extract_facts
+
+            try:
+                found = extract_facts(message, facts.get("city"), self.as_of)
+            except NotUnderstood:
+                found = {}
+            if not found:
+                return [{"text": "抱歉，我没听明白。您可以点按钮回答。"}]
+            _merge(facts, found)
+        return self.next_step(sender)
+
+    def next_step(self, sender: str) -> list[dict[str, Any]]:
+        facts = self.facts[sender]
+        if "city" not in facts:
+            self.asking[sender] = "city"
+            return [{"text": "您现在住在哪个城市？",
+                     "buttons": [{"title": load_city(c).name, "payload": _inform({"city": c})}
+                                 for c in ("liaocheng", "qujing")]}]
+        decision = assess_dict(dict(facts, as_of=self.as_of.isoformat()))
+        if decision["verdict"] != "undetermined":
+            self.asking[sender] = None
+            return [{"text": render_decision(decision),
+                     "buttons": [{"title": "预约办理", "payload": "/book_appointment"}]}]
+        fact = decision["missing"][0]
+        self.asking[sender] = fact
+        return [{"text": question_for(fact, facts["city"]), "buttons": self.buttons(fact, facts["city"])}]
+
+    @staticmethod
+    def buttons(fact: str, city_id: str) -> list[dict[str, str]]:
+        city = load_city(city_id)
+        if fact == "hukou.city":
+            return [{"title": "外省户口", "payload": _inform({"hukou": {"province": "外省"}})},
+                    {"title": f"户口在{city.name}", "payload": _inform({"hukou": {"city": city.name}})}]
+        if fact in ("hukou.county", "residence.county"):
+            group = fact.split(".")[0]
+            return [{"title": c.name, "payload": _inform({group: {"county": c.name}})} for c in city.counties]
+        if fact in ("lived_months", "registered_months", "supplementary_proof_months"):
+            buttons = [{"title": title, "payload": _inform({fact: months})} for title, months in MONTH_BUTTONS]
+            if fact == "registered_months":
+                buttons.insert(0, {"title": "没办过", "payload": "/deny"})
+            return buttons
+        if fact == "age":
+            return [{"title": title, "payload": _inform({"age": age})} for title, age in AGE_BUTTONS]
+        if fact in ("disabled", "mobility_impaired"):
+            return [{"title": "是", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
+        return [{"title": label, "payload": _inform({fact: code})} for code, label in labels.CHOICES.get(fact, ())]
