@@ -1,0 +1,37 @@
+#!/usr/bin/env python
+"""Print the figures of `rasa test nlu --cross-validation`: intent and entity macro-F1.
+
+    scripts/nlu_cv_summary.py results/nlu-cv
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def macro(report: dict) -> tuple[float, float]:
+    avg = report.get("macro avg") or {}
+    weighted = report.get("weighted avg") or report.get("micro avg") or {}
+    return avg.get("f1-score", float("nan")), weighted.get("f1-score", float("nan"))
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1] if len(argv) > 1 else "results/nlu-cv")
+    reports = sorted(out.glob("*_report.json"))
+    if not reports:
+        print(f"no *_report.json in {out}", file=sys.stderr)
+        return 1
+    print(f"NLU cross-validation ({out}):")
+    for path in reports:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(report, dict) or "macro avg" not in report:
+            continue
+        name = path.name.replace("_report.json", "")
+        f1, other = macro(report)
+        print(f"  {name:32s} macro-F1 {f1:.3f}   weighted-F1 {other:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,41 @@
+"""Fixtures of the action tests; the tracker builders are in action_trackers.py."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from tests.actions.action_trackers import TODAY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setenv("JUZHU_TODAY", TODAY.isoformat())
+
+
+@pytest.fixture(autouse=True)
+def no_station_store(monkeypatch):
+    """Actions read stations from the appointment store; tests give them explicitly."""
+    import actions.answers
+    import actions.booking
+
+    monkeypatch.setattr(actions.answers, "stations_of", lambda city, county=None: [])
+    monkeypatch.setattr(actions.booking, "stations_of", lambda city, county=None: [])
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+

@@ -1,0 +1,196 @@
+"""action_answer_topic, action_human_handoff, action_clarify and the booking actions."""
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.answers
+import actions.booking
+from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionHumanHandoff,
+                             city_in_message)
+from actions.booking import ActionBookAppointment, ActionCancelAppointment, ActionCheckAppointment
+from bot.rules import render_topic
+
+from tests.actions.action_trackers import (TODAY, message, payload_message, payloads_of, slot_events,
+                                           texts_of, tracker_for)
+
+ANSWERED = {"awaiting_city": False, "pending_topic": None}
+CITY_PAYLOADS = ['/inform{"city":"liaocheng"}', '/inform{"city":"qujing"}']
+
+
+async def answer(tracker, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    return slot_events(events), dispatcher
+
+
+@pytest.mark.parametrize("intent, topic", sorted(TOPIC_OF_INTENT.items()))
+@pytest.mark.parametrize("city", ["liaocheng", "qujing"])
+async def test_every_topic_is_answered_from_the_citys_data(domain, intent, topic, city):
+    slots, dispatcher = await answer(tracker_for(message("问一下", intent), {"city": city}), domain)
+    assert texts_of(dispatcher) == [render_topic(city, topic, TODAY)]
+    assert "第" in texts_of(dispatcher)[0] and "条" in texts_of(dispatcher)[0]  # cites its article
+    assert slots == ANSWERED
+
+
+async def test_unknown_city_is_asked_with_buttons_and_the_question_waits(domain):
+    slots, dispatcher = await answer(tracker_for(message("办居住证要钱吗", "ask_fee")), domain)
+    assert payloads_of(dispatcher) == CITY_PAYLOADS
+    assert slots == {"awaiting_city": True, "pending_topic": "fee"}
+
+
+async def test_the_city_answer_gets_the_waiting_question_answered(domain):
+    waiting = {"awaiting_city": True, "pending_topic": "fee"}
+    slots, dispatcher = await answer(tracker_for(payload_message('/inform{"city":"qujing"}'), waiting), domain)
+    assert texts_of(dispatcher) == [render_topic("qujing", "fee", TODAY)]
+    assert slots == {"city": "qujing", "awaiting_city": False, "pending_topic": None}
+    slots, dispatcher = await answer(tracker_for(message("聊城"), waiting), domain)
+    assert texts_of(dispatcher) == [render_topic("liaocheng", "fee", TODAY)]
+    assert slots["city"] == "liaocheng"
+
+
+async def test_a_city_answer_that_is_no_city_is_explained(domain):
+    slots, dispatcher = await answer(tracker_for(message("北京"), {"awaiting_city": True, "pending_topic": "fee"}),
+                                     domain)
+    assert "聊城市、曲靖市" in texts_of(dispatcher)[0]
+    assert payloads_of(dispatcher) == CITY_PAYLOADS
+    assert slots == {"awaiting_city": True, "pending_topic": "fee"}  # still waiting
+
+
+async def test_the_city_named_in_the_question_is_used_and_kept(domain):
+    slots, dispatcher = await answer(tracker_for(message("曲靖办居住证要多久", "ask_processing_time"),
+                                                 {"city": "liaocheng"}), domain)
+    assert texts_of(dispatcher) == [render_topic("qujing", "processing", TODAY)]
+    assert slots == {"city": "qujing", **ANSWERED}
+    slots, dispatcher = await answer(tracker_for(message("东昌府区在哪里办", "ask_where")), domain)
+    assert texts_of(dispatcher) == [render_topic("liaocheng", "where", TODAY)]
+
+
+async def test_in_the_interview_without_city_every_city_is_answered(domain):
+    tracker = tracker_for(message("要钱吗", "ask_fee"), {"requested_slot": "city"}, active_loop="eligibility_form")
+    slots, dispatcher = await answer(tracker, domain)
+    text = texts_of(dispatcher)[0]
+    assert render_topic("liaocheng", "fee", TODAY) in text and render_topic("qujing", "fee", TODAY) in text
+    assert slots == ANSWERED and payloads_of(dispatcher) == []
+
+
+async def test_materials_after_a_verdict_are_the_personal_checklist(domain):
+    decision = {"city": "qujing", "materials": [
+        {"code": "id_card", "text": "本人居民身份证", "articles": ["第十二条"]},
+        {"code": "study_proof", "text": "就读证明：学生证", "articles": ["第十二条"]}]}
+    _, dispatcher = await answer(tracker_for(message("要带什么", "ask_materials"),
+                                             {"city": "qujing", "decision": decision}), domain)
+    text = texts_of(dispatcher)[0]
+    assert "□ 本人居民身份证（第十二条）" in text and "□ 就读证明：学生证（第十二条）" in text
+    # without a decision: the general list
+    _, dispatcher = await answer(tracker_for(message("要带什么", "ask_materials"), {"city": "qujing"}), domain)
+    assert texts_of(dispatcher) == [render_topic("qujing", "materials", TODAY)]
+
+
+async def test_answers_offer_follow_up_questions(domain):
+    _, dispatcher = await answer(tracker_for(message("签注", "ask_endorsement"), {"city": "liaocheng"}), domain)
+    assert "/ask_replacement" in payloads_of(dispatcher)
+
+
+def test_city_in_message():
+    assert city_in_message(message("聊城")) == "liaocheng"
+    assert city_in_message(message("我在临清")) == "liaocheng"
+    assert city_in_message(message("在宣威办证")) == "qujing"
+    assert city_in_message(payload_message('/inform{"city":"qujing"}')) == "qujing"
+    assert city_in_message(message("办证要钱吗")) is None
+
+
+# --- hand-off ------------------------------------------------------------------------------
+
+async def test_handoff_without_stations_gives_the_general_route(domain, caplog):
+    dispatcher = CollectingDispatcher()
+    with caplog.at_level(logging.INFO, logger="actions.answers"):
+        events = await ActionHumanHandoff().run(dispatcher, tracker_for(message("转人工", "request_human")), domain)
+    assert slot_events(events) == {"handoff": True}
+    assert "派出所" in texts_of(dispatcher)[0] and "12345" in texts_of(dispatcher)[0]
+    record = [r.getMessage() for r in caplog.records if "handoff" in r.getMessage()]
+    assert record and "test" not in record[0]  # no sender id in the record
+
+
+async def test_handoff_lists_the_stations_phone_numbers(domain, monkeypatch):
+    station = SimpleNamespace(name="古楼派出所", county="东昌府区", phone="0635-1234567", address="东昌中路1号",
+                              sample=False)
+    seen = {}
+
+    def stations_of(city, county=None):
+        seen.update(city=city, county=county)
+        return [station]
+
+    monkeypatch.setattr(actions.answers, "stations_of", stations_of)
+    dispatcher = CollectingDispatcher()
+    await ActionHumanHandoff().run(dispatcher, tracker_for(message("人工", "request_human"),
+                                                           {"city": "liaocheng", "residence_county": "东昌府区"}), domain)
+    assert seen == {"city": "liaocheng", "county": "东昌府区"}
+    assert "0635-1234567" in texts_of(dispatcher)[0]
+    assert "示例" not in texts_of(dispatcher)[0]
+
+
+def test_stations_of_without_a_store_is_empty(monkeypatch):
+    monkeypatch.undo()  # the real stations_of, not the autouse fixture's stand-in
+    monkeypatch.setenv("DATABASE_URL", "notadialect://nowhere")
+    assert actions.answers.stations_of("liaocheng") == []
+
+
+# --- clarification ---------------------------------------------------------------------
+
+async def test_clarify_offers_the_likely_topics(domain):
+    latest = message("那个证的事", "nlu_fallback", 0.3,
+                     ranking=[("nlu_fallback", 0.3), ("ask_fee", 0.25), ("greet", 0.2), ("ask_where", 0.1)])
+    dispatcher = CollectingDispatcher()
+    events = await ActionClarify().run(dispatcher, tracker_for(latest), domain)
+    assert events == []
+    assert texts_of(dispatcher)[0]
+    assert payloads_of(dispatcher) == ["/ask_fee", "/ask_where", "/ask_eligibility"]
+
+
+async def test_clarify_never_leaves_the_user_without_buttons(domain):
+    dispatcher = CollectingDispatcher()
+    await ActionClarify().run(dispatcher, tracker_for(message("？？", "nlu_fallback", 0.1, ranking=[])), domain)
+    assert len(payloads_of(dispatcher)) == 3
+
+
+# --- booking (holding answers until the booking conversation exists) --------------------
+
+async def test_booking_gives_where_and_the_personal_checklist(domain):
+    decision = {"city": "liaocheng", "materials": [{"code": "id_card", "text": "本人居民身份证",
+                                                    "articles": ["第七条"]}]}
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookAppointment().run(dispatcher, tracker_for(message("我要预约", "book_appointment"),
+                                                                       {"city": "liaocheng", "decision": decision}),
+                                               domain)
+    assert events == []
+    text = texts_of(dispatcher)[0]
+    assert render_topic("liaocheng", "where", TODAY) in text
+    assert "□ 本人居民身份证（第七条）" in text
+
+
+async def test_booking_without_city_asks_for_it(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookAppointment().run(dispatcher, tracker_for(message("预约", "book_appointment")), domain)
+    assert payloads_of(dispatcher) == CITY_PAYLOADS
+    assert slot_events(events) == {"awaiting_city": True, "pending_topic": "where"}
+
+
+async def test_booking_lists_stations_when_the_store_has_them(domain, monkeypatch):
+    station = SimpleNamespace(name="振兴派出所", county="茌平区", phone="0635-0000002", address="振兴路1号", sample=True)
+    monkeypatch.setattr(actions.booking, "stations_of", lambda city, county=None: [station])
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(dispatcher, tracker_for(message("预约", "book_appointment"),
+                                                              {"city": "liaocheng"}), domain)
+    text = texts_of(dispatcher)[0]
+    assert "0635-0000002" in text and "示例" in text
+
+
+@pytest.mark.parametrize("action", [ActionCancelAppointment, ActionCheckAppointment])
+async def test_cancel_and_check_answer(domain, action):
+    dispatcher = CollectingDispatcher()
+    assert await action().run(dispatcher, tracker_for(message("取消预约", "cancel_appointment")), domain) == []
+    assert texts_of(dispatcher)[0]

@@ -1,0 +1,61 @@
+"""A running assistant for the end-to-end tests: action server + Rasa server.
+
+With RASA_URL set, that server is used (its action server must be running
+too). Otherwise both are started once per session on free loopback ports
+with the newest model in models/, and stopped at the end; the tests are
+skipped, with the reason shown, when no model has been trained. Rasa takes
+about a minute to become ready.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import rasa_servers  # noqa: E402
+
+# The day the started action server assesses on (answers then do not depend
+# on the day the tests run). A reused server assesses on its own day.
+E2E_TODAY = "2026-11-22"
+
+
+@pytest.fixture(scope="session")
+def assistant():
+    url = os.environ.get("RASA_URL")
+    if url:
+        if not rasa_servers.url_ok(url.rstrip("/") + "/"):
+            pytest.skip(f"RASA_URL={url} does not answer")
+        yield {"url": url.rstrip("/"), "today": None}
+        return
+    model = rasa_servers.latest_model()
+    if model is None:
+        pytest.skip("no trained Rasa model in models/ (run `make model`)")
+    servers = rasa_servers.start(model, env={"JUZHU_TODAY": E2E_TODAY}, log_dir=ROOT / "var" / "e2e-logs")
+    try:
+        yield {"url": servers.rasa_url, "today": E2E_TODAY}
+    finally:
+        servers.stop()
+
+
+@pytest.fixture
+def chat(assistant):
+    """say(text) -> the list of replies of one new conversation."""
+    import requests
+
+    sender = f"e2e-{uuid.uuid4().hex[:10]}"
+
+    def say(text: str, *, reply_expected: bool = True) -> list[dict]:
+        response = requests.post(assistant["url"] + "/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=60)
+        response.raise_for_status()
+        replies = response.json()
+        assert replies or not reply_expected, f"no reply to {text!r}"
+        return replies
+
+    return say

@@ -1,0 +1,361 @@
+"""The NLU training data (data/nlu/) and Jieba dictionary (data/jieba/).
+
+No model needed: these read the files the way Rasa does
+(rasa.shared.nlu.training_data.loading and the RegexEntityExtractor's own
+pattern builder) and check that
+
+* every intent of CONTRACT.md section 2 is there, with enough examples, and
+  nothing else; no text is an example of two intents;
+* the city/county lookups agree with bot/rules/cities/*.yml;
+* every entity annotation is exactly what RegexEntityExtractor will find in
+  that text (so cross-validation entity scores mean something and the model
+  sees what it will see at run time), and every span is whole Jieba tokens;
+* every lookup word maps to a value the rules engine accepts.
+
+When an annotation check fails, the message shows the line as it should be.
+"""
+from __future__ import annotations
+
+import glob
+import logging
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+NLU_DIR = ROOT / "data" / "nlu"
+JIEBA_DIR = ROOT / "data" / "jieba"
+CITIES_DIR = ROOT / "bot" / "rules" / "cities"
+HELDOUT = Path(__file__).with_name("heldout.yml")
+
+# CONTRACT.md section 2: exactly these (domain.yml lists the same).
+CONTRACT_INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human",
+    "out_of_scope", "ask_eligibility", "ask_materials", "ask_processing_time", "ask_fee",
+    "ask_where", "ask_proxy", "ask_endorsement", "ask_replacement", "ask_address_change",
+    "ask_benefits", "ask_hukou", "ask_registration", "book_appointment",
+    "cancel_appointment", "check_appointment", "inform",
+}
+# Intents easily confused with one another get more examples.
+CONFUSABLE = {
+    "ask_fee", "ask_materials", "ask_endorsement", "ask_replacement", "ask_benefits",
+    "out_of_scope", "ask_hukou", "ask_registration", "ask_eligibility",
+    "cancel_appointment", "check_appointment",
+}
+MIN_EXAMPLES, MIN_CONFUSABLE, MIN_INFORM = 25, 40, 120
+
+ENTITIES = {
+    "city", "county", "township", "province", "duration", "age", "housing", "employment",
+    "study", "nationality", "proxy_for", "phone", "booking_code",
+}
+# Values an extracted (and synonym-mapped) entity may take, CONTRACT.md §3.
+VALUES = {
+    "housing": {"owned", "rented", "public_housing", "employer_dorm", "school_dorm", "none"},
+    "employment": {"labor_contract", "business_license", "public_sector", "none"},
+    "study": {"full_time", "none"},
+    "nationality": {"foreign", "hk", "mo", "tw", "cn"},
+    "proxy_for": {"child", "elderly", "disabled"},
+    "city": {"liaocheng", "qujing"},
+}
+
+
+# --------------------------------------------------------------------- loading
+
+@pytest.fixture(scope="module")
+def td():
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return load_data(str(NLU_DIR))
+
+
+@pytest.fixture(scope="module")
+def by_intent(td):
+    out = defaultdict(list)
+    for m in td.intent_examples:
+        out[m.get("intent")].append(m)
+    return out
+
+
+@pytest.fixture(scope="module")
+def patterns(td):
+    """The patterns RegexEntityExtractor builds from this data (config.yml)."""
+    from rasa.nlu.utils.pattern_utils import extract_patterns
+
+    return extract_patterns(td, use_lookup_tables=True, use_regexes=True,
+                            use_only_entities=True, use_word_boundaries=False)
+
+
+def extract(patterns, text):
+    """What RegexEntityExtractor finds: (start, end, type), case-insensitive."""
+    found = []
+    for p in patterns:
+        for m in re.finditer(p["pattern"], text, flags=re.IGNORECASE):
+            found.append((m.start(), m.end(), p["name"]))
+    return sorted(found)
+
+
+def lookup(td, name):
+    return [t for t in td.lookup_tables if t["name"] == name]
+
+
+def lookup_words(td, name):
+    words = []
+    for t in lookup(td, name):
+        words.extend(t["elements"])
+    return words
+
+
+def load_cities():
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(CITIES_DIR.glob("*.yml"))]
+
+
+def jieba_tokenizers():
+    """Jieba with the user dictionaries loaded in both orders (Rasa loads the
+    files in directory order, which is not defined)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    files = sorted(glob.glob(str(JIEBA_DIR / "*")))
+    toks = []
+    for order in (files, list(reversed(files))):
+        t = jieba.Tokenizer()
+        for f in order:
+            t.load_userdict(f)
+        toks.append(t)
+    return toks
+
+
+# --------------------------------------------------------------------- intents
+
+def test_exactly_the_contract_intents(by_intent):
+    assert set(by_intent) == CONTRACT_INTENTS
+
+
+@pytest.mark.parametrize("intent", sorted(CONTRACT_INTENTS))
+def test_enough_distinct_examples(by_intent, intent):
+    texts = {m.get("text") for m in by_intent[intent]}
+    wanted = MIN_INFORM if intent == "inform" else MIN_CONFUSABLE if intent in CONFUSABLE else MIN_EXAMPLES
+    assert len(texts) >= wanted, f"{intent}: {len(texts)} distinct examples, want {wanted}"
+
+
+def test_no_example_twice(td):
+    seen = defaultdict(list)
+    for m in td.intent_examples:
+        seen[m.get("text").strip()].append(m.get("intent"))
+    dups = {t: i for t, i in seen.items() if len(i) > 1}
+    assert not dups, f"examples listed more than once: {dups}"
+
+
+def test_bare_yes_and_no(by_intent):
+    affirm = {m.get("text") for m in by_intent["affirm"]}
+    deny = {m.get("text") for m in by_intent["deny"]}
+    assert {"是", "对", "好的"} <= affirm
+    assert {"不是", "没有"} <= deny
+
+
+def test_heldout_is_not_training_data(td):
+    training = {m.get("text").strip() for m in td.intent_examples}
+    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    held = [line.strip()[2:] for e in data["nlu"] for line in e["examples"].strip().splitlines()]
+    assert len(held) >= 60
+    assert not [t for t in held if t in training]
+    assert {e["intent"] for e in data["nlu"]} == CONTRACT_INTENTS
+
+
+# ------------------------------------------------------- lookups vs. the cities
+
+def test_generated_lookups_are_up_to_date():
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_lookups.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_county_lookup_agrees_with_city_data(td):
+    cities = load_cities()
+    synonyms = td.entity_synonyms
+    county_words = set(lookup_words(td, "county"))
+    city_words = set(lookup_words(td, "city"))
+
+    names, aliases = set(), set()
+    for c in cities:
+        for county in c["counties"]:
+            names.add(county["name"])
+            aliases.update(county.get("aliases", []))
+    yaml_words = names | aliases
+
+    # Every name and alias of the YAML is found: either as a county word, or
+    # as a city word followed by a county word (聊城 + 经开区).
+    def covered(w):
+        if w in county_words:
+            return True
+        return any(w.startswith(cw) and w[len(cw):] in county_words for cw in city_words)
+
+    assert not [w for w in yaml_words if not covered(w)]
+    # Every county word comes from the YAML (whole, or the part after the city).
+    def from_yaml(w):
+        return w in yaml_words or any(y.endswith(w) and y[: -len(w)] in city_words for y in yaml_words)
+
+    assert not [w for w in county_words if not from_yaml(w)]
+    # Every county word maps to the full name of a county of the YAML.
+    assert not {w: synonyms.get(w, w) for w in county_words if synonyms.get(w, w) not in names}
+    # ... and to the right one.
+    for c in cities:
+        for county in c["counties"]:
+            for a in county.get("aliases", []):
+                if a in county_words:
+                    assert synonyms.get(a, a) == county["name"], a
+
+
+def test_city_lookup_agrees_with_city_data(td):
+    want = {}
+    for c in load_cities():
+        for n in [c["name"], *c.get("aliases", [])]:
+            want[n] = c["id"]
+    words = lookup_words(td, "city")
+    assert set(words) == set(want)
+    assert {w: td.entity_synonyms.get(w, w) for w in words} == want
+
+
+def test_provinces_of_the_cities_are_known(td):
+    provinces = set(lookup_words(td, "province"))
+    for c in load_cities():
+        assert {c["province"], *c.get("province_aliases", [])} <= provinces
+
+
+def test_place_words_are_jieba_words():
+    words = {line.split()[0] for f in JIEBA_DIR.glob("*") for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+    for c in load_cities():
+        for county in c["counties"]:
+            assert county["name"] in words or any(county["name"].startswith(x) for x in [c["name"], *c.get("aliases", [])])
+
+
+# ------------------------------------------------------------ lookups, values
+
+def test_every_entity_type_is_annotated(td):
+    # RegexEntityExtractor only uses lookups/regexes named like an entity
+    # that occurs in the training data.
+    assert td.entities == ENTITIES
+
+
+def test_every_lookup_and_regex_names_an_entity(td):
+    names = {t["name"] for t in td.lookup_tables} | {r["name"] for r in td.regex_features}
+    assert names == ENTITIES
+
+
+@pytest.mark.parametrize("entity", sorted(VALUES))
+def test_lookup_words_map_to_contract_values(td, entity):
+    bad = {w: td.entity_synonyms.get(w, w) for w in lookup_words(td, entity)
+           if td.entity_synonyms.get(w, w) not in VALUES[entity]}
+    assert not bad, f"{entity}: words without a valid value: {bad}"
+
+
+def test_no_lookup_word_hides_a_longer_one(td):
+    # The extractor joins a table into one alternation, first match wins.
+    for t in td.lookup_tables:
+        words = t["elements"]
+        for i, w in enumerate(words):
+            later = [x for x in words[i + 1:] if x.startswith(w) and x != w]
+            assert not later, f"lookup {t['name']}: '{w}' comes before {later}"
+
+
+def test_no_synonym_maps_one_word_two_ways():
+    seen = {}
+    for f in NLU_DIR.glob("*.yml"):
+        for e in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
+            if "synonym" in e:
+                for line in e["examples"].strip().splitlines():
+                    w = line.strip()[2:]
+                    assert seen.setdefault(w, e["synonym"]) == e["synonym"], w
+
+
+def test_jieba_dictionary_format():
+    for f in JIEBA_DIR.glob("*"):
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            assert re.fullmatch(r"\S+( \d+)?( [a-z]+)?", line), f"{f.name}:{n}: {line!r}"
+
+
+# ------------------------------------------------ annotations = what is found
+
+def test_annotations_are_what_the_extractor_finds(td, patterns):
+    problems = []
+    for m in td.intent_examples:
+        text = m.get("text")
+        found = extract(patterns, text)
+        for a, b in zip(found, found[1:]):
+            if b[0] < a[1]:
+                problems.append(f"overlapping matches in {text!r}: {a} {b}")
+        annotated = sorted((e["start"], e["end"], e["entity"]) for e in m.get("entities") or [])
+        if annotated != found:
+            shown, pos = "", 0
+            for s, e, name in found:
+                if s >= pos:
+                    shown += text[pos:s] + f"[{text[s:e]}]({name})"
+                    pos = e
+            problems.append(f"{m.get('intent')}: should read  - {shown + text[pos:]}")
+    assert not problems, "\n".join(problems[:50])
+
+
+def test_entity_spans_are_whole_jieba_tokens(td):
+    problems = []
+    for tok in jieba_tokenizers():
+        for m in td.intent_examples:
+            ents = m.get("entities") or []
+            if not ents:
+                continue
+            text = m.get("text")
+            spans = list(tok.tokenize(text))
+            starts, ends = {s for _, s, _ in spans}, {e for _, _, e in spans}
+            for e in ents:
+                if e["start"] not in starts or e["end"] not in ends:
+                    problems.append(f"{text!r}: [{e['value']}]({e['entity']}) vs {'/'.join(w for w, _, _ in spans)}")
+    assert not problems, "\n".join(sorted(set(problems))[:50])
+
+
+# ------------------------------------------------------------ the regexes
+
+REGEX_CASES = [
+    ("住了八个月", "duration", "八个月"),
+    ("8个月", "duration", "8个月"),
+    ("半年", "duration", "半年"),
+    ("一年多", "duration", "一年多"),
+    ("两年半", "duration", "两年半"),
+    ("去年三月来的", "duration", "去年三月"),
+    ("2023年3月来的", "duration", "2023年3月"),
+    ("一年零三个月", "duration", "一年零三个月"),
+    ("两个多月", "duration", "两个多月"),
+    ("来了大半年", "duration", "大半年"),
+    ("去年上半年来的", "duration", "去年上半年"),
+    ("35岁", "age", "35岁"),
+    ("老人七十多岁", "age", "七十多岁"),
+    ("满16周岁", "age", "16周岁"),
+    ("电话13812345678", "phone", "13812345678"),
+    ("138 1234 5678", "phone", "138 1234 5678"),
+    ("预约码K7M3QX", "booking_code", "K7M3QX"),
+]
+NO_MATCH = [
+    ("2022年", "duration"), ("三月份", "duration"), ("几个月", "duration"), ("十几年", "duration"),
+    ("几岁", "age"), ("12345", "phone"), ("138123456789", "phone"),
+    ("13812345678", "booking_code"), ("k7m3qx", "booking_code"), ("K7M3QX9", "booking_code"),
+]
+
+
+@pytest.mark.parametrize("text,entity,value", REGEX_CASES)
+def test_regex_finds(patterns, text, entity, value):
+    found = [text[s:e] for s, e, n in extract(patterns, text) if n == entity]
+    assert found == [value]
+
+
+@pytest.mark.parametrize("text,entity", NO_MATCH)
+def test_regex_does_not_find(patterns, text, entity):
+    assert not [x for x in extract(patterns, text) if x[2] == entity]
+
+
+def test_counts_summary(by_intent, capsys):
+    # Not a check: prints the sizes for the record (pytest -s).
+    c = Counter({k: len(v) for k, v in by_intent.items()})
+    print("NLU examples:", sum(c.values()), dict(sorted(c.items())))
