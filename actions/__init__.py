@@ -8,5 +8,5 @@ assistant's own words (button titles, prompts) are in ``texts``.
 
 Modules: ``interview`` (the eligibility form: validator, questions, verdict),
 ``answers`` (questions about the regulation, hand-off, clarification),
-``booking`` (extension point for the appointment conversation).
+``booking`` (booking, looking up and cancelling a visit at a station).
 """

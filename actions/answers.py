@@ -10,7 +10,7 @@ import logging
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -57,33 +57,26 @@ def topic_button(intent: str) -> dict[str, str]:
 
 
 def city_in_message(message: dict[str, Any]) -> Optional[str]:
-    """A city named in the message: a payload's city entity, a city or county name in the text."""
-    for entity in message.get("entities") or ():
-        if entity.get("entity") in ("city", "county"):
-            city = city_id_of(str(entity.get("value")))
-            if city:
-                return city
+    """A city named in the message: a button's city, or a city or county where the
+    applicant lives named in the text (not the 户口's: the parser tells them apart).
+    The NLU's entities are not used for free text: the shared parser reads it."""
     text = message.get("text") or ""
     if is_payload(text):
+        for entity in message.get("entities") or ():
+            if entity.get("entity") in ("city", "county"):
+                city = city_id_of(str(entity.get("value")))
+                if city:
+                    return city
+        return None
+    if not text.strip():
         return None
     try:
-        from bot.parsing import normalise_city
+        from bot.parsing import extract_facts
 
-        city = city_id_of(normalise_city(text) or "")
-        if city:
-            return city
-    except Exception:  # NotUnderstood, or a text without a city
-        pass
-    for city in all_city_ids():  # a city or one of its counties named inside a sentence
-        from bot.rules.policy import load_city
-
-        this = load_city(city)
-        names = {this.name, *this.get("aliases", ())}
-        for county in this.counties:
-            names.update({county.name, *county.aliases})
-        if any(len(name) >= 2 and name in text for name in names):
-            return city
-    return None
+        return city_id_of(extract_facts(text, None, today()).get("city"))
+    except Exception:  # the parser must never silence the answer
+        logger.exception("extract_facts failed on a question")
+        return None
 
 
 def personal_materials(decision: dict[str, Any]) -> Optional[str]:
@@ -200,3 +193,17 @@ class ActionClarify(Action):
                 likely.append(default)
         dispatcher.utter_message(text=texts.CLARIFY, buttons=[topic_button(i) for i in likely])
         return []
+
+
+class ActionDefaultFallback(ActionClarify):
+    """Rasa's core fallback (no policy is sure what to do): ask back instead of
+    Rasa's default, which is silent without an utter_default response. Like
+    the default, it reverts the user's message so the dialogue state stays clean."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        await super().run(dispatcher, tracker, domain)
+        return [UserUtteranceReverted()]

@@ -131,7 +131,7 @@ class ValidateEligibilityForm(FormValidationAction):
             changed = self._merge(slots, understood.slots)
             if any(slots.get(name) is not None and name != "never_registered" for name in changed):
                 dispatcher.utter_message(text=texts.CORRECTED)
-            if kind == "answer" and not changed:
+            if kind == "answer" and not changed and requested:
                 dispatcher.utter_message(text=understood.hint or texts.NOT_UNDERSTOOD)
                 # A slot event keeps the form from rejecting: it asks again.
                 events.append(SlotSet(requested, None))

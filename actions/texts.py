@@ -67,9 +67,3 @@ HANDOFF_HOTLINE = "也可以拨打当地政务服务便民热线12345咨询。"
 HANDOFF_GENERAL = ("需要人工帮助的话，请拨打居住地公安派出所的电话，或在工作时间直接到派出所窗口咨询；"
                    "不知道派出所电话的，可以拨打当地政务服务便民热线12345查询。")
 HANDOFF_MORE = "您也可以继续问我，我会尽量回答。"
-
-# Booking (holding answers until the appointment conversation is built).
-BOOKING_HOLD = "在线预约还在接入中，暂时不能在这里直接预约。您现在可以直接到派出所办理："
-BOOKING_CHECKLIST = "别忘了带上这些材料："
-BOOKING_NO_CHECKLIST = "想知道自己要带什么材料，可以先问我“我能办居住证吗”。"
-CANCEL_HOLD = "在线预约还在接入中，目前没有可以取消或查询的在线预约。如已电话预约，请直接联系办理的派出所。"

@@ -19,12 +19,10 @@ def fixed_today(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_station_store(monkeypatch):
-    """Actions read stations from the appointment store; tests give them explicitly."""
+    """The hand-off reads stations from the appointment store; tests give them explicitly."""
     import actions.answers
-    import actions.booking
 
     monkeypatch.setattr(actions.answers, "stations_of", lambda city, county=None: [])
-    monkeypatch.setattr(actions.booking, "stations_of", lambda city, county=None: [])
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,6 @@
-"""action_answer_topic, action_human_handoff, action_clarify and the booking actions."""
+"""action_answer_topic, action_human_handoff, action_clarify, action_default_fallback.
+
+(The booking actions of actions/booking.py have their own tests.)"""
 from __future__ import annotations
 
 import logging
@@ -8,10 +10,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.answers
-import actions.booking
-from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionHumanHandoff,
-                             city_in_message)
-from actions.booking import ActionBookAppointment, ActionCancelAppointment, ActionCheckAppointment
+from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
+                             ActionHumanHandoff, city_in_message)
 from bot.rules import render_topic
 
 from tests.actions.action_trackers import (TODAY, message, payload_message, payloads_of, slot_events,
@@ -101,6 +101,8 @@ def test_city_in_message():
     assert city_in_message(message("在宣威办证")) == "qujing"
     assert city_in_message(payload_message('/inform{"city":"qujing"}')) == "qujing"
     assert city_in_message(message("办证要钱吗")) is None
+    assert city_in_message(message("我户口在聊城，在曲靖办证要多久")) == "qujing"  # where one lives, not the 户口
+    assert city_in_message(message("开发区的派出所在哪")) is None  # every city has one
 
 
 # --- hand-off ------------------------------------------------------------------------------
@@ -157,40 +159,8 @@ async def test_clarify_never_leaves_the_user_without_buttons(domain):
     assert len(payloads_of(dispatcher)) == 3
 
 
-# --- booking (holding answers until the booking conversation exists) --------------------
-
-async def test_booking_gives_where_and_the_personal_checklist(domain):
-    decision = {"city": "liaocheng", "materials": [{"code": "id_card", "text": "本人居民身份证",
-                                                    "articles": ["第七条"]}]}
+async def test_core_fallback_asks_back_and_forgets_the_message(domain):
     dispatcher = CollectingDispatcher()
-    events = await ActionBookAppointment().run(dispatcher, tracker_for(message("我要预约", "book_appointment"),
-                                                                       {"city": "liaocheng", "decision": decision}),
-                                               domain)
-    assert events == []
-    text = texts_of(dispatcher)[0]
-    assert render_topic("liaocheng", "where", TODAY) in text
-    assert "□ 本人居民身份证（第七条）" in text
-
-
-async def test_booking_without_city_asks_for_it(domain):
-    dispatcher = CollectingDispatcher()
-    events = await ActionBookAppointment().run(dispatcher, tracker_for(message("预约", "book_appointment")), domain)
-    assert payloads_of(dispatcher) == CITY_PAYLOADS
-    assert slot_events(events) == {"awaiting_city": True, "pending_topic": "where"}
-
-
-async def test_booking_lists_stations_when_the_store_has_them(domain, monkeypatch):
-    station = SimpleNamespace(name="振兴派出所", county="茌平区", phone="0635-0000002", address="振兴路1号", sample=True)
-    monkeypatch.setattr(actions.booking, "stations_of", lambda city, county=None: [station])
-    dispatcher = CollectingDispatcher()
-    await ActionBookAppointment().run(dispatcher, tracker_for(message("预约", "book_appointment"),
-                                                              {"city": "liaocheng"}), domain)
-    text = texts_of(dispatcher)[0]
-    assert "0635-0000002" in text and "示例" in text
-
-
-@pytest.mark.parametrize("action", [ActionCancelAppointment, ActionCheckAppointment])
-async def test_cancel_and_check_answer(domain, action):
-    dispatcher = CollectingDispatcher()
-    assert await action().run(dispatcher, tracker_for(message("取消预约", "cancel_appointment")), domain) == []
-    assert texts_of(dispatcher)[0]
+    events = await ActionDefaultFallback().run(dispatcher, tracker_for(message("嗯那个", "inform", 0.9)), domain)
+    assert events == [{"event": "rewind", "timestamp": None}]
+    assert texts_of(dispatcher)[0] and len(payloads_of(dispatcher)) == 3

@@ -20,13 +20,14 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import rasa_servers  # noqa: E402
 
-# The day the started action server assesses on (answers then do not depend
-# on the day the tests run). A reused server assesses on its own day.
+# The day the started action server assesses and books on (answers then do
+# not depend on the day the tests run). A reused server uses its own day and
+# its own store.
 E2E_TODAY = "2026-11-22"
 
 
 @pytest.fixture(scope="session")
-def assistant():
+def assistant(tmp_path_factory):
     url = os.environ.get("RASA_URL")
     if url:
         if not rasa_servers.url_ok(url.rstrip("/") + "/"):
@@ -36,7 +37,11 @@ def assistant():
     model = rasa_servers.latest_model()
     if model is None:
         pytest.skip("no trained Rasa model in models/ (run `make model`)")
-    servers = rasa_servers.start(model, env={"JUZHU_TODAY": E2E_TODAY}, log_dir=ROOT / "var" / "e2e-logs")
+    # The action server books into a throw-away SQLite store (created and seeded
+    # on first use) whose clock stands on E2E_TODAY, never into var/juzhu.db.
+    store = tmp_path_factory.mktemp("e2e-store") / "juzhu.db"
+    env = {"JUZHU_TODAY": E2E_TODAY, "JUZHU_NOW": f"{E2E_TODAY} 10:00", "DATABASE_URL": f"sqlite:///{store}"}
+    servers = rasa_servers.start(model, env=env, log_dir=ROOT / "var" / "e2e-logs")
     try:
         yield {"url": servers.rasa_url, "today": E2E_TODAY}
     finally:

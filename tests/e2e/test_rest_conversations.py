@@ -105,3 +105,56 @@ def test_buttons_alone_reach_a_verdict(chat):
     replies = converse(chat, ["/ask_eligibility", '/inform{"city":"liaocheng"}', '/inform{"province":"other"}',
                               '/inform{"duration":12}', '/inform{"duration":12}', '/inform{"housing":"rented"}'])
     assert verdict_of(replies)["text"].startswith("结论：可以申领居住证。")
+
+
+# --- appointments ------------------------------------------------------------------------
+
+def _all_payloads(replies: list[dict]) -> list[str]:
+    return [p for reply in replies for p in payloads(reply)]
+
+
+def _texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_eligible_applicant_books_a_visit_then_cancels_it(chat):
+    import base64
+    import random
+    import re
+
+    phone = "139" + "".join(random.choice("0123456789") for _ in range(8))  # a fresh number per run
+    masked = phone[:3] + "****" + phone[-4:]
+    replies = converse(chat, ["我在聊城租房住了八个月，在厂里上班，能办居住证吗", "户口在河北", "登记了八个月"])
+    assert verdict_of(replies)["text"].startswith("结论：可以申领居住证。")
+
+    stations = chat("我要预约")
+    choices = _all_payloads(stations)
+    assert choices and all(p.startswith('/inform{"booking_station":"lc-') for p in choices)
+    days = _all_payloads(chat(choices[0]))
+    assert days and days[0].startswith('/inform{"booking_day":"')
+    times = [p for p in _all_payloads(chat(days[0])) if "booking_time" in p]
+    assert times
+    assert "姓名" in _texts(chat(times[0]))
+    assert "手机号码" in _texts(chat("张三"))
+    summary = chat(phone)
+    assert masked in _texts(summary) and "确认预约吗" in _texts(summary)
+    assert _all_payloads(summary)[:2] == ["/affirm", "/deny"]
+
+    confirmation = chat("/affirm")
+    text = _texts(confirmation)
+    code = re.search(r"预约码：([2-9A-HJKMNP-Z]{6})", text).group(1)
+    for part in ("聊城", "地址：", "电话：", "□ 本人居民身份证（第七条）", "房屋租赁合同", "劳动合同", masked):
+        assert part in text, part
+    assert phone not in str(confirmation)
+    [ticket] = [r["custom"] for r in confirmation if r.get("custom")]
+    assert ticket["code"] == code and ticket["booking"]["code"] == code
+    assert base64.b64decode(ticket["qr"].split(",", 1)[1])[:4] == b"\x89PNG"
+    assert base64.b64decode(ticket["ics"]).startswith(b"BEGIN:VCALENDAR")
+
+    asked = _texts(chat("取消预约"))
+    assert "手机号码" in asked
+    confirm = chat(phone)
+    assert code in _texts(confirm) and "确定要取消吗" in _texts(confirm)
+    done = chat("/affirm")
+    assert f"已为您取消预约 {code}" in _texts(done)
+    assert "没有有效的预约" in _texts(converse(chat, ["查一下我的预约", phone]))
