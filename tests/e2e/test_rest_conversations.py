@@ -2,7 +2,9 @@
 
 Each gets the right verdict, the right checklist and the article numbers,
 in Chinese, without a dead end (every message gets a reply; the verdict
-offers the next steps as buttons).
+offers the next steps as buttons). An eligible applicant books a visit from
+"我要预约" to a booking code with the checklist, then cancels it (the action
+server books into a temporary store, see conftest.py).
 """
 from __future__ import annotations
 
