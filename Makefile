@@ -34,7 +34,8 @@ venv install: $(STAMP)
 $(STAMP): pyproject.toml scripts/find-python310.sh
 	@PYTHON310="$$(scripts/find-python310.sh)" || exit 1; \
 	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$PYTHON310"; $$PYTHON310 -m venv $(VENV) || exit 1; fi
-	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
+	@# wheel 0.46+ needs packaging>=24, which breaks Rasa's pin (packaging<21).
+	$(PY) -m pip install --quiet --upgrade "pip<25" "wheel<0.46"
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 

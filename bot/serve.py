@@ -32,7 +32,8 @@ class Service:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run action server, Rasa, web front (and Telegram) together")
-    parser.add_argument("--model", default="models", help="Rasa model file or directory (default: models)")
+    parser.add_argument("--model", default="models/juzhu.tar.gz",
+                        help="Rasa model file (default: models/juzhu.tar.gz, what `make model` trains)")
     parser.set_defaults(handler=run_serve)
 
 
@@ -45,8 +46,9 @@ def url_ok(url: str) -> bool:
 
 
 def services(model: str) -> list[Service]:
-    rasa_port = os.environ.get("RASA_PORT", "5005")
-    action_port = os.environ.get("ACTION_PORT", "5055")
+    rasa_port = os.environ.setdefault("RASA_PORT", "5005")
+    # endpoints.yml reads ACTION_PORT: Rasa expands only variables that exist.
+    action_port = os.environ.setdefault("ACTION_PORT", "5055")
     web_port = os.environ.get("WEB_PORT", "8000")
     rasa_url = os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
     found = [
