@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml scripts/find-python310.sh
 # cross-validation, REST bench. endpoints.yml reads ACTION_PORT.
 export ACTION_PORT ?= 5055
 export RASA_PORT ?= 5005
-export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 RASA := $(VENV)/bin/rasa
 MODEL := models/juzhu.tar.gz
 RASA_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml data/jieba/*)

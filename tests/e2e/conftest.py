@@ -1,7 +1,7 @@
 """A running assistant for the end-to-end tests: action server + Rasa server.
 
-With RASA_URL set, that server is used (its action server must be running
-too). Otherwise both are started once per session on free loopback ports
+With E2E_RASA_URL set, that server is used (its action server must be
+running too). Otherwise both are started once per session on free loopback ports
 with the newest model in models/, and stopped at the end; the tests are
 skipped, with the reason shown, when no model has been trained. Rasa takes
 about a minute to become ready.
@@ -28,10 +28,10 @@ E2E_TODAY = "2026-11-22"
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory):
-    url = os.environ.get("RASA_URL")
+    url = os.environ.get("E2E_RASA_URL")
     if url:
         if not rasa_servers.url_ok(url.rstrip("/") + "/"):
-            pytest.skip(f"RASA_URL={url} does not answer")
+            pytest.skip(f"E2E_RASA_URL={url} does not answer")
         yield {"url": url.rstrip("/"), "today": None}
         return
     model = rasa_servers.latest_model()
