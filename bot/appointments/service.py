@@ -409,14 +409,7 @@ class AppointmentService:
                 select(Booking).where(Booking.phone == phone, Booking.status == ACTIVE)).scalar_one_or_none()
             if existing is not None:
                 raise self._already_booked(self._booking_info(session, existing))
-            self._ensure_counter(session, station.id, start)
-            taken = session.execute(
-                update(SlotCount)
-                .where(SlotCount.station_id == station.id, SlotCount.start == start,
-                       SlotCount.booked < station.seats_per_slot)
-                .values(booked=SlotCount.booked + 1)
-                .execution_options(synchronize_session=False))
-            if taken.rowcount == 1:
+            if self._take_seat(session, station, start):
                 code = self._fresh_code(session)
                 session.execute(insert(Booking).values(
                     code=code, station_id=station.id, start=start, name=name, phone=phone,
@@ -429,6 +422,19 @@ class AppointmentService:
                 "slot_full", f"{_zh_time(start)} 这个时段已约满，请选择其他时间。",
                 alternatives=self.nearest_free_slots(station.id, start))
         return self.find(code, phone)
+
+    @classmethod
+    def _take_seat(cls, session: Session, station: "StationInfo", start: dt.datetime) -> bool:
+        """One conditional UPDATE takes a seat or nothing: correct under races on
+        both databases (a check-then-insert is not)."""
+        cls._ensure_counter(session, station.id, start)
+        taken = session.execute(
+            update(SlotCount)
+            .where(SlotCount.station_id == station.id, SlotCount.start == start,
+                   SlotCount.booked < station.seats_per_slot)
+            .values(booked=SlotCount.booked + 1)
+            .execution_options(synchronize_session=False))
+        return taken.rowcount == 1
 
     @staticmethod
     def _ensure_counter(session: Session, station_id: str, start: dt.datetime) -> None:
@@ -598,14 +604,7 @@ class AppointmentService:
                 row = self._owned(session, code, phone)
                 if row.status != ACTIVE:
                     raise self._refuse_inactive(row)
-                self._ensure_counter(session, station.id, new_start)
-                taken = session.execute(
-                    update(SlotCount)
-                    .where(SlotCount.station_id == station.id, SlotCount.start == new_start,
-                           SlotCount.booked < station.seats_per_slot)
-                    .values(booked=SlotCount.booked + 1)
-                    .execution_options(synchronize_session=False))
-                if taken.rowcount != 1:
+                if not self._take_seat(session, station, new_start):
                     raise _SlotFull()
                 moved = session.execute(
                     update(Booking)
