@@ -424,7 +424,7 @@ class AppointmentService:
         return self.find(code, phone)
 
     @classmethod
-    def _take_seat(cls, session: Session, station: "StationInfo", start: dt.datetime) -> bool:
+    def _take_seat(cls, session: Session, station: StationInfo, start: dt.datetime) -> bool:
         """One conditional UPDATE takes a seat or nothing: correct under races on
         both databases (a check-then-insert is not)."""
         cls._ensure_counter(session, station.id, start)
