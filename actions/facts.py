@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from typing import Any, Optional
 
 from bot.rules import FactsError, assess_dict, parse_facts
 from bot.rules.policy import city_ids, find_city, find_county, load_city
+from bot.clock import today
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +48,6 @@ FACT_SLOTS = ("city", "nationality", "hukou_province", "hukou_city", "hukou_coun
 CITY_BOUND_SLOTS = ("residence_county", "residence_township")
 
 
-def today() -> dt.date:
-    """The assessment day: today, or JUZHU_TODAY (YYYY-MM-DD) for reproducible tests."""
-    fixed = os.environ.get("JUZHU_TODAY")
-    if fixed:
-        try:
-            return dt.date.fromisoformat(fixed)
-        except ValueError:
-            logger.warning("JUZHU_TODAY=%r is not a date YYYY-MM-DD; using today", fixed)
-    return dt.date.today()
 
 
 def city_id_of(value: Any) -> Optional[str]:

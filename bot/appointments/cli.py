@@ -139,7 +139,7 @@ def _service(*, seed: bool = True):
     seeded when there are none, unless ``seed`` is False)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .clock import env_clock
+    from bot.clock import env_clock
     from .db import database_url, display_url, ensure_schema
     from .service import AppointmentService
 

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from . import db
-from .clock import Clock, env_clock, local_now, to_local_naive
+from bot.clock import Clock, env_clock, local_now, to_local_naive
 from .models import ACTIVE, Booking, ClosedDay, SlotCount, Station
 from .public_holidays import holiday_name
 from .stations import WEEKDAYS_ZH, WeeklyHours, hours_chinese, hours_json, parse_hours, slot_starts

@@ -472,7 +472,7 @@ def appointments_lookup(code: str, url: Optional[str] = None) -> Optional[Bookin
 
 def default_clock() -> dt.datetime:
     """Now, naive Shanghai wall-clock time (``JUZHU_NOW`` fixes it)."""
-    from bot.appointments.clock import env_clock, local_now
+    from bot.clock import env_clock, local_now
 
     return local_now(env_clock())
 

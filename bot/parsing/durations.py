@@ -32,6 +32,7 @@ from dateutil.relativedelta import relativedelta
 
 from ._text import NUM, digits, jionlp, normalise, to_int
 from .choices import parse_yes_no
+from bot import clock
 
 MAX_MONTHS = 12 * 130
 MAX_AGE = 130
@@ -124,7 +125,7 @@ def _span_months(item: dict, today: dt.date) -> Optional[int]:
 
 def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
     """Every duration or start date in ``text``, in order."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     rewritten = _rewrite(normalise(text), today)
     try:
         items = jionlp().ner.extract_time(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from .policy import City, city_ids, find_city, load_city
+from bot import clock
 
 NATIONALITIES = ("cn", "foreign", "hk", "mo", "tw")
 EMPLOYMENTS = ("labor_contract", "business_license", "public_sector", "none")
@@ -108,7 +109,7 @@ def parse_facts(raw: Any, today: Optional[dt.date] = None) -> Facts:
 
     as_of = raw.get("as_of")
     if as_of is None:
-        values["as_of"] = today or dt.date.today()
+        values["as_of"] = today or clock.today()
     else:
         try:
             values["as_of"] = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else None

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from . import labels
 from .policy import load_city
+from bot import clock
 
 # Topics an applicant can ask about, and where each answer comes from.
 TOPICS = ("fee", "processing", "where", "proxy", "materials", "endorsement", "replacement",
@@ -140,7 +141,7 @@ def render_topic(city_id: str, topic: str, as_of=None) -> str:
         lines.append(f"{city.name}关于{data['title']}的规定：")
         lines.extend(f"· {item['text']}（{item['article']}）" for item in data["items"])
         lines.extend(f"！{warning}" for warning in data.get("warnings", ()))
-    warning = policy_warning(city_id, as_of or dt.date.today())
+    warning = policy_warning(city_id, as_of or clock.today())
     if warning:
         lines.append(f"！{warning}")
     return "\n".join(lines)

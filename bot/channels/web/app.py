@@ -45,6 +45,7 @@ from bot.rules import assess_dict, city_ids, labels, load_city, question_for, re
 from bot.rules.facts import FactsError
 
 from .bookings import BookingsUnavailable, StaffBookings, default_bookings
+from bot import clock
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +359,7 @@ async def staff_meta(request: web.Request) -> web.Response:
         "choices": {fact: _choices(fact) for fact in labels.CHOICES},
         "nationality": [{"value": k, "label": v} for k, v in labels.NATIONALITY.items()],
         "verdicts": labels.VERDICT,
-        "today": dt.date.today().isoformat(),
+        "today": clock.today().isoformat(),
     })
 
 

@@ -1,12 +1,18 @@
-"""Time in Asia/Shanghai, and the clock tests inject.
+"""The product's one clock: Asia/Shanghai, whatever the server's time zone.
+
+Every date the product computes (assessment ``as_of``, ``eligible_from``,
+bookings, reminders, retention) comes from here, so a UTC server does not
+disagree with itself between 00:00 and 08:00 Beijing time.
 
 The store keeps naive wall-clock times of Asia/Shanghai (UTC+8 all year).
 ``JUZHU_NOW`` (``YYYY-MM-DD HH:MM``, Shanghai time, or ISO 8601 with an
-offset) fixes "now" for the command line, for tests and demonstrations.
+offset) fixes "now", and ``JUZHU_TODAY`` (``YYYY-MM-DD``) fixes the day of
+assessments, for the command line, tests and demonstrations.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from typing import Callable, Optional
 
@@ -50,3 +56,15 @@ def local_now(clock: Optional[Clock] = None) -> dt.datetime:
     if clock is not None:
         return to_local_naive(clock())
     return dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+
+
+def today() -> dt.date:
+    """Today in Shanghai: ``$JUZHU_TODAY``, else the day of ``$JUZHU_NOW``, else the real day."""
+    fixed = os.environ.get("JUZHU_TODAY", "").strip()
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            logging.getLogger(__name__).warning("JUZHU_TODAY=%r is not a date YYYY-MM-DD; ignored", fixed)
+    clock = env_clock()
+    return local_now(clock).date()
