@@ -9,10 +9,18 @@ bridge read); looking it up answers with a text and an ``image`` message.
 
     fake = FakeRasa()
     app = fake.app()            # aiohttp Application: POST /webhooks/rest/webhook, GET /
-    fake.received               # [(sender, message), ...]
+    fake.received               # [(sender, message), ...]: every request that reached it
+
+Failure modes, for the channels' "honest failure" tests (settable at any time):
+``fail_with=503`` answers that HTTP status; ``empty=True`` answers ``[]``,
+which is what Rasa 3.6 does when the action server is down (it logs the
+failure and sends nothing); ``delay=S`` waits S seconds before answering
+(a channel timing out). ``start()``/``stop()`` serve it on 127.0.0.1 for
+clients that need a URL outside aiohttp's test utilities (the Telegram bridge).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -48,18 +56,36 @@ def qr_data_url(code: str = BOOKING_CODE) -> str:
 
 
 class FakeRasa:
-    def __init__(self, as_of: Optional[dt.date] = None, fail_with: Optional[int] = None):
+    def __init__(self, as_of: Optional[dt.date] = None, fail_with: Optional[int] = None, *,
+                 empty: bool = False, delay: float = 0.0):
         self.as_of = as_of or dt.date(2025, 3, 1)  # a day the regulations are in force
         self.fail_with = fail_with
+        self.empty = empty
+        self.delay = delay
         self.received: list[tuple[str, str]] = []
         self.facts: dict[str, dict[str, Any]] = {}
         self.asking: dict[str, Optional[str]] = {}
+        self.url = ""
+        self._runner: Optional[web.AppRunner] = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/", self.hello)
         app.router.add_post("/webhooks/rest/webhook", self.webhook)
         return app
+
+    async def start(self) -> "FakeRasa":
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
     async def hello(self, request: web.Request) -> web.Response:
         return web.Response(text="Hello from the fake Rasa")
@@ -68,8 +94,12 @@ class FakeRasa:
         body = await request.json()
         sender, message = body["sender"], body["message"]
         self.received.append((sender, message))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail_with:
             return web.Response(status=self.fail_with, text="fake failure")
+        if self.empty:
+            return web.json_response([])
         replies = [dict(reply, recipient_id=sender) for reply in self.answer(sender, message)]
         return web.json_response(replies)
 

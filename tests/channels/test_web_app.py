@@ -2,14 +2,19 @@
 
 aiohttp's own test server and client, no browser: staff refusals, the
 script aid's assess API, the kiosk's proxy to a fake Rasa and its answer
-when Rasa is down, the bookings view and its CSV export.
+when Rasa is down, slow, failing or silent, the rate limits, the staff
+login lockout and session cookies, the bookings view and its CSV export,
+and `juzhu web`'s start-up checks.
 """
 from __future__ import annotations
 
 import asyncio
 import csv
 import datetime as dt
+import hashlib
+import hmac
 import io
+import logging
 import socket
 import time
 
@@ -20,11 +25,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels.web import app as webapp
 from bot.channels.web.app import STAFF_COOKIE, create_app
 from bot.channels.web.bookings import StaffBookings
+from bot.channels.web.sessions import StaffSessions
+from bot.ratelimit import RateLimiter
 from bot.rules import assess_dict, question_for, render_decision
 
 from .fake_rasa import FakeRasa
 
 TOKEN = "test-staff-token-6f1c"
+COOKIE_SECRET = "test-cookie-secret-not-the-token-0b7e"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 NOW = dt.datetime(2026, 11, 23, 8, 0)  # a Monday, not a holiday
 DAY = NOW.date()
@@ -44,6 +52,9 @@ async def make_client():
 
     async def make(rasa_url: str = "", staff_token=None, **options) -> TestClient:
         rasa_url = rasa_url or f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        # Each client its own limiter and cookie secret: tests neither share counts nor write var/.
+        options.setdefault("limiter", limiter())
+        options.setdefault("cookie_secret", COOKIE_SECRET)
         client = TestClient(TestServer(create_app(rasa_url, staff_token, **options)))
         await client.start_server()
         clients.append(client)
@@ -62,6 +73,10 @@ async def fake_rasa():
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
     await server.close()
+
+
+def limiter(**rules: str) -> RateLimiter:
+    return RateLimiter("memory://", rules=rules)
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +208,152 @@ async def test_chat_when_rasa_is_too_slow_answers_busy(make_client):
         await server.close()
 
 
+async def test_chat_when_rasa_answers_an_empty_list_answers_busy(make_client):
+    """Rasa 3.6 answers [] when the action server is down: the kiosk must say so, not stay silent."""
+    silent = FakeRasa(empty=True)
+    server = TestServer(silent.app())
+    await server.start_server()
+    try:
+        client = await make_client(str(server.make_url("")).rstrip("/"), hotline="0635-12345")
+        message = await _busy(client)
+        assert "0635-12345" in message["text"] and "没有理解" not in message["text"]
+        # A reset is the one message Rasa answers with nothing by design: nothing to show, no busy text.
+        reset = await client.post("/api/chat", json={"sender": "abcdefgh", "message": "/restart"})
+        assert reset.status == 204
+        assert silent.received == [("kiosk-abcdefgh", "你好"), ("kiosk-abcdefgh", "/restart")]
+    finally:
+        await server.close()
+
+
+async def test_chat_when_rasa_answers_nothing_the_kiosk_can_show_answers_busy(make_client):
+    async def unshowable(request):
+        return web.json_response([{"recipient_id": "kiosk-abcdefgh", "image": "http://tracker.example/x.png"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", unshowable)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        client = await make_client(str(server.make_url("")).rstrip("/"))
+        await _busy(client)
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_chat_when_rasa_answers_5xx_answers_busy(make_client, status):
+    failing = FakeRasa(fail_with=status)
+    server = TestServer(failing.app())
+    await server.start_server()
+    try:
+        client = await make_client(str(server.make_url("")).rstrip("/"))
+        await _busy(client)
+        assert len(failing.received) == 1
+    finally:
+        await server.close()
+
+
+async def test_chat_when_rasa_times_out_answers_busy_after_rasa_timeout(make_client):
+    slow = FakeRasa(delay=3)
+    server = TestServer(slow.app())
+    await server.start_server()
+    try:
+        client = await make_client(str(server.make_url("")).rstrip("/"), rasa_timeout=0.5)
+        started = time.monotonic()
+        await _busy(client)
+        assert time.monotonic() - started < 2.5
+        assert len(slow.received) == 1
+    finally:
+        await server.close()
+
+
+def test_busy_text_is_one_text_for_every_channel():
+    from bot.channels import telegram as tg
+    from bot.channels.texts import busy_text
+
+    assert webapp.busy_text is busy_text
+    assert tg.busy_text is busy_text
+    text = busy_text("0635-12345")
+    assert text.startswith("系统繁忙，请稍后再试") and "0635-12345" in text and "没有理解" not in text
+
+
+async def test_kiosk_page_carries_the_busy_text_for_when_the_front_is_unreachable(make_client):
+    client = await make_client(hotline="0874-12345")
+    page = await (await client.get("/")).text()
+    assert f'data-busy-text="{webapp.busy_text("0874-12345")}"' in page
+
+
+def kiosk_script() -> str:
+    return (webapp.STATIC_DIR / "kiosk.js").read_text(encoding="utf-8")
+
+
+def test_kiosk_script_shows_the_servers_messages_whatever_the_status():
+    script = kiosk_script()
+    assert "没有理解" not in script  # an empty answer is never "not understood"
+    assert "if (!response.ok) throw" not in script  # a 429's polite text is read, not replaced
+    assert "data.limited" in script and "busyText" in script
+
+
+# --- kiosk: rate limits -------------------------------------------------------------
+
+async def _say(client, sender: str, address: str, message: str = "/greet"):
+    return await client.post("/api/chat", json={"sender": sender, "message": message},
+                             headers={"X-Forwarded-For": f"{address}, 10.0.0.2"})
+
+
+async def test_chat_refuses_the_21st_message_of_a_minute_politely(make_client, fake_rasa):
+    from bot.channels.texts import too_many_messages_text
+
+    client = await make_client(fake_rasa.url, hotline="0635-12345", trust_proxy=True,
+                               limiter=limiter(messages="20/minute"))
+    for n in range(20):
+        response = await _say(client, "sender-aaaa", "203.0.113.7")
+        assert response.status == 200, n
+    refused = await _say(client, "sender-aaaa", "203.0.113.7")
+    assert refused.status == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    data = await refused.json()
+    assert data == {"messages": [{"text": too_many_messages_text("0635-12345")}], "busy": False, "limited": True}
+    assert data["messages"][0]["text"].startswith("您发送得太快了") and "0635-12345" in data["messages"][0]["text"]
+    assert len(fake_rasa.received) == 20  # the 21st never reached Rasa
+
+    # Another sender from another address is served as usual.
+    other = await _say(client, "sender-bbbb", "198.51.100.4")
+    assert other.status == 200 and (await other.json())["busy"] is False
+    # The same sender from a new address is still over its own limit, and a new sender
+    # from the first address is over that address's limit.
+    assert (await _say(client, "sender-aaaa", "198.51.100.99")).status == 429
+    assert (await _say(client, "sender-cccc", "203.0.113.7")).status == 429
+    assert len(fake_rasa.received) == 21
+
+
+async def test_chat_limits_an_address_however_many_senders_it_makes_up(make_client, fake_rasa):
+    client = await make_client(fake_rasa.url, limiter=limiter(messages="3/minute"))
+    statuses = []
+    for n in range(5):  # a new sender id and a made-up X-Forwarded-For every time: neither helps
+        response = await _say(client, f"made-up-sender-{n}", f"192.0.2.{n}")
+        statuses.append(response.status)
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_client_address_from_x_forwarded_for_only_behind_a_trusted_proxy():
+    from aiohttp.test_utils import make_mocked_request
+
+    def address(trust: bool, forwarded: str) -> str:
+        app = web.Application()
+        app[webapp.TRUST_PROXY] = trust
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        request = make_mocked_request("POST", "/api/chat", headers=headers, app=app)
+        return webapp.client_address(request)
+
+    peer = address(False, "")
+    assert address(False, "203.0.113.7") == peer
+    assert address(True, "203.0.113.7, 10.0.0.2") == "203.0.113.7"
+    assert address(True, " 2001:db8::1 ") == "2001:db8::1"
+    assert address(True, "not-an-address") == peer
+    assert address(True, "") == peer
+
+
 # --- staff: refusals --------------------------------------------------------------
 
 STAFF_GETS = ["/staff", "/staff/", "/staff/api/meta", "/staff/api/stations",
@@ -220,16 +381,30 @@ async def test_staff_posts_refused_when_no_token_is_configured(make_client, book
     assert response.status == 403
 
 
+def expired_cookie(monkeypatch, secret: str = COOKIE_SECRET, token: str = TOKEN) -> str:
+    """A session cookie made a day ago (sessions last 12 hours)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda real=time.time: real() - 24 * 3600)
+        return StaffSessions(secret, token).issue()
+
+
+def old_hmac_cookie(token: str = TOKEN) -> str:
+    """The hand-written cookie the web front used to issue: expiry + HMAC keyed with the token."""
+    expires = int(time.time()) + 3600
+    return f"{expires}.{hmac.new(token.encode(), f'juzhu-staff:{expires}'.encode(), hashlib.sha256).hexdigest()}"
+
+
 @pytest.mark.parametrize("path", STAFF_GETS)
-async def test_staff_requires_the_token(make_client, bookings, path):
+async def test_staff_requires_the_token(make_client, bookings, path, monkeypatch):
     client = await make_client(staff_token=TOKEN, bookings=bookings)
-    expired = webapp._session_cookie(TOKEN, now=time.time() - 2 * webapp.STAFF_SESSION_SECONDS)
+    expired = expired_cookie(monkeypatch)
     forged = f"{int(time.time()) + 3600}.{'0' * 64}"
-    other = webapp._session_cookie("another-token")
+    other = StaffSessions(COOKIE_SECRET, "another-token-0123456").issue()
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {TOKEN}x"},
                     {"Authorization": f"Basic {TOKEN}"},
                     {"Cookie": f"{STAFF_COOKIE}={expired}"}, {"Cookie": f"{STAFF_COOKIE}={forged}"},
-                    {"Cookie": f"{STAFF_COOKIE}={other}"}, {"Cookie": f"{STAFF_COOKIE}={TOKEN}"}):
+                    {"Cookie": f"{STAFF_COOKIE}={other}"}, {"Cookie": f"{STAFF_COOKIE}={TOKEN}"},
+                    {"Cookie": f"{STAFF_COOKIE}={old_hmac_cookie()}"}):
         response = await client.get(path, headers=headers)
         assert response.status == 401, headers
         text = await response.text()
@@ -264,6 +439,118 @@ async def test_staff_login_sets_an_httponly_cookie(make_client, bookings):
 
     await client.post("/staff/logout", allow_redirects=False)
     assert (await client.get("/staff/api/meta")).status == 401
+
+
+# --- staff: lockout and session cookies -----------------------------------------------
+
+async def _login(client, token: str, address: str = "203.0.113.50"):
+    return await client.post("/staff/login", data={"token": token}, allow_redirects=False,
+                             headers={"X-Forwarded-For": address})
+
+
+async def test_staff_login_locked_out_after_five_failures_even_for_the_right_token(make_client, bookings):
+    client = await make_client(staff_token=TOKEN, bookings=bookings, trust_proxy=True)
+    for n in range(5):
+        assert (await _login(client, f"guess-{n}")).status == 401
+    locked = await _login(client, TOKEN)
+    assert locked.status == 429
+    assert 1 <= int(locked.headers["Retry-After"]) <= 15 * 60
+    text = await locked.text()
+    assert "口令错误次数过多" in text and "Too many wrong staff tokens" in text
+    assert STAFF_COOKIE not in locked.cookies
+    # A Bearer header is a guess like the form: refused too, right token or not.
+    for token in (TOKEN, "guess-bearer"):
+        api = await client.get("/staff/api/meta", headers={"Authorization": f"Bearer {token}",
+                                                           "X-Forwarded-For": "203.0.113.50"})
+        assert api.status == 429 and "Too many" in (await api.json())["error"]
+    # Another address is not locked.
+    assert (await _login(client, TOKEN, address="198.51.100.20")).status == 303
+
+
+async def test_staff_bearer_failures_count_towards_the_lockout(make_client):
+    client = await make_client(staff_token=TOKEN, trust_proxy=True)
+    headers = {"X-Forwarded-For": "203.0.113.60"}
+    for n in range(5):
+        wrong = await client.get("/staff/api/meta", headers={**headers, "Authorization": f"Bearer guess-{n}"})
+        assert wrong.status == 401
+    assert (await _login(client, TOKEN, address="203.0.113.60")).status == 429
+
+
+async def test_staff_lockout_ends_when_the_window_has_passed(make_client):
+    client = await make_client(staff_token=TOKEN, limiter=limiter(staff_login="5/2 seconds"))
+    for n in range(5):
+        assert (await client.post("/staff/login", data={"token": f"guess-{n}"})).status == 401
+    assert (await client.post("/staff/login", data={"token": TOKEN}, allow_redirects=False)).status == 429
+    await asyncio.sleep(2.2)
+    assert (await client.post("/staff/login", data={"token": TOKEN}, allow_redirects=False)).status == 303
+
+
+async def test_staff_session_cookie_still_works_from_a_locked_address(make_client):
+    client = await make_client(staff_token=TOKEN)
+    assert (await client.post("/staff/login", data={"token": TOKEN}, allow_redirects=False)).status == 303
+    for n in range(5):
+        await client.post("/staff/login", data={"token": f"guess-{n}"})
+    assert (await client.post("/staff/login", data={"token": TOKEN}, allow_redirects=False)).status == 429
+    assert (await client.get("/staff/api/meta")).status == 200  # the cookie is no guess
+
+
+async def test_staff_cookie_signed_with_the_token_as_key_is_refused(make_client):
+    client = await make_client(staff_token=TOKEN)
+    signed_with_token = StaffSessions(TOKEN, TOKEN).issue()  # the right format, the wrong key
+    for cookie in (signed_with_token, old_hmac_cookie()):
+        response = await client.get("/staff/api/meta", headers={"Cookie": f"{STAFF_COOKIE}={cookie}"})
+        assert response.status == 401, cookie
+    right = await client.post("/staff/login", data={"token": TOKEN}, allow_redirects=False)
+    issued = right.cookies[STAFF_COOKIE].value
+    assert issued != signed_with_token and TOKEN not in issued
+    assert StaffSessions(COOKIE_SECRET, TOKEN).valid(issued)
+    assert not StaffSessions(TOKEN, TOKEN).valid(issued)
+
+
+async def test_staff_cookie_is_secure_behind_a_tls_terminating_proxy(make_client):
+    client = await make_client(staff_token=TOKEN, trust_proxy=True)
+    right = await client.post("/staff/login", data={"token": TOKEN}, allow_redirects=False,
+                              headers={"X-Forwarded-For": "203.0.113.70", "X-Forwarded-Proto": "https"})
+    assert "Secure" in right.headers["Set-Cookie"]
+
+
+async def test_staff_sessions_survive_a_restart_and_end_when_the_secret_rotates(make_client, tmp_path,
+                                                                                 monkeypatch):
+    from bot.channels.web.sessions import staff_cookie_secret
+
+    monkeypatch.chdir(tmp_path)  # var/ is relative to the working directory, like var/juzhu.db
+    monkeypatch.delenv("STAFF_COOKIE_SECRET", raising=False)
+    first = await make_client(staff_token=TOKEN, cookie_secret=None)  # the secret file is made...
+    secret_file = tmp_path / "var" / "staff_cookie_secret"
+    assert secret_file.exists() and secret_file.stat().st_mode & 0o777 == 0o600
+    assert TOKEN not in secret_file.read_text()
+    login = await first.post("/staff/login", data={"token": TOKEN}, allow_redirects=False)
+    cookie = {"Cookie": f"{STAFF_COOKIE}={login.cookies[STAFF_COOKIE].value}"}
+
+    restarted = await make_client(staff_token=TOKEN, cookie_secret=None)  # ...and read again
+    assert (await restarted.get("/staff/api/meta", headers=cookie)).status == 200
+    assert staff_cookie_secret({}) == secret_file.read_text().strip()
+
+    monkeypatch.setenv("STAFF_COOKIE_SECRET", "a-rotated-secret-9f3c2a71d4")
+    rotated = await make_client(staff_token=TOKEN, cookie_secret=None)
+    assert (await rotated.get("/staff/api/meta", headers=cookie)).status == 401
+
+    monkeypatch.delenv("STAFF_COOKIE_SECRET")  # the file's secret again, but a changed token
+    new_token = await make_client(staff_token=TOKEN + "-new", cookie_secret=None)
+    assert (await new_token.get("/staff/api/meta", headers=cookie)).status == 401
+
+
+def test_staff_cookie_secret_refuses_short_or_empty_secrets(tmp_path):
+    from bot.channels.web.sessions import StaffSettingsError, staff_cookie_secret
+
+    with pytest.raises(StaffSettingsError, match="STAFF_COOKIE_SECRET is shorter than 16"):
+        staff_cookie_secret({"STAFF_COOKIE_SECRET": "short"})
+    empty = tmp_path / "secret"
+    empty.write_text("\n")
+    with pytest.raises(StaffSettingsError, match="no usable secret"):
+        staff_cookie_secret({}, path=empty)
+    made = staff_cookie_secret({}, path=tmp_path / "new" / "dir" / "secret")
+    assert len(made) >= 32 and staff_cookie_secret({}, path=tmp_path / "new" / "dir" / "secret") == made
 
 
 # --- staff: script aid -------------------------------------------------------------
@@ -419,6 +706,104 @@ def test_juzhu_web_is_registered():
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(["web", "--port", "70000"])
     assert exit_info.value.code == 2
+
+
+WEB_ENV = ("STAFF_TOKEN", "STAFF_COOKIE_SECRET", "WEB_TRUST_PROXY", "RASA_TIMEOUT_S", "WEB_PORT", "WEB_HOST",
+           "RASA_URL", "KIOSK_IDLE_SECONDS", "HOTLINE")
+
+
+@pytest.fixture
+def web_cli(monkeypatch, tmp_path):
+    """`juzhu web` up to the point it would serve: what it did, without a real server or log masking."""
+    import bot.masking
+    from aiohttp import web as aiohttp_web
+
+    did: dict = {"steps": []}
+    monkeypatch.chdir(tmp_path)
+    for name in WEB_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: did["steps"].append("masking"))
+
+    def run_app(app, **options):
+        did["steps"].append("serve")
+        did["app"], did["options"] = app, options
+
+    monkeypatch.setattr(aiohttp_web, "run_app", run_app)
+    return did
+
+
+def test_juzhu_web_refuses_a_short_staff_token(web_cli, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("STAFF_TOKEN", "fifteen-chars15")
+    assert main(["web"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("juzhu web: STAFF_TOKEN is shorter than 16 characters")
+    assert "fifteen-chars15" not in err and "Traceback" not in err
+    assert web_cli["steps"] == ["masking"]  # never served
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("STAFF_COOKIE_SECRET", "too-short", "STAFF_COOKIE_SECRET is shorter than 16"),
+    ("RASA_TIMEOUT_S", "soon", "RASA_TIMEOUT_S: expected a number of seconds"),
+    ("WEB_TRUST_PROXY", "maybe", "WEB_TRUST_PROXY: expected 1 or 0"),
+])
+def test_juzhu_web_refuses_unusable_settings_in_one_line(web_cli, monkeypatch, capsys, name, value, words):
+    from bot.cli import main
+
+    monkeypatch.setenv("STAFF_TOKEN", TOKEN)
+    monkeypatch.setenv(name, value)
+    assert main(["web"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err
+    assert "serve" not in web_cli["steps"]
+
+
+def test_juzhu_web_masks_its_logs_and_passes_its_settings(web_cli, monkeypatch, tmp_path):
+    from bot.cli import main
+    from bot.ratelimit import default_limiter
+
+    monkeypatch.setenv("STAFF_TOKEN", TOKEN)
+    monkeypatch.setenv("RASA_TIMEOUT_S", "45")
+    monkeypatch.setenv("WEB_TRUST_PROXY", "1")
+    assert main(["web", "--port", "8123"]) == 0
+    assert web_cli["steps"] == ["masking", "serve"]  # masking first, before anything can be logged
+    app = web_cli["app"]
+    assert app[webapp.RASA_TIMEOUT] == 45.0
+    assert app[webapp.TRUST_PROXY] is True
+    assert app[webapp.LIMITER] is default_limiter()
+    assert web_cli["options"]["access_log"] is None  # no request lines (they carry no text, but no need)
+    secret = tmp_path / "var" / "staff_cookie_secret"
+    assert secret.exists() and secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_rasa_timeout_is_one_setting_for_both_channels():
+    from bot.channels import DEFAULT_RASA_TIMEOUT_S, rasa_timeout_s
+    from bot.channels.telegram import Settings
+
+    assert DEFAULT_RASA_TIMEOUT_S == 30 and rasa_timeout_s({}) == 30
+    assert rasa_timeout_s({"RASA_TIMEOUT_S": "12.5"}) == 12.5
+    for bad in ("0", "-1", "soon", "1e9"):
+        with pytest.raises(ValueError, match="RASA_TIMEOUT_S"):
+            rasa_timeout_s({"RASA_TIMEOUT_S": bad})
+    telegram = {"TELEGRAM_BOT_TOKEN": "1:abcdefghijkl"}
+    assert Settings.from_env(telegram).rasa_timeout == 30
+    assert Settings.from_env({**telegram, "RASA_TIMEOUT_S": "12.5"}).rasa_timeout == 12.5
+    assert create_app().get(webapp.RASA_TIMEOUT) == 30
+
+
+async def test_chat_logs_no_message_text(make_client, fake_rasa, caplog):
+    caplog.set_level(logging.INFO)
+    words = "我叫王小明，电话13812345678，住东昌府"
+    client = await make_client(fake_rasa.url, limiter=limiter(messages="2/minute"))
+    for _ in range(3):  # answered, answered, refused
+        await client.post("/api/chat", json={"sender": "abcdefgh", "message": words})
+    down = await make_client()
+    await down.post("/api/chat", json={"sender": "abcdefgh", "message": words})
+    assert any("rate limit" in r.getMessage() for r in caplog.records)
+    assert any("Rasa unavailable" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        assert "王小明" not in record.getMessage() and "13812345678" not in record.getMessage()
 
 
 @pytest.mark.parametrize("image, kept", [

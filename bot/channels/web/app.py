@@ -20,20 +20,48 @@ CSS/JS under ``static/``):
 Staff access: nothing under ``/staff`` answers without ``STAFF_TOKEN`` set on
 the server (403). With it set, a request is a staff request when it carries
 ``Authorization: Bearer <token>`` or the session cookie that ``/staff/login``
-sets after the token was typed (HttpOnly, SameSite=Strict, signed with the
-token, expiring). Anything else gets the login form or 401.
+sets after the token was typed (HttpOnly, SameSite=Strict, expiring, signed
+with a secret of its own, never the token: see :mod:`.sessions`). Anything
+else gets the login form or 401. Guessing is limited per client address:
+after 5 wrong tokens in 15 minutes (``staff_login`` in bot/ratelimit.py),
+by the login form or a Bearer header, that address gets 429 for every token
+attempt, the right one included, until the window has passed; a session
+cookie already issued keeps working.
+
+Honest failures: whenever Rasa cannot answer (down, timing out after
+``RASA_TIMEOUT_S``, HTTP 5xx, or an empty reply list, which is what Rasa 3.6
+sends when the action server is down) the kiosk gets the busy text
+(:func:`bot.channels.texts.busy_text`, 系统繁忙 + the hotline) with
+``"busy": true``, never an empty list. The one exception is the kiosk's
+``/restart`` on a reset, which Rasa answers with nothing by design: 204.
+
+Rate limits (bot/ratelimit.py, rule ``messages``, 20/minute): ``/api/chat``
+counts every message per sender and per client address. Over either limit
+the answer is 429 with ``Retry-After`` and ``{"messages": [{"text": <polite
+Chinese text>}], "busy": false, "limited": true}``, which the kiosk shows.
+
+Client address: ``request.remote``, the peer of the TCP connection. Behind
+the hall's reverse proxy (which terminates TLS) that is the proxy itself, so
+every visitor would share one address: set ``WEB_TRUST_PROXY=1`` and the
+first address of ``X-Forwarded-For`` is used instead, and
+``X-Forwarded-Proto: https`` marks the staff cookie ``Secure``. Only with a
+proxy in front that *sets* the header (nginx: ``proxy_set_header
+X-Forwarded-For $remote_addr;``, not ``$proxy_add_x_forwarded_for``, which
+keeps what the client sent first): anyone who can reach the web front
+directly, or through a proxy that appends, can put any address there.
 """
 from __future__ import annotations
 
 import asyncio
 import csv
 import datetime as dt
-import hashlib
 import hmac
 import html
 import io
+import ipaddress
 import json
 import logging
+import math
 import re
 import time
 from pathlib import Path
@@ -41,21 +69,24 @@ from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
+from bot import clock
+from bot.ratelimit import Decision, RateLimiter, default_limiter
 from bot.rules import assess_dict, city_ids, labels, load_city, question_for, render_decision
 from bot.rules.facts import FactsError
 
+from .. import DEFAULT_RASA_TIMEOUT_S
+from ..texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
 from .bookings import BookingsUnavailable, StaffBookings, default_bookings
-from bot import clock
+from .sessions import STAFF_SESSION_SECONDS, StaffSessions, staff_cookie_secret
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"  # CSS/JS only: public, no data
 TEMPLATES_DIR = Path(__file__).parent / "templates"  # the pages, served by the routes (staff ones behind the token)
-DEFAULT_HOTLINE = "12345"
 DEFAULT_IDLE_SECONDS = 120
 STAFF_COOKIE = "juzhu_staff"
-STAFF_SESSION_SECONDS = 12 * 3600
 KIOSK_SENDER_PREFIX = "kiosk-"
+RESTART = "/restart"
 SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 1000
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -67,11 +98,16 @@ IDLE_SECONDS: web.AppKey[float] = web.AppKey("idle_seconds", float)
 RASA_TIMEOUT: web.AppKey[float] = web.AppKey("rasa_timeout", float)
 HTTP: web.AppKey[ClientSession] = web.AppKey("http", ClientSession)
 BOOKINGS: web.AppKey[Callable[[], StaffBookings]] = web.AppKey("bookings", object)  # type: ignore[arg-type]
+LIMITER: web.AppKey[RateLimiter] = web.AppKey("limiter", RateLimiter)
+TRUST_PROXY: web.AppKey[bool] = web.AppKey("trust_proxy", bool)
+SESSIONS: web.AppKey[Optional[StaffSessions]] = web.AppKey("sessions", object)  # type: ignore[arg-type]
 
 STAFF_DISABLED_TEXT = ("员工页面未启用：服务器没有设置 STAFF_TOKEN。"
                        " Staff pages are disabled: STAFF_TOKEN is not set on the server.")
 STAFF_LOGIN_TEXT = "请输入员工口令。 Staff token required."
 STAFF_WRONG_TEXT = "口令不正确，请重新输入。 Wrong staff token."
+STAFF_LOCKED_TEXT = ("口令错误次数过多，请{minutes}分钟后再试。"
+                     " Too many wrong staff tokens from this address; try again in {minutes} minutes.")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -92,23 +128,23 @@ class ApiError(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
-def busy_text(hotline: str) -> str:
-    """What the kiosk shows when Rasa cannot answer: never a raw error."""
-    return (f"系统繁忙，请稍后再试。您也可以拨打{hotline}政务服务便民热线咨询，"
-            "或到办事窗口找工作人员帮助。")
-
-
 def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[str] = None, *,
                bookings: Optional[Callable[[], StaffBookings]] = None,
                hotline: str = DEFAULT_HOTLINE, idle_seconds: float = DEFAULT_IDLE_SECONDS,
-               rasa_timeout: float = 30.0) -> web.Application:
+               rasa_timeout: float = DEFAULT_RASA_TIMEOUT_S, limiter: Optional[RateLimiter] = None,
+               trust_proxy: bool = False, cookie_secret: Optional[str] = None) -> web.Application:
     """The kiosk + staff web application.
 
     ``staff_token`` None or empty: every staff page and API is refused (403).
     ``bookings`` returns the staff view of the appointments store; by default
     :class:`bot.appointments.AppointmentService` on ``DATABASE_URL``, opened
     on first use. ``idle_seconds``: the kiosk's idle reset (``?idle=N`` in
-    the kiosk's URL overrides it, for tests).
+    the kiosk's URL overrides it, for tests). ``limiter``: the rate limiter
+    (default the process's :func:`bot.ratelimit.default_limiter`).
+    ``trust_proxy``: take the client address from ``X-Forwarded-For`` (see
+    the module's docstring). ``cookie_secret``: what staff cookies are signed
+    with; by default :func:`.sessions.staff_cookie_secret` (read when a staff
+    token is set).
     """
     app = web.Application(middlewares=[_headers_middleware, _staff_middleware],
                           client_max_size=64 * 1024)
@@ -118,6 +154,9 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app[IDLE_SECONDS] = float(idle_seconds)
     app[RASA_TIMEOUT] = float(rasa_timeout)
     app[BOOKINGS] = bookings or default_bookings()
+    app[LIMITER] = limiter or default_limiter()
+    app[TRUST_PROXY] = bool(trust_proxy)
+    app[SESSIONS] = StaffSessions(cookie_secret or staff_cookie_secret(), staff_token) if staff_token else None
     app.cleanup_ctx.append(_http_session)
 
     app.router.add_get("/", kiosk_page)
@@ -187,12 +226,36 @@ def _json_error(status: int, message: str, **extra: Any) -> web.Response:
     return _json({"error": message, **extra}, status=status)
 
 
+def client_address(request: web.Request) -> str:
+    """The address a request came from: the TCP peer, or behind a trusted reverse proxy
+    (``WEB_TRUST_PROXY``) the first address of ``X-Forwarded-For``."""
+    if request.app[TRUST_PROXY]:
+        first = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(first))
+        except ValueError:  # missing or not an address: the proxy's own peer is all we know
+            pass
+    return request.remote or "unknown"
+
+
+def _secure_request(request: web.Request) -> bool:
+    if request.app[TRUST_PROXY] and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https":
+        return True
+    return request.secure
+
+
+def _retry_after(decision: Decision) -> dict[str, str]:
+    return {"Retry-After": str(max(1, decision.retry_after_s))}
+
+
 # --- kiosk ---------------------------------------------------------------------
 
 async def kiosk_page(request: web.Request) -> web.Response:
     app = request.app
     idle = app[IDLE_SECONDS]
-    return _html(_page("kiosk.html", IDLE_SECONDS=f"{idle:g}", HOTLINE=app[HOTLINE]))
+    # The busy text travels in the page, for when the web front itself cannot be reached.
+    return _html(_page("kiosk.html", IDLE_SECONDS=f"{idle:g}", HOTLINE=app[HOTLINE],
+                       BUSY_TEXT=busy_text(app[HOTLINE])))
 
 
 async def favicon(request: web.Request) -> web.Response:
@@ -224,7 +287,7 @@ def _clean_reply(item: Any) -> Optional[dict[str, Any]]:
 
 
 async def chat(request: web.Request) -> web.Response:
-    """Relay one kiosk message to Rasa's REST channel; Chinese busy text on any failure."""
+    """Relay one kiosk message to Rasa's REST channel; the Chinese busy text whenever Rasa cannot answer."""
     app = request.app
     try:
         body = await request.json()
@@ -238,8 +301,19 @@ async def chat(request: web.Request) -> web.Response:
     if not isinstance(message, str) or not message.strip() or len(message) > MAX_MESSAGE_CHARS:
         return _json_error(400, f"message: non-empty text of at most {MAX_MESSAGE_CHARS} characters")
 
+    # Per address as well as per sender: a sender id is the client's own choice.
+    for kind, key in (("address", client_address(request)), ("sender", sender)):
+        decision = app[LIMITER].hit("messages", "web", kind, key)
+        if not decision.allowed:
+            log.info("kiosk: a %s is over the message rate limit; refused for %d s", kind, decision.retry_after_s)
+            response = _json({"messages": [{"text": too_many_messages_text(app[HOTLINE])}], "busy": False,
+                              "limited": True}, status=429)
+            response.headers.update(_retry_after(decision))
+            return response
+
+    message = message.strip()
     url = app[RASA_URL] + "/webhooks/rest/webhook"
-    payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message.strip()}
+    payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message}
     try:
         async with app[HTTP].post(url, json=payload) as response:
             if response.status != 200:
@@ -249,43 +323,67 @@ async def chat(request: web.Request) -> web.Response:
             raise ValueError("Rasa's reply is not a list")
     except (ClientError, asyncio.TimeoutError, ValueError, OSError) as error:
         log.warning("kiosk: Rasa unavailable at %s: %s", app[RASA_URL], error or type(error).__name__)
-        return _json({"messages": [{"text": busy_text(app[HOTLINE])}], "busy": True})
+        return _busy(app)
     messages = [m for m in (_clean_reply(item) for item in replies) if m]
+    if not messages:
+        if message == RESTART:  # a reset: Rasa has nothing to say, and the kiosk shows nothing
+            return web.Response(status=204)
+        # What Rasa 3.6 answers when the action server is down (it logs the failure, sends []).
+        log.warning("kiosk: Rasa at %s answered nothing; is the action server down?", app[RASA_URL])
+        return _busy(app)
     return _json({"messages": messages, "busy": False})
 
 
+def _busy(app: web.Application) -> web.Response:
+    return _json({"messages": [{"text": busy_text(app[HOTLINE])}], "busy": True})
+
+
 # --- staff access ----------------------------------------------------------------
-
-def _sign(token: str, expires: int) -> str:
-    return hmac.new(token.encode(), f"juzhu-staff:{expires}".encode(), hashlib.sha256).hexdigest()
-
-
-def _session_cookie(token: str, now: Optional[float] = None) -> str:
-    expires = int((now or time.time()) + STAFF_SESSION_SECONDS)
-    return f"{expires}.{_sign(token, expires)}"
-
-
-def _valid_session(token: str, value: Optional[str], now: Optional[float] = None) -> bool:
-    if not value or "." not in value:
-        return False
-    expires_text, signature = value.split(".", 1)
-    if not expires_text.isdigit() or int(expires_text) < (now or time.time()):
-        return False
-    return hmac.compare_digest(signature, _sign(token, int(expires_text)))
-
 
 def _same_token(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode(), token.encode())
 
 
-def staff_authorised(request: web.Request) -> bool:
-    token = request.app[STAFF_TOKEN]
-    if not token:
-        return False
+def _token_lockout(limiter: RateLimiter, address: str) -> Decision:
+    """Whether ``address`` may try a staff token now, without counting this look.
+
+    Failures are counted with ``hit("staff_login", ...)`` as they happen; the
+    look before checking a token must not count, or a right token would be a
+    failure too. RateLimiter has no public look (its ``hit`` always counts),
+    so this asks its ``limits`` strategy directly; a storage failure lets the
+    attempt through, as ``hit`` does.
+    """
+    rule, key = "staff_login", ("web", address)
+    item = limiter.rules[rule]
+    try:
+        if limiter._strategy.test(item, rule, *key):  # noqa: SLF001 - see the docstring
+            return Decision(True)
+        reset_at, _ = limiter._strategy.get_window_stats(item, rule, *key)  # noqa: SLF001
+    except Exception as error:
+        log.warning("rate limit storage unavailable, staff login allowed: %s", error)
+        return Decision(True)
+    return Decision(False, max(1, math.ceil(reset_at - time.time())))
+
+
+def _count_failed_token(request: web.Request) -> None:
+    request.app[LIMITER].hit("staff_login", "web", client_address(request))
+
+
+def _locked_out(request: web.Request, decision: Decision, api: bool) -> web.Response:
+    message = STAFF_LOCKED_TEXT.format(minutes=max(1, math.ceil(decision.retry_after_s / 60)))
+    log.warning("staff: token attempts refused for an address after repeated failures (%d s left)",
+                decision.retry_after_s)
+    if api:
+        response = _json_error(429, message)
+    else:
+        response = _html(_page("staff-login.html", MESSAGE=message, ERROR_CLASS="error"), status=429)
+    response.headers.update(_retry_after(decision))
+    return response
+
+
+def _bearer(request: web.Request) -> Optional[str]:
     header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        return _same_token(header[7:].strip(), token)
-    return _valid_session(token, request.cookies.get(STAFF_COOKIE))
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
 
 
 def _is_staff_path(path: str) -> bool:
@@ -297,13 +395,25 @@ async def _staff_middleware(request: web.Request, handler):
     if not _is_staff_path(request.path):
         return await handler(request)
     api = request.path.startswith("/staff/api/")
-    if not request.app[STAFF_TOKEN]:
+    token = request.app[STAFF_TOKEN]
+    if not token:
         if api:
             return _json_error(403, STAFF_DISABLED_TEXT)
         return _html(_page("staff-refused.html", MESSAGE=STAFF_DISABLED_TEXT), status=403)
     if request.path in ("/staff/login", "/staff/logout"):
         return await handler(request)
-    if not staff_authorised(request):
+    given = _bearer(request)
+    if given is not None:  # a token guess like the login form's, under the same lockout
+        lockout = _token_lockout(request.app[LIMITER], client_address(request))
+        if not lockout.allowed:
+            return _locked_out(request, lockout, api=True)
+        authorised = _same_token(given, token)
+        if not authorised:
+            _count_failed_token(request)
+    else:
+        sessions = request.app[SESSIONS]
+        authorised = sessions is not None and sessions.valid(request.cookies.get(STAFF_COOKIE))
+    if not authorised:
         if api:
             response = _json_error(401, STAFF_LOGIN_TEXT)
             response.headers["WWW-Authenticate"] = 'Bearer realm="juzhu staff"'
@@ -316,15 +426,20 @@ async def _staff_middleware(request: web.Request, handler):
 
 
 async def staff_login(request: web.Request) -> web.Response:
-    token = request.app[STAFF_TOKEN]
+    app = request.app
+    token = app[STAFF_TOKEN]
+    lockout = _token_lockout(app[LIMITER], client_address(request))
+    if not lockout.allowed:  # even the right token: the address has used up its guesses
+        return _locked_out(request, lockout, api=False)
     form = await request.post()
     given = str(form.get("token", "")).strip()
     if not given or not _same_token(given, token):
+        _count_failed_token(request)
         await asyncio.sleep(0.3)  # slows guessing a little; compare_digest keeps timing flat
         return _html(_page("staff-login.html", MESSAGE=STAFF_WRONG_TEXT, ERROR_CLASS="error"), status=401)
     redirect = web.HTTPSeeOther("/staff")
-    redirect.set_cookie(STAFF_COOKIE, _session_cookie(token), max_age=STAFF_SESSION_SECONDS, path="/staff",
-                        httponly=True, samesite="Strict", secure=request.secure)
+    redirect.set_cookie(STAFF_COOKIE, app[SESSIONS].issue(), max_age=STAFF_SESSION_SECONDS, path="/staff",
+                        httponly=True, samesite="Strict", secure=_secure_request(request))
     raise redirect
 
 

@@ -3,16 +3,30 @@
 Settings (flags override the environment):
   --port / WEB_PORT (8000), --host / WEB_HOST (127.0.0.1),
   --rasa-url / RASA_URL (http://127.0.0.1:5005),
-  STAFF_TOKEN (staff pages refused without it),
+  RASA_TIMEOUT_S (30): how long to wait for Rasa; the longest wait of the
+    chain (see bot/channels/__init__.py),
+  STAFF_TOKEN (staff pages refused without it; at least 16 characters, the
+    web front refuses to start with a shorter one),
+  STAFF_COOKIE_SECRET (what staff session cookies are signed with; by
+    default generated once into var/staff_cookie_secret, see sessions.py),
+  WEB_TRUST_PROXY=1 (behind the hall's reverse proxy: client addresses from
+    X-Forwarded-For, see app.py),
+  RATE_LIMIT_* / RATE_LIMIT_STORAGE (bot/ratelimit.py),
   KIOSK_IDLE_SECONDS (120), HOTLINE (12345, shown when Rasa is down),
   DATABASE_URL (the appointments store, for the staff bookings view).
+
+Every log line is masked (phones, ID numbers, names: bot/masking.py), and the
+front logs no message text at INFO or above.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import sys
+from typing import Mapping
+
+MIN_STAFF_TOKEN_CHARS = 16
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
 def _port(text: str) -> int:
@@ -33,38 +47,76 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_web)
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    text = (env.get(name) or "").strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    from bot.errors import BadInput
+
+    raise BadInput(f"{name}: expected 1 or 0, got {text!r}")
+
+
 def run_web(args: argparse.Namespace) -> int:
+    # First of all: from here on every log record of this process is masked.
+    from bot.masking import install_log_masking
+
+    install_log_masking()
+
     from aiohttp import web
 
-    from bot.cli import BadInput
+    from bot.errors import BadInput
+    from bot.ratelimit import RateLimitError, default_limiter
 
-    from .app import DEFAULT_HOTLINE, DEFAULT_IDLE_SECONDS, create_app
+    from .. import rasa_timeout_s
+    from ..texts import DEFAULT_HOTLINE
+    from .app import DEFAULT_IDLE_SECONDS, create_app
+    from .sessions import StaffSettingsError, staff_cookie_secret
 
+    env = os.environ
     port = args.port
     if port is None:
         try:
-            port = _port(os.environ.get("WEB_PORT") or "8000")
+            port = _port(env.get("WEB_PORT") or "8000")
         except argparse.ArgumentTypeError as error:
             raise BadInput(f"WEB_PORT: {error}") from None
-    host = args.host or os.environ.get("WEB_HOST") or "127.0.0.1"
-    rasa_url = args.rasa_url or os.environ.get("RASA_URL") or "http://127.0.0.1:5005"
+    host = args.host or env.get("WEB_HOST") or "127.0.0.1"
+    rasa_url = args.rasa_url or env.get("RASA_URL") or "http://127.0.0.1:5005"
     if not rasa_url.startswith(("http://", "https://")):
         raise BadInput(f"--rasa-url: expected an http(s) URL, got {rasa_url!r}")
-    idle_text = os.environ.get("KIOSK_IDLE_SECONDS") or str(DEFAULT_IDLE_SECONDS)
+    try:
+        rasa_timeout = rasa_timeout_s(env)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    idle_text = env.get("KIOSK_IDLE_SECONDS") or str(DEFAULT_IDLE_SECONDS)
     try:
         idle = float(idle_text)
         if idle <= 0:
             raise ValueError
     except ValueError:
         raise BadInput(f"KIOSK_IDLE_SECONDS: expected a number of seconds > 0, got {idle_text!r}") from None
-    staff_token = (os.environ.get("STAFF_TOKEN") or "").strip() or None
-    if staff_token and len(staff_token) < 12:
-        print("juzhu web: warning: STAFF_TOKEN is short; use 12 or more random characters "
-              "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(18))'`)", file=sys.stderr)
+    trust_proxy = _flag(env, "WEB_TRUST_PROXY")
+    staff_token = (env.get("STAFF_TOKEN") or "").strip() or None
+    cookie_secret = None
+    if staff_token:
+        if len(staff_token) < MIN_STAFF_TOKEN_CHARS:
+            raise BadInput(
+                f"STAFF_TOKEN is shorter than {MIN_STAFF_TOKEN_CHARS} characters; use a long random one, "
+                "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(18))'`")
+        try:
+            cookie_secret = staff_cookie_secret(env)
+        except StaffSettingsError as error:
+            raise BadInput(str(error)) from None
+    try:
+        limiter = default_limiter()
+    except RateLimitError as error:
+        raise BadInput(str(error)) from None
 
     logging.getLogger("bot.channels.web").setLevel(logging.INFO)
-    app = create_app(rasa_url, staff_token, hotline=os.environ.get("HOTLINE") or DEFAULT_HOTLINE,
-                     idle_seconds=idle)
+    app = create_app(rasa_url, staff_token, hotline=env.get("HOTLINE") or DEFAULT_HOTLINE,
+                     idle_seconds=idle, rasa_timeout=rasa_timeout, limiter=limiter, trust_proxy=trust_proxy,
+                     cookie_secret=cookie_secret)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"juzhu web: kiosk http://{shown}:{port}/  staff console http://{shown}:{port}/staff"
           + ("" if staff_token else "  (refused: STAFF_TOKEN is not set)") + f"  Rasa {rasa_url}", flush=True)

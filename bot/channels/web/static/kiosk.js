@@ -1,7 +1,12 @@
 /* Service-hall kiosk: a touch-screen chat with the assistant.
  *
  * Talks to Rasa's REST channel through the web front's same-origin proxy
- * (POST /api/chat {sender, message} -> {messages: [...], busy}). Each
+ * (POST /api/chat {sender, message} -> {messages: [...], busy, limited?}).
+ * Whatever the status (200, 429 over the rate limit, ...), the messages the
+ * server sends are what is shown: when Rasa cannot answer the server sends
+ * its busy text, never an empty list. Only when no message comes at all (the
+ * web front unreachable, an error without messages) does the kiosk show the
+ * same busy text itself, from <body data-busy-text>. Each
  * conversation has a random sender id made here; "重新开始" and the idle
  * timeout forget it (and send /restart for it), clear the screen and start
  * a new one, so the next person never sees the last one's answers.
@@ -30,7 +35,8 @@
   var idleMs = idleSeconds * 1000;
   var warnMs = Math.min(20000, idleMs / 2);  // the "还在使用吗" warning comes this long before
   var hotline = body.dataset.hotline || "12345";
-  var BUSY = "系统繁忙，请稍后再试。您也可以拨打" + hotline + "政务服务便民热线咨询，或到办事窗口找工作人员帮助。";
+  var BUSY = body.dataset.busyText
+    || "系统繁忙，请稍后再试。您也可以拨打" + hotline + "政务服务便民热线咨询，或到办事窗口找工作人员帮助。";
   var canSpeak = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
 
   var sender = null;
@@ -82,14 +88,17 @@
       setWaiting(true);
       return post(message)
         .then(function (response) {
-          if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.json();
+          // A refusal (429 over the rate limit) carries its own polite text: read the body whatever the status.
+          return response.json().catch(function () { return null; }).then(function (data) {
+            if (!data || !Array.isArray(data.messages) || !data.messages.length) {
+              throw new Error("HTTP " + response.status + " without messages");
+            }
+            return data;
+          });
         })
         .then(function (data) {
           if (mine !== generation) return;
-          var messages = (data && data.messages) || [];
-          if (!messages.length) messages = [{ text: "抱歉，我没有理解。您可以换个说法，或点击“重新开始”。" }];
-          showReplies(messages, !!(data && data.busy));
+          showReplies(data.messages, !!(data.busy || data.limited));
         })
         .catch(function () {
           if (mine !== generation) return;
