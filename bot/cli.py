@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "bot.rules.cli",
     "bot.appointments.cli",
     "bot.serve",
+    "bot.servers",
+    "bot.retention",
     "bot.channels.telegram_cli",
     "bot.channels.web.cli",
 )

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from bot.secrets import rasa_token, shown
+
 BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 300
 
@@ -46,20 +48,17 @@ def url_ok(url: str) -> bool:
 
 
 def services(model: str) -> list[Service]:
+    from bot.servers import commands
+
     rasa_port = os.environ.setdefault("RASA_PORT", "5005")
     # endpoints.yml reads ACTION_PORT: Rasa expands only variables that exist.
     action_port = os.environ.setdefault("ACTION_PORT", "5055")
     web_port = os.environ.get("WEB_PORT", "8000")
     rasa_url = os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
-    found = [
-        Service("action server", [str(BIN / "rasa"), "run", "actions", "--port", action_port],
-                f"http://127.0.0.1:{action_port}/health"),
-        Service("Rasa server", [str(BIN / "rasa"), "run", "--enable-api", "--port", rasa_port, "--model", model,
-                                "--cors", "*", "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                f"http://127.0.0.1:{rasa_port}/"),
-        Service("web front", [str(BIN / "juzhu"), "web", "--port", web_port, "--rasa-url", rasa_url],
-                f"http://127.0.0.1:{web_port}/"),
-    ]
+    found = [Service(name, command, ready) for name, command, ready in commands(model, int(rasa_port),
+                                                                               int(action_port))]
+    found.append(Service("web front", [str(BIN / "juzhu"), "web", "--port", web_port, "--rasa-url", rasa_url],
+                         f"http://127.0.0.1:{web_port}/"))
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
         found.append(Service("Telegram bridge", [str(BIN / "juzhu"), "telegram"], None))
     return found
@@ -111,6 +110,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"  action server:  {running[0].ready_url}")
         print("  Telegram bridge: " + ("running" if os.environ.get("TELEGRAM_BOT_TOKEN") else
                                        "off (set TELEGRAM_BOT_TOKEN to start it)"))
+        print(f"  Rasa API token: {shown(rasa_token())} (RASA_TOKEN, else var/rasa_token)")
         print("Ctrl-C stops everything.", flush=True)
         while all(service.process.poll() is None for service in running):
             time.sleep(1)

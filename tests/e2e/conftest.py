@@ -1,7 +1,8 @@
 """A running assistant for the end-to-end tests: action server + Rasa server.
 
 With E2E_RASA_URL set, that server is used (its action server must be
-running too). Otherwise both are started once per session on free loopback ports
+running too; E2E_RASA_TOKEN is its API token, and the tests that stop or
+restart servers skip). Otherwise both are started once per session on free loopback ports
 with the newest model in models/, and stopped at the end; the tests are
 skipped, with the reason shown, when no model has been trained. Rasa takes
 about a minute to become ready.
@@ -32,18 +33,23 @@ def assistant(tmp_path_factory):
     if url:
         if not rasa_servers.url_ok(url.rstrip("/") + "/"):
             pytest.skip(f"E2E_RASA_URL={url} does not answer")
-        yield {"url": url.rstrip("/"), "today": None}
+        yield {"url": url.rstrip("/"), "today": None, "servers": None,
+               "token": os.environ.get("E2E_RASA_TOKEN")}
         return
     model = rasa_servers.latest_model()
     if model is None:
         pytest.skip("no trained Rasa model in models/ (run `make model`)")
     # The action server books into a throw-away SQLite store (created and seeded
     # on first use) whose clock stands on E2E_TODAY, never into var/juzhu.db.
-    store = tmp_path_factory.mktemp("e2e-store") / "juzhu.db"
-    env = {"JUZHU_TODAY": E2E_TODAY, "JUZHU_NOW": f"{E2E_TODAY} 10:00", "DATABASE_URL": f"sqlite:///{store}"}
+    # Conversations go to a throw-away SQLite file too.
+    store_dir = tmp_path_factory.mktemp("e2e-store")
+    env = {"JUZHU_TODAY": E2E_TODAY, "JUZHU_NOW": f"{E2E_TODAY} 10:00",
+           "DATABASE_URL": f"sqlite:///{store_dir / 'juzhu.db'}",
+           "CONVERSATIONS_DATABASE_URL": f"sqlite:///{store_dir / 'conversations.db'}"}
     servers = rasa_servers.start(model, env=env, log_dir=ROOT / "var" / "e2e-logs")
     try:
-        yield {"url": servers.rasa_url, "today": E2E_TODAY}
+        yield {"url": servers.rasa_url, "today": E2E_TODAY, "servers": servers, "token": servers.token,
+               "conversations_db": store_dir / "conversations.db"}
     finally:
         servers.stop()
 

@@ -1,0 +1,111 @@
+"""`juzhu rasa` and `juzhu actions`: the Rasa server and the action server, locked down.
+
+Both bind 127.0.0.1 unless ``RASA_HOST`` / ``ACTION_HOST`` say otherwise (a
+cluster on several machines; the README says what that needs). What they
+add to a plain ``rasa run`` / ``rasa run actions``:
+
+- Rasa gets ``--auth-token`` from ``RASA_TOKEN`` (or ``var/rasa_token``,
+  generated): every HTTP route but ``/``, ``/webhooks/rest/webhook`` and the
+  status routes needs it. No ``--cors``: nothing calls Rasa from a browser
+  (the kiosk goes through the web front). The token is handed over inside
+  the process, never on a command line that ``ps`` shows.
+- The action server answers ``/webhook`` and ``/actions`` only when the
+  request carries the shared secret (``ACTION_SECRET`` or
+  ``var/action_secret``) in the header that endpoints.yml makes Rasa send.
+- Every log record of both processes is masked (bot.masking).
+
+:func:`commands` is the one place that says how to start them; ``juzhu
+serve`` and the tests' server fixture both use it.
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+from bot.masking import install_log_masking
+from bot.secrets import action_secret, rasa_token
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ACTION_SECRET_HEADER = "X-Juzhu-Action-Secret"  # endpoints.yml sends it
+LOOPBACK = "127.0.0.1"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    rasa = subparsers.add_parser("rasa", help="the Rasa server (loopback, token, masked logs)")
+    rasa.add_argument("--model", default="models/juzhu.tar.gz")
+    rasa.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT") or 5005))
+    rasa.add_argument("--host", default=os.environ.get("RASA_HOST") or LOOPBACK)
+    rasa.add_argument("--endpoints", default=str(ROOT / "endpoints.yml"))
+    rasa.add_argument("--credentials", default=str(ROOT / "credentials.yml"))
+    rasa.set_defaults(handler=run_rasa)
+    actions = subparsers.add_parser("actions", help="the action server (loopback, answers Rasa only)")
+    actions.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT") or 5055))
+    actions.add_argument("--host", default=os.environ.get("ACTION_HOST") or LOOPBACK)
+    actions.set_defaults(handler=run_actions)
+
+
+def commands(model: str, rasa_port: int, action_port: int) -> list[tuple[str, list[str], str]]:
+    """(name, command, ready URL) of the action server and the Rasa server, in start order."""
+    juzhu = str(BIN / "juzhu")
+    return [
+        ("action server", [juzhu, "actions", "--port", str(action_port)],
+         f"http://127.0.0.1:{action_port}/health"),
+        ("Rasa server", [juzhu, "rasa", "--model", str(model), "--port", str(rasa_port)],
+         f"http://127.0.0.1:{rasa_port}/"),
+    ]
+
+
+def server_environment(action_port: Optional[int] = None) -> dict[str, str]:
+    """What both processes need in their environment (endpoints.yml expands these)."""
+    env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if action_port is not None:
+        env["ACTION_PORT"] = str(action_port)
+    return env
+
+
+def run_rasa(args: argparse.Namespace) -> int:
+    install_log_masking()
+    os.environ.setdefault("ACTION_PORT", "5055")
+    # endpoints.yml sends it to the action server; Rasa expands ${ACTION_SECRET}.
+    os.environ["ACTION_SECRET"] = action_secret()
+    token = rasa_token()
+    # Rasa's own CLI, so its logging, plugins and checks stay as they are; the
+    # token goes in after parsing and never appears on a command line.
+    sys.argv = ["rasa", "run", "--enable-api", "--interface", args.host, "--port", str(args.port),
+                "--model", args.model, "--endpoints", args.endpoints, "--credentials", args.credentials,
+                "--auth-token", token]
+    import rasa.__main__
+
+    rasa.__main__.main()
+    return 0
+
+
+def run_actions(args: argparse.Namespace) -> int:
+    install_log_masking()
+    from rasa_sdk import utils
+    from rasa_sdk.endpoint import create_app
+    from sanic import response
+
+    secret = action_secret()
+    utils.configure_colored_logging(logging.INFO)
+    app = create_app("actions", cors_origins=None)
+
+    @app.middleware("request")
+    async def only_rasa(request):  # type: ignore[no-untyped-def]
+        if request.path == "/health":
+            return None
+        given = request.headers.get(ACTION_SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return response.json({"error": "forbidden: only the Rasa server may call the action server"},
+                                 status=403)
+        return None
+
+    logging.getLogger(__name__).info("action server on http://%s:%s (Rasa only)", args.host, args.port)
+    app.run(args.host, args.port, workers=1, access_log=False, motd=False)
+    return 0

@@ -1,0 +1,107 @@
+"""Personal data never stored or logged in clear: bot.masking and the tracker store's masking."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot import conversations
+from bot.masking import install_log_masking, mask_id_number, mask_name, mask_phone, mask_text
+
+PHONE = "13812345678"
+ID_NUMBER = "37150219900307123X"
+
+
+@pytest.fixture(autouse=True)
+def _var_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUZHU_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("JUZHU_DATA_KEY", raising=False)
+
+
+@pytest.mark.parametrize("text, hidden, kept", [
+    (f"我的电话{PHONE}", PHONE, "138****5678"),
+    ("电话是138 1234 5678好的", "1234", "138****5678"),
+    ("手机+86 139-1234-5678", "1234", "139****5678"),
+    (f"身份证号{ID_NUMBER}", ID_NUMBER, "371***********123X"),
+    ("身份证 371502199003071234 谢谢", "371502199003071234", "1234"),
+    ("我叫张三，想预约", "张三", "张*"),
+    ("姓名：欧阳小明", "欧阳小明", "欧***"),
+])
+def test_numbers_and_names_are_masked(text, hidden, kept):
+    masked = mask_text(text)
+    assert hidden not in masked
+    assert kept in masked
+
+
+@pytest.mark.parametrize("text", ["我是外地的，在东昌府住了18个月", "预约码K7P2Q9", "2026-11-22 10:00 东昌府区",
+                                  "我是学生", "住了六个月"])
+def test_ordinary_answers_are_left_alone(text):
+    assert mask_text(text) == text
+
+
+def test_masks_keep_what_the_counter_needs():
+    assert mask_phone(PHONE) == "138****5678"
+    assert mask_name("张三") == "张*"
+    assert mask_id_number(ID_NUMBER) == "371***********123X"
+
+
+def test_known_names_are_masked_wherever_they_occur():
+    assert mask_text("李四您好，预约成功", names=["李四"]) == "李*您好，预约成功"
+
+
+def test_log_records_are_masked(caplog):
+    install_log_masking()
+    logger = logging.getLogger("juzhu.test")
+    with caplog.at_level(logging.INFO):
+        logger.info("user said %s with id %s", f"电话{PHONE}", ID_NUMBER)
+        try:
+            raise ValueError(f"bad phone {PHONE}")
+        except ValueError:
+            logger.exception("failed for %s", PHONE)
+    text = caplog.text
+    assert PHONE not in text and ID_NUMBER not in text
+    assert "138****5678" in text
+
+
+def _user(text, **parse):
+    return {"event": "user", "text": text, "timestamp": 1.0,
+            "parse_data": {"text": text, "intent": {"name": "inform"}, "entities": parse.get("entities", [])}}
+
+
+def test_stored_events_hold_no_personal_data_but_slots_can_be_reopened():
+    events = [
+        {"event": "slot", "name": "requested_slot", "value": "booking_name", "timestamp": 1.0},
+        _user("王小明"),
+        {"event": "slot", "name": "booking_name", "value": "王小明", "timestamp": 1.1},
+        {"event": "slot", "name": "requested_slot", "value": "booking_phone", "timestamp": 1.2},
+        _user(f"我的手机是{PHONE}，身份证{ID_NUMBER}",
+              entities=[{"entity": "phone", "value": PHONE, "text": PHONE, "start": 5, "end": 16}]),
+        {"event": "slot", "name": "booking_phone", "value": PHONE, "timestamp": 1.3},
+        {"event": "bot", "text": f"王小明，您的手机{PHONE}已记下", "data": {"buttons": [{"title": "王小明 确认"}]},
+         "timestamp": 1.4},
+    ]
+    stored = conversations.masked_events(events, 0)
+    dumped = repr(stored)
+    for secret in (PHONE, ID_NUMBER, "王小明", "小明"):
+        assert secret not in dumped
+    assert stored[1]["text"] == "王**"
+    assert "138****5678" in stored[4]["text"]
+    assert stored[5]["value"].startswith(conversations.SEAL_PREFIX)
+    assert conversations.unsealed_event(stored[5])["value"] == PHONE
+    assert conversations.unsealed_event(stored[2])["value"] == "王小明"
+    # Ordinary slots and texts pass unchanged.
+    plain = conversations.masked_event({"event": "slot", "name": "lived_months", "value": 8})
+    assert plain["value"] == 8
+
+
+def test_only_new_events_are_returned():
+    events = [_user("你好"), _user(f"电话{PHONE}")]
+    assert [e["text"] for e in conversations.masked_events(events, 1)] == ["电话138****5678"]
+
+
+def test_a_sealed_value_from_another_key_is_dropped(monkeypatch):
+    sealed = conversations.seal(PHONE)
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("JUZHU_DATA_KEY", Fernet.generate_key().decode())
+    assert conversations.unseal(sealed) is None
