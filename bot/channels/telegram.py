@@ -48,9 +48,30 @@ Commands: ``/start`` greets and explains, ``/help`` lists what the bot can
 do, ``/reset`` forgets the conversation (``/restart`` is sent to Rasa for the
 chat's sender and the chat's mapped button ids are dropped).
 
-When Rasa is down or failing, transient errors (connection refused,
-timeouts, HTTP 5xx) are retried a couple of times with a short backoff, then
-the chat gets :data:`BUSY_TEXT`; no traceback ever reaches the user.
+Honest failures: whenever Rasa cannot answer the chat gets the busy text
+(:func:`bot.channels.texts.busy_text`, the kiosk's words: 系统繁忙 + the
+hotline ``HOTLINE``), never silence and no traceback: Rasa down or timing
+out (``RASA_TIMEOUT_S``, default 30 s), HTTP 4xx/5xx, or an empty reply list
+(what Rasa 3.6 sends when the action server is down; only ``/restart`` is
+answered with nothing by design). A message is retried only when it was
+never sent: connection refused or connect timeout (``httpx.ConnectError``,
+``httpx.ConnectTimeout``), a couple of times with a short backoff. Once sent
+it is never sent again (read timeout, dropped connection, 5xx): Rasa may
+have run it, and running a booking step twice could book twice.
+
+Private chats only: in a group everyone would read the conversation and the
+name and phone a booking asks for. Messages and button taps from groups,
+supergroups and channels are not relayed; a group gets one short note
+(:data:`bot.channels.texts.PRIVATE_ONLY_TEXT`, once per group while the
+bridge runs).
+
+Rate limit: every update of a chat (messages, taps, commands) counts under
+the ``messages`` rule of bot/ratelimit.py (20/minute) per chat. Over it the
+update is dropped, not relayed, and the chat is told so once per window
+(:func:`bot.channels.texts.too_many_messages_text`), not once per message.
+
+Logs: ``juzhu telegram`` masks every log record (bot/masking.py); the bridge
+itself never logs what a chat wrote, nor chat ids, at INFO or above.
 
 Reminders: a periodic job (every ``TELEGRAM_REMINDER_INTERVAL`` seconds,
 default 300, and once at start-up) reads the known ``code -> chat id`` pairs
@@ -80,6 +101,7 @@ import itertools
 import logging
 import os
 import sqlite3
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,17 +109,19 @@ from typing import Any, AsyncIterator, Callable, Iterable, Optional
 
 import httpx
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update)
-from telegram.constants import MessageLimit
+from telegram.constants import ChatType, MessageLimit
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler,
+                          ContextTypes, MessageHandler, TypeHandler, filters)
+
+from bot.ratelimit import RateLimiter, default_limiter
+
+from . import DEFAULT_RASA_TIMEOUT_S, rasa_timeout_s
+from .texts import DEFAULT_HOTLINE, PRIVATE_ONLY_TEXT, busy_text, too_many_messages_text
 
 log = logging.getLogger("juzhu.telegram")
 
 # --- texts -------------------------------------------------------------------------
-
-HOTLINE_ADVICE = "如需帮助，请致电或前往当地派出所咨询。"
-BUSY_TEXT = "系统繁忙，请稍后再试。" + HOTLINE_ADVICE
 START_TEXT = (
     "您好！我是居住证办理助手（居助）。\n"
     "我可以帮您：\n"
@@ -129,6 +153,7 @@ CHOSEN_TEXT = "您选择了：{title}"
 CALLBACK_DATA_MAX_BYTES = 64
 MAPPED_PREFIX = "p:"
 SENDER_PREFIX = "tg-"
+RESTART = "/restart"
 
 
 def sender_id(chat_id: int) -> str:
@@ -159,9 +184,11 @@ class Settings:
     reminder_interval: float = 300.0
     # Reminders go out the day before, between these Shanghai wall-clock hours.
     reminder_hours: tuple[int, int] = (8, 21)
-    rasa_timeout: float = 30.0
+    rasa_timeout: float = DEFAULT_RASA_TIMEOUT_S
+    # Retries of a message that never reached Rasa (connection refused, connect timeout) only.
     rasa_retries: int = 2
     rasa_backoff: float = 0.5
+    hotline: str = DEFAULT_HOTLINE
 
     @classmethod
     def from_env(cls, env: Optional[dict[str, str]] = None) -> "Settings":
@@ -186,6 +213,11 @@ class Settings:
             settings.api_base_url = base
             settings.api_base_file_url = (env.get("TELEGRAM_API_BASE_FILE_URL", "").strip()
                                           or _base_file_url(base))
+        try:
+            settings.rasa_timeout = rasa_timeout_s(env)
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+        settings.hotline = (env.get("HOTLINE") or "").strip() or DEFAULT_HOTLINE
         if env.get("TELEGRAM_STATE_PATH", "").strip():
             settings.state_path = Path(env["TELEGRAM_STATE_PATH"].strip())
         if env.get("TELEGRAM_REMINDER_INTERVAL", "").strip():
@@ -304,38 +336,48 @@ def install_token_redaction(token: str, *, quiet: bool = True, compact: bool = F
 # --- Rasa ------------------------------------------------------------------------------
 
 class RasaUnavailable(Exception):
-    """Rasa did not answer usefully (after the retries)."""
+    """Rasa did not answer usefully (after the retries a never-sent message gets)."""
+
+
+# The request never left: retrying cannot make Rasa run a message twice.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
 class RasaClient:
-    """Posts to Rasa's REST channel; retries transient failures."""
+    """Posts to Rasa's REST channel; retries only what never reached it."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0, retries: int = 2, backoff: float = 0.5):
+    def __init__(self, base_url: str, *, timeout: float = DEFAULT_RASA_TIMEOUT_S, retries: int = 2,
+                 backoff: float = 0.5):
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         self.retries = max(0, retries)
         self.backoff = backoff
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=5.0))
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
 
     async def close(self) -> None:
         await self._client.aclose()
 
     async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Rasa's replies to ``message``; :class:`RasaUnavailable` when there are none to be had.
+
+        Sent at most once: a request that may have reached Rasa (read
+        timeout, connection dropped, any HTTP status) is never repeated,
+        since Rasa may have acted on it (a booking step run twice books
+        twice). Only connection failures before sending are retried.
+        """
         problem = "no attempt"
         for attempt in range(self.retries + 1):
             if attempt:
                 await asyncio.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
                 response = await self._client.post(self.url, json={"sender": sender, "message": message})
-            except httpx.TransportError as error:  # refused, reset, timeouts
+            except NOT_SENT_ERRORS as error:
                 problem = f"{type(error).__name__}: {error}"
                 log.warning("Rasa unreachable (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)
                 continue
-            if response.status_code >= 500:
-                problem = f"HTTP {response.status_code}"
-                log.warning("Rasa error (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)
-                continue
+            except httpx.HTTPError as error:  # sent, perhaps acted on: not repeated
+                raise RasaUnavailable(f"no answer from Rasa: {type(error).__name__}: {error}") from None
             if response.status_code >= 400:
-                raise RasaUnavailable(f"Rasa refused the message: HTTP {response.status_code}")
+                raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
             try:
                 replies = response.json()
             except ValueError:
@@ -343,7 +385,7 @@ class RasaClient:
             if not isinstance(replies, list):
                 raise RasaUnavailable("Rasa answered JSON that is not a list")
             return [reply for reply in replies if isinstance(reply, dict)]
-        raise RasaUnavailable(f"Rasa failed {self.retries + 1} times; last: {problem}")
+        raise RasaUnavailable(f"no connection to Rasa in {self.retries + 1} attempts; last: {problem}")
 
 
 # --- button payloads over 64 bytes --------------------------------------------------
@@ -527,15 +569,25 @@ def _split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[st
     return [piece for piece in pieces if piece.strip()]
 
 
+# How many groups the bridge remembers having told to chat privately (the note goes once per group).
+PRIVATE_NOTES_KEPT = 10_000
+
+
 @dataclass
 class TelegramBridge:
     settings: Settings
     lookup: BookingLookup = appointments_lookup
     clock: Clock = default_clock
     payloads: CallbackPayloads = field(default_factory=CallbackPayloads)
+    limiter: Optional[RateLimiter] = None  # default: the process's bot.ratelimit.default_limiter()
 
     def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = default_limiter()
         self.rasa: Optional[RasaClient] = None
+        # chat id -> time.monotonic() until which the chat has been told it is over the rate limit
+        self._limited_until: dict[int, float] = {}
+        self._told_private: "collections.OrderedDict[int, None]" = collections.OrderedDict()
         self.state = ReminderState(self.settings.state_path)
         self._chat_locks: "weakref.WeakValueDictionary[int, asyncio.Lock]" = weakref.WeakValueDictionary()
         self._reminder_lock = asyncio.Lock()
@@ -557,6 +609,8 @@ class TelegramBridge:
             builder = builder.job_queue(None)
         app = builder.build()
         app.bot_data["juzhu_bridge"] = self
+        # Before every other handler: private chats only, and the per-chat rate limit.
+        app.add_handler(TypeHandler(Update, self.gate), group=-1)
         new = filters.UpdateType.MESSAGE  # edited messages are not sent again
         app.add_handler(CommandHandler("start", self.on_start, filters=new))
         app.add_handler(CommandHandler("help", self.on_help, filters=new))
@@ -603,6 +657,57 @@ class TelegramBridge:
             self._chat_locks[chat_id] = lock
         return lock
 
+    @property
+    def busy_text(self) -> str:
+        return busy_text(self.settings.hotline)
+
+    # -- the gate: who may talk to the bridge, how often --
+
+    async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs before the handlers; raises ``ApplicationHandlerStop`` for an update that
+        must go no further: one from a group or channel, or one over the chat's rate limit."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        if chat.type != ChatType.PRIVATE:
+            await self._not_private(update, context.bot, chat)
+            raise ApplicationHandlerStop
+        decision = self.limiter.hit("messages", "telegram", str(chat.id))
+        if not decision.allowed:
+            await self._over_limit(update, context.bot, chat.id, decision.retry_after_s)
+            raise ApplicationHandlerStop
+
+    @staticmethod
+    async def _answer_quietly(update: Update) -> None:
+        """Stops the spinner of a button tap that is dropped."""
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+
+    async def _not_private(self, update: Update, bot: Any, chat: Any) -> None:
+        await self._answer_quietly(update)
+        if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP) or chat.id in self._told_private:
+            return  # a channel gets nothing; a group its one note
+        self._told_private[chat.id] = None
+        while len(self._told_private) > PRIVATE_NOTES_KEPT:
+            self._told_private.popitem(last=False)
+        log.info("a group wrote to the bot; not relayed, the group was asked to chat privately")
+        with contextlib.suppress(TelegramError):
+            await bot.send_message(chat.id, PRIVATE_ONLY_TEXT)
+
+    async def _over_limit(self, update: Update, bot: Any, chat_id: int, retry_after_s: int) -> None:
+        await self._answer_quietly(update)
+        now = time.monotonic()
+        if now < self._limited_until.get(chat_id, 0.0):
+            return  # told already in this window: the rest of the flood is dropped silently
+        for known, until in list(self._limited_until.items()):  # forget windows that are over
+            if until <= now:
+                del self._limited_until[known]
+        self._limited_until[chat_id] = now + max(1, retry_after_s)
+        log.info("a chat is over the message rate limit; not relayed for %d s", retry_after_s)
+        with contextlib.suppress(TelegramError):
+            await bot.send_message(chat_id, too_many_messages_text(self.settings.hotline))
+
     # -- handlers --
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -626,7 +731,7 @@ class TelegramBridge:
                 replies = await self._rasa().send(sender_id(chat_id), "/restart")
             except RasaUnavailable as error:
                 log.warning("reset for a chat failed: %s", error)
-                await context.bot.send_message(chat_id, BUSY_TEXT)
+                await context.bot.send_message(chat_id, self.busy_text)
                 return
             await context.bot.send_message(chat_id, RESET_TEXT)
             await self.deliver(context.bot, chat_id, replies)
@@ -672,7 +777,7 @@ class TelegramBridge:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is not None:  # the user gets the busy line, never the error
             with contextlib.suppress(Exception):
-                await context.bot.send_message(chat.id, BUSY_TEXT)
+                await context.bot.send_message(chat.id, self.busy_text)
 
     # -- Rasa <-> Telegram --
 
@@ -688,7 +793,12 @@ class TelegramBridge:
             replies = await self._rasa().send(sender_id(chat_id), text)
         except RasaUnavailable as error:
             log.warning("Rasa unavailable, told the chat to retry later: %s", error)
-            await bot.send_message(chat_id, BUSY_TEXT)
+            await bot.send_message(chat_id, self.busy_text)
+            return
+        if not replies and text != RESTART:
+            # What Rasa 3.6 answers when the action server is down (it logs the failure, sends []).
+            log.warning("Rasa answered nothing (is the action server down?); told the chat to retry later")
+            await bot.send_message(chat_id, self.busy_text)
             return
         await self.deliver(bot, chat_id, replies)
 
@@ -844,9 +954,12 @@ class TelegramBridge:
 
 
 def build_application(settings: Settings, *, lookup: Optional[BookingLookup] = None,
-                      clock: Optional[Clock] = None, job_queue: bool = True) -> Application:
-    """The bridge as a PTB ``Application``; ``run_polling()`` it, or use :func:`running`."""
-    bridge = TelegramBridge(settings, lookup=lookup or appointments_lookup, clock=clock or default_clock)
+                      clock: Optional[Clock] = None, job_queue: bool = True,
+                      limiter: Optional[RateLimiter] = None) -> Application:
+    """The bridge as a PTB ``Application``; ``run_polling()`` it, or use :func:`running`.
+    ``limiter``: the rate limiter (default the process's :func:`bot.ratelimit.default_limiter`)."""
+    bridge = TelegramBridge(settings, lookup=lookup or appointments_lookup, clock=clock or default_clock,
+                            limiter=limiter)
     return bridge.build_application(job_queue=job_queue)
 
 

@@ -7,10 +7,17 @@ Environment (CONTRACT.md section 1):
   python-telegram-bot as ``base_url`` (e.g. ``http://127.0.0.1:8081/bot``);
   its file URL is derived (``…/file/bot``) unless
   ``TELEGRAM_API_BASE_FILE_URL`` is set;
-- ``RASA_URL`` (default ``http://127.0.0.1:5005``);
+- ``RASA_URL`` (default ``http://127.0.0.1:5005``); ``RASA_TIMEOUT_S`` (30):
+  how long to wait for Rasa, the longest wait of the chain (see
+  bot/channels/__init__.py); ``HOTLINE`` (12345), named in the busy text;
+- ``RATE_LIMIT_MESSAGES`` / ``RATE_LIMIT_STORAGE`` (bot/ratelimit.py): the
+  per-chat message limit (20/minute);
 - ``TELEGRAM_STATE_PATH`` (default ``var/telegram.sqlite3``): booking code ->
   chat id for the reminders; ``TELEGRAM_REMINDER_INTERVAL`` (seconds, 300);
 - ``DATABASE_URL``: the appointments store the reminders read.
+
+Every log record is masked (phones, ID numbers, names: bot/masking.py) and
+the bot token is redacted from it.
 """
 from __future__ import annotations
 
@@ -31,11 +38,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_telegram(args: argparse.Namespace) -> int:
+    # First of all: from here on every log record of this process is masked. The token
+    # redaction below wraps the masking, so it also sees (and redacts) the masked tracebacks.
+    from bot.masking import install_log_masking
+
+    install_log_masking()
+
+    from bot.ratelimit import RateLimitError, default_limiter
+
     from .telegram import Settings, SettingsError
 
     try:
         settings = Settings.from_env()
-    except SettingsError as error:
+        limiter = default_limiter()
+    except (SettingsError, RateLimitError) as error:
         print(f"juzhu telegram: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
@@ -47,7 +63,7 @@ def run_telegram(args: argparse.Namespace) -> int:
     redaction = install_token_redaction(settings.token, compact=True)
     logging.getLogger("juzhu").setLevel(logging.INFO)
     log = logging.getLogger("juzhu.telegram")
-    app = build_application(settings)
+    app = build_application(settings, limiter=limiter)
     log.info("Telegram bridge starting: Bot API %s, Rasa %s", settings.api_base_url or "api.telegram.org",
              settings.rasa_url)
     try:

@@ -86,15 +86,29 @@ class FakeTelegram:
         async with self._changed:
             self._changed.notify_all()
 
-    def user_says(self, chat_id: int, text: str) -> dict[str, Any]:
+    @staticmethod
+    def chat(chat_id: int, chat_type: str = "private") -> dict[str, Any]:
+        if chat_type == "private":
+            return {"id": chat_id, "type": "private", "first_name": "测试"}
+        return {"id": chat_id, "type": chat_type, "title": "测试群"}
+
+    def user_says(self, chat_id: int, text: str, chat_type: str = "private",
+                  user_id: Optional[int] = None) -> dict[str, Any]:
+        """A user writes ``text`` in chat ``chat_id`` (a group: ``chat_type="group"``, ``"supergroup"``)."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "测试"},
-            "from": self._user(chat_id), "text": text}
+            "chat": self.chat(chat_id, chat_type),
+            "from": self._user(user_id or abs(chat_id)), "text": text}
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._queue({"message": message})
+
+    def channel_posts(self, chat_id: int, text: str) -> dict[str, Any]:
+        """A post in a channel the bot was added to (a ``channel_post`` update, no sender)."""
+        return self._queue({"channel_post": {"message_id": next(self._message_ids), "date": int(time.time()),
+                                             "chat": {"id": chat_id, "type": "channel", "title": "测试频道"},
+                                             "text": text}})
 
     def user_sends_sticker(self, chat_id: int) -> dict[str, Any]:
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
@@ -116,7 +130,7 @@ class FakeTelegram:
     def user_taps_data(self, message: dict[str, Any], data: str) -> dict[str, Any]:
         chat_id = message["chat"]["id"]
         return self._queue({"callback_query": {
-            "id": str(next(self._callback_ids)), "from": self._user(chat_id),
+            "id": str(next(self._callback_ids)), "from": self._user(abs(chat_id)),
             "chat_instance": f"ci-{chat_id}", "message": message, "data": data}})
 
     # -- waiting for the bot --

@@ -22,9 +22,12 @@ import pytest
 from aiohttp import web
 
 from bot.channels import telegram as tg
-from bot.channels.telegram import (BUSY_TEXT, CHOSEN_TEXT, EXPIRED_BUTTON_TEXT, HELP_TEXT, NOT_TEXT,
-                                   RESET_TEXT, START_TEXT, UNKNOWN_COMMAND_TEXT, BookingInfo,
-                                   CallbackPayloads, Settings, build_application, running)
+from bot.channels.telegram import (CHOSEN_TEXT, EXPIRED_BUTTON_TEXT, HELP_TEXT, NOT_TEXT, RESET_TEXT,
+                                   START_TEXT, UNKNOWN_COMMAND_TEXT, BookingInfo, CallbackPayloads, Settings,
+                                   build_application, running)
+from bot.channels.texts import PRIVATE_ONLY_TEXT, busy_text, too_many_messages_text
+from bot.ratelimit import RateLimiter
+from tests.channels.fake_rasa import FakeRasa as AssistantFake
 from tests.channels.fake_telegram import Call, FakeTelegram
 
 TOKEN = "987654321:AAH-juzhuTest_SECRET-token_0123456789ab"
@@ -40,6 +43,7 @@ CITY_PAYLOAD = '/inform{"city":"liaocheng"}'
 # 98 bytes: over Telegram's 64-byte callback_data limit, so the bridge must map it.
 LONG_PAYLOAD = '/inform{"lived_months":8,"residence":{"county":"东昌府区","township":"古楼街道"}}'
 STATION_PAYLOAD = '/choose_slot{"station":"lc-dongchangfu","start":"2026-11-25 09:30"}'
+BUSY_TEXT = busy_text()  # the bridge's settings name no HOTLINE: the default one
 
 
 # --- a scripted fake Rasa -----------------------------------------------------------------
@@ -142,6 +146,14 @@ async def rasa():
     await fake.stop()
 
 
+@pytest.fixture
+async def assistant():
+    """The fake assistant the web front's tests use too (tests/channels/fake_rasa.py), with its failure modes."""
+    fake = await AssistantFake().start()
+    yield fake
+    await fake.stop()
+
+
 @pytest.fixture(autouse=True)
 def redaction():
     installed = tg.install_token_redaction(TOKEN, quiet=False)
@@ -172,9 +184,12 @@ def settings_for(telegram_api: FakeTelegram, rasa_url: str, tmp_path: Path, **ov
 @contextlib.asynccontextmanager
 async def bridge(telegram_api: FakeTelegram, rasa_url: str, tmp_path: Path, *,
                  lookup: Callable[[str], Optional[BookingInfo]] = lambda code: None,
-                 clock: Callable[[], dt.datetime] = lambda: NOW, job_queue: bool = True, **overrides: Any):
+                 clock: Callable[[], dt.datetime] = lambda: NOW, job_queue: bool = True,
+                 limiter: Optional[RateLimiter] = None, **overrides: Any):
     settings = settings_for(telegram_api, rasa_url, tmp_path, **overrides)
-    app = build_application(settings, lookup=lookup, clock=clock, job_queue=job_queue)
+    # Each bridge its own limiter: the tests' chats do not share the process's counts.
+    app = build_application(settings, lookup=lookup, clock=clock, job_queue=job_queue,
+                            limiter=limiter or RateLimiter("memory://"))
     async with running(app, poll_timeout=1) as started:
         yield started
 
@@ -307,18 +322,75 @@ async def test_rasa_down_gives_the_busy_message(telegram_api, tmp_path, caplog):
         telegram_api.user_says(CHAT, "能办居住证吗")
         sent = await telegram_api.wait_sent(CHAT, 1)
     assert texts(sent) == [BUSY_TEXT]
-    assert "系统繁忙，请稍后再试。" in BUSY_TEXT and "派出所" in BUSY_TEXT
+    assert BUSY_TEXT.startswith("系统繁忙，请稍后再试。") and "12345" in BUSY_TEXT
     assert "Traceback" not in sent[0].params["text"]
-    assert sum("Rasa unreachable" in r.getMessage() for r in caplog.records) == 3  # 1 try + 2 retries
+    # Connection refused: the message never left, so it is retried (1 try + 2 retries).
+    assert sum("Rasa unreachable" in r.getMessage() for r in caplog.records) == 3
 
 
-async def test_rasa_5xx_is_retried(telegram_api, rasa, tmp_path):
-    rasa.fail_next = 2
-    async with bridge(telegram_api, rasa.url, tmp_path):
-        telegram_api.user_says(CHAT, "你好")
+async def test_busy_text_names_the_configured_hotline(telegram_api, tmp_path):
+    async with bridge(telegram_api, closed_port_url(), tmp_path, hotline="0635-12345"):
+        telegram_api.user_says(CHAT, "能办居住证吗")
         sent = await telegram_api.wait_sent(CHAT, 1)
-    assert sent[0].params["text"] == "您好！请问您现在住在哪个城市？"
-    assert rasa.messages(f"tg-{CHAT}") == ["你好"] * 3
+    assert texts(sent) == [busy_text("0635-12345")]
+    assert Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "HOTLINE": "0874-12345"}).hotline == "0874-12345"
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_rasa_5xx_gives_the_busy_message_and_is_not_retried(telegram_api, assistant, tmp_path, status):
+    """A 5xx came after Rasa got the message: it may have run a booking step; sending it again could book twice."""
+    assistant.fail_with = status
+    async with bridge(telegram_api, assistant.url, tmp_path):
+        telegram_api.user_says(CHAT, "我要预约")
+        sent = await telegram_api.wait_sent(CHAT, 1)
+        await asyncio.sleep(0.2)
+    assert texts(sent) == [BUSY_TEXT]
+    assert assistant.received == [(f"tg-{CHAT}", "我要预约")]
+
+
+async def test_rasa_read_timeout_gives_the_busy_message_and_is_not_retried(telegram_api, assistant, tmp_path):
+    assistant.delay = 1.5
+    async with bridge(telegram_api, assistant.url, tmp_path, rasa_timeout=0.3):
+        telegram_api.user_says(CHAT, "我要预约")
+        sent = await telegram_api.wait_sent(CHAT, 1, timeout=5)
+        assert texts(sent) == [BUSY_TEXT]
+        await asyncio.sleep(1.6)  # long enough for a retry to have reached the fake
+    assert assistant.received == [(f"tg-{CHAT}", "我要预约")]
+
+
+async def test_rasa_dropping_the_connection_gives_the_busy_message_and_is_not_retried(telegram_api, tmp_path):
+    requests = []
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(await reader.readuntil(b"\r\n\r\n"))  # the request arrived...
+        writer.close()  # ...and the connection drops without an answer
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with bridge(telegram_api, f"http://127.0.0.1:{port}", tmp_path):
+            telegram_api.user_says(CHAT, "我要预约")
+            sent = await telegram_api.wait_sent(CHAT, 1)
+            await asyncio.sleep(0.3)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert texts(sent) == [BUSY_TEXT]
+    assert len(requests) == 1
+
+
+async def test_rasa_empty_reply_gives_the_busy_message(telegram_api, assistant, tmp_path):
+    """Rasa 3.6 answers [] when the action server is down: the chat must hear about it, not be left waiting."""
+    assistant.empty = True
+    async with bridge(telegram_api, assistant.url, tmp_path):
+        telegram_api.user_says(CHAT, "能办居住证吗")
+        sent = await telegram_api.wait_sent(CHAT, 1)
+        assert texts(sent) == [BUSY_TEXT]
+        telegram_api.user_says(CHAT, "/reset")  # /restart is answered with nothing by design: no busy text
+        sent = await telegram_api.wait_sent(CHAT, 2)
+    assert texts(sent) == [BUSY_TEXT, RESET_TEXT]
+    assert "没有理解" not in BUSY_TEXT
+    assert assistant.received == [(f"tg-{CHAT}", "能办居住证吗"), (f"tg-{CHAT}", "/restart")]
 
 
 async def test_rasa_failing_for_good_gives_the_busy_message(telegram_api, rasa, tmp_path):
@@ -329,7 +401,88 @@ async def test_rasa_failing_for_good_gives_the_busy_message(telegram_api, rasa, 
         telegram_api.user_says(CHAT, "/reset")
         sent = await telegram_api.wait_sent(CHAT, 2)
     assert texts(sent) == [BUSY_TEXT, BUSY_TEXT]
-    assert len(rasa.received) == 6
+    assert len(rasa.received) == 2  # each sent once
+
+
+# --- who may talk to the bridge, how often ------------------------------------------------------
+
+async def test_rate_limit_per_chat_tells_once_and_relays_nothing_more(telegram_api, rasa, tmp_path):
+    other = 515151
+    async with bridge(telegram_api, rasa.url, tmp_path, hotline="0635-12345",
+                      limiter=RateLimiter("memory://", rules={"messages": "3/minute"})):
+        for n in range(7):
+            telegram_api.user_says(CHAT, f"第{n}条")
+        sent = await telegram_api.wait_sent(CHAT, 4)
+        await asyncio.sleep(0.5)  # nothing more comes for the rest of the flood
+        telegram_api.user_says(other, "你好")  # another chat is served as usual
+        await telegram_api.wait_sent(other, 1)
+        await asyncio.sleep(0.2)
+    sent = telegram_api.sent(CHAT)
+    notice = too_many_messages_text("0635-12345")
+    assert texts(sent).count(notice) == 1 and len(sent) == 4
+    assert notice.startswith("您发送得太快了") and "0635-12345" in notice
+    assert len(rasa.messages(f"tg-{CHAT}")) == 3
+    assert rasa.messages(f"tg-{other}") == ["你好"]
+    assert texts(telegram_api.sent(other)) == ["您好！请问您现在住在哪个城市？"]
+
+
+async def test_rate_limited_button_taps_are_not_relayed(telegram_api, rasa, tmp_path):
+    async with bridge(telegram_api, rasa.url, tmp_path,
+                      limiter=RateLimiter("memory://", rules={"messages": "2/minute"})):
+        telegram_api.user_says(CHAT, "你好")
+        sent = await telegram_api.wait_sent(CHAT, 1)
+        telegram_api.user_says(CHAT, "还在吗")
+        await telegram_api.wait_sent(CHAT, 2)
+        telegram_api.user_taps(sent[0], "聊城")
+        telegram_api.user_taps(sent[0], "聊城")
+        await telegram_api.wait_sent(CHAT, 3)
+        await asyncio.sleep(0.3)
+    assert texts(telegram_api.sent(CHAT))[2] == too_many_messages_text()
+    assert len(telegram_api.sent(CHAT)) == 3
+    assert rasa.messages(f"tg-{CHAT}") == ["你好", "还在吗"]
+    assert len([c for c in telegram_api.calls if c.method == "answerCallbackQuery"]) == 2  # no spinner left
+
+
+async def test_groups_supergroups_and_channels_are_not_served(telegram_api, rasa, tmp_path):
+    group, supergroup, channel = -4001, -1002003004005, -1009008007006
+    async with bridge(telegram_api, rasa.url, tmp_path):
+        telegram_api.user_says(group, "你好", chat_type="group", user_id=CHAT)
+        telegram_api.user_says(group, "能办居住证吗", chat_type="group", user_id=CHAT)
+        telegram_api.user_says(group, "/start", chat_type="group", user_id=CHAT)
+        telegram_api.user_says(supergroup, "你好", chat_type="supergroup", user_id=CHAT)
+        telegram_api.channel_posts(channel, "你好")
+        in_group = {"message_id": 99, "date": 0, "chat": FakeTelegram.chat(group, "group"),
+                    "text": "请选择", "from": {"id": 7000001, "is_bot": True, "first_name": "居助"}}
+        telegram_api.user_taps_data(in_group, CITY_PAYLOAD)
+        await telegram_api.wait_sent(group, 1)
+        await telegram_api.wait_sent(supergroup, 1)
+        await telegram_api.wait_for(lambda: any(c.method == "answerCallbackQuery" for c in telegram_api.calls))
+        telegram_api.user_says(CHAT, "你好")  # the same person, privately: served
+        await telegram_api.wait_sent(CHAT, 1)
+        await asyncio.sleep(0.3)
+    assert rasa.received == [(f"tg-{CHAT}", "你好")]
+    assert texts(telegram_api.sent(group)) == [PRIVATE_ONLY_TEXT]  # one note, however many messages
+    assert texts(telegram_api.sent(supergroup)) == [PRIVATE_ONLY_TEXT]
+    assert telegram_api.sent(channel) == []
+    assert "私聊" in PRIVATE_ONLY_TEXT
+
+
+async def test_the_bridge_logs_no_message_text(telegram_api, rasa, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    words = "我叫王小明，电话13812345678"
+    async with bridge(telegram_api, rasa.url, tmp_path,
+                      limiter=RateLimiter("memory://", rules={"messages": "1/minute"})):
+        telegram_api.user_says(CHAT, words)
+        telegram_api.user_says(CHAT, words)  # over the limit
+        await telegram_api.wait_sent(CHAT, 2)
+    async with bridge(telegram_api, closed_port_url(), tmp_path):
+        telegram_api.user_says(CHAT + 1, words)
+        await telegram_api.wait_sent(CHAT + 1, 1)
+    assert any("rate limit" in r.getMessage() for r in caplog.records)
+    assert any("Rasa unreachable" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        if record.levelno >= logging.INFO:
+            assert "王小明" not in record.getMessage() and "13812345678" not in record.getMessage()
 
 
 async def test_a_bug_in_the_bridge_gives_the_busy_message_not_a_traceback(telegram_api, rasa, tmp_path, caplog):
@@ -553,9 +706,54 @@ def test_settings_from_the_environment():
     assert app.bot.base_file_url == f"http://127.0.0.1:8081/file/bot{TOKEN}"
 
 
-def test_cli_without_token_says_so_in_one_line(monkeypatch, capsys):
+def test_cli_masks_the_logs_first_and_passes_the_shared_settings(monkeypatch):
+    import bot.masking
+    from bot.cli import main
+    from bot.ratelimit import default_limiter
+
+    steps: list[str] = []
+    built: dict[str, Any] = {}
+
+    class App:
+        def run_polling(self, **options: Any) -> None:
+            steps.append("polling")
+
+    def build(settings: Settings, **options: Any) -> App:
+        built.update(options, settings=settings)
+        return App()
+
+    class Redaction:
+        filter = tg.TokenRedactingFilter(TOKEN)
+
+    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: steps.append("masking"))
+    monkeypatch.setattr(tg, "install_token_redaction", lambda *a, **k: steps.append("redaction") or Redaction())
+    monkeypatch.setattr(tg, "build_application", build)
+    monkeypatch.setattr(logging.getLogger("juzhu"), "level", logging.getLogger("juzhu").level)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("RASA_TIMEOUT_S", "7")
+    assert main(["telegram"]) == 0
+    assert steps == ["masking", "redaction", "polling"]
+    assert built["settings"].rasa_timeout == 7.0
+    assert built["limiter"] is default_limiter()
+
+
+def test_cli_refuses_an_unusable_rasa_timeout_in_one_line(monkeypatch, capsys):
+    import bot.masking
     from bot.cli import main
 
+    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: None)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("RASA_TIMEOUT_S", "soon")
+    assert main(["telegram"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "RASA_TIMEOUT_S" in err
+
+
+def test_cli_without_token_says_so_in_one_line(monkeypatch, capsys):
+    import bot.masking
+    from bot.cli import main
+
+    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: None)  # not for the whole test run
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["telegram"]) == 2
     err = capsys.readouterr().err
