@@ -1,0 +1,86 @@
+"""The kiosk's script with the web front's real answers, in Node (no browser needed).
+
+The web front answers /api/chat (over the rate limit, Rasa silent, Rasa
+answering); kiosk_harness.js runs static/kiosk.js against a small stand-in
+DOM, replays those answers and reports what the screen shows. The browser
+tests (tests/e2e/test_browser.py) cover the real page where Chromium is
+installed; this runs wherever Node is.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.texts import busy_text, too_many_messages_text
+from bot.channels.web.app import STATIC_DIR, create_app
+from bot.ratelimit import RateLimiter
+
+from .fake_rasa import FakeRasa
+
+NODE = shutil.which("node")
+HARNESS = Path(__file__).parent / "kiosk_harness.js"
+HOTLINE = "0635-12345"
+
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the kiosk script cannot run")
+
+
+def kiosk_shows(busy: str, replies: list[tuple[int, str]], messages: list[str]) -> list[dict]:
+    scenario = {"busyText": busy, "messages": messages,
+                "replies": [{"status": status, "body": body} for status, body in replies]}
+    done = subprocess.run([NODE, str(HARNESS), str(STATIC_DIR / "kiosk.js")], input=json.dumps(scenario),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["shown"]
+
+
+async def answers(fake: FakeRasa, messages: list[str], **options) -> tuple[str, list[tuple[int, str]]]:
+    """The page's busy text and the web front's answers to ``messages`` (status, raw body)."""
+    server = TestServer(fake.app())
+    await server.start_server()
+    client = TestClient(TestServer(create_app(str(server.make_url("")).rstrip("/"), None, hotline=HOTLINE,
+                                              cookie_secret="unused-no-staff-token", **options)))
+    await client.start_server()
+    try:
+        page = await (await client.get("/")).text()
+        busy = unescape(re.search(r'data-busy-text="([^"]*)"', page).group(1))
+        replies = []
+        for message in messages:
+            response = await client.post("/api/chat", json={"sender": "kiosk-test-1", "message": message})
+            replies.append((response.status, await response.text()))
+        return busy, replies
+    finally:
+        await client.close()
+        await server.close()
+
+
+async def test_kiosk_shows_the_polite_text_of_a_429():
+    busy, replies = await answers(FakeRasa(), ["/greet", "/greet"],
+                                  limiter=RateLimiter("memory://", rules={"messages": "1/minute"}))
+    assert [status for status, _ in replies] == [200, 429]
+    shown = kiosk_shows(busy, replies, ["你好", "你好"])
+    assert shown[0]["text"].startswith("您好")
+    assert shown[1]["text"] == too_many_messages_text(HOTLINE)
+    assert len(shown) == 2
+
+
+async def test_kiosk_shows_the_servers_busy_text_when_rasa_answers_nothing():
+    busy, replies = await answers(FakeRasa(empty=True), ["你好"], limiter=RateLimiter("memory://"))
+    shown = kiosk_shows(busy, replies, ["你好"])
+    assert shown == [{"classes": "msg bot busy", "text": busy_text(HOTLINE)}]
+
+
+async def test_kiosk_shows_the_busy_text_when_the_front_answers_no_messages():
+    """A proxy's 502 page, or an empty list that should never come: the page's busy text, never 没有理解."""
+    busy, _ = await answers(FakeRasa(), [], limiter=RateLimiter("memory://"))
+    assert busy == busy_text(HOTLINE)
+    shown = kiosk_shows(busy, [(502, "<html>Bad Gateway</html>"), (200, '{"messages": [], "busy": false}')],
+                        ["你好", "在吗"])
+    assert [m["text"] for m in shown] == [busy, busy]
+    assert all("busy" in m["classes"] for m in shown)
