@@ -4,12 +4,18 @@ Both relay messages to Rasa's REST channel and share their texts
 (:mod:`.texts`) and the timeout setting below.
 
 Timeouts along the chain of one message: the channel waits for Rasa
-(``RASA_TIMEOUT_S``, default 30 s), Rasa waits for the action server, and
-the action server's database calls give up after a few seconds. The
-channel's wait is the longest in the chain, so whatever fails further down
-is reported back to the channel as an answer (or Rasa's empty list) before
-the channel gives up, and the channel never abandons a message whose
-booking step is still running.
+(``RASA_TIMEOUT_S``, default 30 s; the web front and the Telegram bridge
+read the same setting), Rasa waits for the action server, and the action
+server's database calls give up after a few seconds. The channel's wait must
+be the longest in the chain: then whatever fails further down comes back to
+the channel as an answer (or as Rasa's empty list, which the channels turn
+into the busy text) before the channel gives up, and a channel never gives
+up on a message whose booking step is still running and may yet succeed.
+Rasa 3.6's own wait for the action server is fixed at 5 minutes
+(``rasa.core.constants.DEFAULT_REQUEST_TIMEOUT``, not configurable in
+endpoints.yml), so it is the action server's short database timeouts that
+keep every turn well inside ``RASA_TIMEOUT_S``; raise ``RASA_TIMEOUT_S``
+rather than those if turns legitimately take longer.
 """
 from __future__ import annotations
 

@@ -73,11 +73,12 @@ from bot import clock
 from bot.ratelimit import Decision, RateLimiter, default_limiter
 from bot.rules import assess_dict, city_ids, labels, load_city, question_for, render_decision
 from bot.rules.facts import FactsError
+from bot.secrets import staff_cookie_secret
 
 from .. import DEFAULT_RASA_TIMEOUT_S
 from ..texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
 from .bookings import BookingsUnavailable, StaffBookings, default_bookings
-from .sessions import STAFF_SESSION_SECONDS, StaffSessions, staff_cookie_secret
+from .sessions import STAFF_SESSION_SECONDS, StaffSessions
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     (default the process's :func:`bot.ratelimit.default_limiter`).
     ``trust_proxy``: take the client address from ``X-Forwarded-For`` (see
     the module's docstring). ``cookie_secret``: what staff cookies are signed
-    with; by default :func:`.sessions.staff_cookie_secret` (read when a staff
-    token is set).
+    with; by default :func:`bot.secrets.staff_cookie_secret` (read when a
+    staff token is set).
     """
     app = web.Application(middlewares=[_headers_middleware, _staff_middleware],
                           client_max_size=64 * 1024)

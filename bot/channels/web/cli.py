@@ -8,7 +8,8 @@ Settings (flags override the environment):
   STAFF_TOKEN (staff pages refused without it; at least 16 characters, the
     web front refuses to start with a shorter one),
   STAFF_COOKIE_SECRET (what staff session cookies are signed with; by
-    default generated once into var/staff_cookie_secret, see sessions.py),
+    default generated once into var/staff_cookie_secret: bot/secrets.py,
+    sessions.py),
   WEB_TRUST_PROXY=1 (behind the hall's reverse proxy: client addresses from
     X-Forwarded-For, see app.py),
   RATE_LIMIT_* / RATE_LIMIT_STORAGE (bot/ratelimit.py),
@@ -71,8 +72,9 @@ def run_web(args: argparse.Namespace) -> int:
 
     from .. import rasa_timeout_s
     from ..texts import DEFAULT_HOTLINE
+    from bot.secrets import SecretError, staff_cookie_secret
+
     from .app import DEFAULT_IDLE_SECONDS, create_app
-    from .sessions import StaffSettingsError, staff_cookie_secret
 
     env = os.environ
     port = args.port
@@ -105,9 +107,11 @@ def run_web(args: argparse.Namespace) -> int:
                 f"STAFF_TOKEN is shorter than {MIN_STAFF_TOKEN_CHARS} characters; use a long random one, "
                 "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(18))'`")
         try:
-            cookie_secret = staff_cookie_secret(env)
-        except StaffSettingsError as error:
+            cookie_secret = staff_cookie_secret()
+        except SecretError as error:
             raise BadInput(str(error)) from None
+        except OSError as error:
+            raise BadInput(f"cannot read or create the staff cookie secret in var/: {error}") from None
     try:
         limiter = default_limiter()
     except RateLimitError as error:

@@ -11,75 +11,23 @@ checked on every request) under a secret of its own, so that
 - rotating the secret logs everyone out, and so does changing the token (the
   payload carries a mark of the token, keyed by the secret).
 
-The secret comes from ``STAFF_COOKIE_SECRET`` when it is set, else it is
-generated once into ``var/staff_cookie_secret`` (mode 0600, the directory
-created when missing; relative to the working directory like the SQLite
-default ``var/juzhu.db``). Delete the file, or set another
-``STAFF_COOKIE_SECRET``, to log every staff member out.
+The secret is :func:`bot.secrets.staff_cookie_secret`: ``STAFF_COOKIE_SECRET``
+when it is set, else generated once into ``var/staff_cookie_secret`` (mode
+0600; ``var/`` relative to the working directory like the SQLite default
+``var/juzhu.db``). Delete the file, or set another ``STAFF_COOKIE_SECRET``,
+to log every staff member out.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-import tempfile
-from pathlib import Path
-from typing import Mapping, Optional
+from typing import Optional
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 STAFF_SESSION_SECONDS = 12 * 3600
-STAFF_COOKIE_SECRET_PATH = Path("var") / "staff_cookie_secret"
-MIN_SECRET_CHARS = 16
 # Tells this cookie's signatures apart from any other use of the same secret.
 SESSION_SALT = "juzhu-staff-session"
-
-
-class StaffSettingsError(ValueError):
-    """A staff setting the web front cannot start with: one clear English line."""
-
-
-def staff_cookie_secret(env: Optional[Mapping[str, str]] = None,
-                        path: Path = STAFF_COOKIE_SECRET_PATH) -> str:
-    """The secret staff cookies are signed with: ``STAFF_COOKIE_SECRET``, else the file at ``path``
-    (generated on first use)."""
-    env = os.environ if env is None else env
-    given = (env.get("STAFF_COOKIE_SECRET") or "").strip()
-    if given:
-        if len(given) < MIN_SECRET_CHARS:
-            raise StaffSettingsError(
-                f"STAFF_COOKIE_SECRET is shorter than {MIN_SECRET_CHARS} characters; use a long random one "
-                "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`) or unset it")
-        return given
-    path = Path(path)
-    try:
-        if not path.exists():
-            _create_secret_file(path)
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise StaffSettingsError(f"cannot read or create the staff cookie secret {path}: {error.strerror or error}"
-                                 ) from None
-    if len(text) < MIN_SECRET_CHARS:
-        raise StaffSettingsError(f"{path} holds no usable secret (under {MIN_SECRET_CHARS} characters); "
-                                 "delete it and a new one is made at the next start")
-    return text
-
-
-def _create_secret_file(path: Path) -> None:
-    """Write a new random secret to ``path``, readable by this user only; a file made meanwhile by
-    another process (two web fronts starting at once) wins, so both use the same secret."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-        try:
-            os.link(temporary, path)  # atomic, and never replaces an existing secret
-        except FileExistsError:
-            pass
-    finally:
-        os.unlink(temporary)
 
 
 class StaffSessions:
