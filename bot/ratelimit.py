@@ -15,6 +15,7 @@ and logs a warning: a rate limit must not take the service down.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -68,15 +69,22 @@ class RateLimiter:
 
     def hit(self, rule: str, *key: str) -> Decision:
         """Count one event for ``key`` under ``rule``; ``allowed`` False once over the limit."""
+        return self._decide(self._strategy.hit, rule, key)
+
+    def peek(self, rule: str, *key: str) -> Decision:
+        """Whether one more event would be allowed, without counting one."""
+        return self._decide(self._strategy.test, rule, key)
+
+    def _decide(self, check, rule: str, key: tuple[str, ...]) -> Decision:  # type: ignore[no-untyped-def]
         item = self.rules[rule]
         try:
-            if self._strategy.hit(item, rule, *key):
+            if check(item, rule, *key):
                 return Decision(True)
             reset_at, _ = self._strategy.get_window_stats(item, rule, *key)
         except Exception as error:  # shared storage down: serve, don't fail
             log.warning("rate limit storage unavailable, request allowed: %s", error)
             return Decision(True)
-        return Decision(False, max(1, int(reset_at - time.time())))
+        return Decision(False, max(1, math.ceil(reset_at - time.time())))
 
     def reset(self) -> None:
         self._storage.reset()

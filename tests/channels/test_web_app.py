@@ -298,7 +298,7 @@ def test_kiosk_script_shows_the_servers_messages_whatever_the_status():
 
 async def _say(client, sender: str, address: str, message: str = "/greet"):
     return await client.post("/api/chat", json={"sender": sender, "message": message},
-                             headers={"X-Forwarded-For": f"{address}, 10.0.0.2"})
+                             headers={"X-Forwarded-For": f"10.0.0.2, {address}"})
 
 
 async def test_chat_refuses_the_21st_message_of_a_minute_politely(make_client, fake_rasa):
@@ -348,7 +348,8 @@ def test_client_address_from_x_forwarded_for_only_behind_a_trusted_proxy():
 
     peer = address(False, "")
     assert address(False, "203.0.113.7") == peer
-    assert address(True, "203.0.113.7, 10.0.0.2") == "203.0.113.7"
+    # The proxy appends the address it saw; what the client wrote itself comes first.
+    assert address(True, "10.0.0.2, 203.0.113.7") == "203.0.113.7"
     assert address(True, " 2001:db8::1 ") == "2001:db8::1"
     assert address(True, "not-an-address") == peer
     assert address(True, "") == peer

@@ -43,12 +43,12 @@ Chinese text>}], "busy": false, "limited": true}``, which the kiosk shows.
 Client address: ``request.remote``, the peer of the TCP connection. Behind
 the hall's reverse proxy (which terminates TLS) that is the proxy itself, so
 every visitor would share one address: set ``WEB_TRUST_PROXY=1`` and the
-first address of ``X-Forwarded-For`` is used instead, and
-``X-Forwarded-Proto: https`` marks the staff cookie ``Secure``. Only with a
-proxy in front that *sets* the header (nginx: ``proxy_set_header
-X-Forwarded-For $remote_addr;``, not ``$proxy_add_x_forwarded_for``, which
-keeps what the client sent first): anyone who can reach the web front
-directly, or through a proxy that appends, can put any address there.
+last address of ``X-Forwarded-For`` is used instead — the one the hall's
+proxy added, whether it appends (nginx ``$proxy_add_x_forwarded_for``) or
+sets the header (``$remote_addr``); what a client wrote there itself comes
+before it and is ignored — and ``X-Forwarded-Proto: https`` marks the staff
+cookie ``Secure``. Only with such a proxy in front: anyone who can reach the
+web front directly could put any address there.
 """
 from __future__ import annotations
 
@@ -229,11 +229,11 @@ def _json_error(status: int, message: str, **extra: Any) -> web.Response:
 
 def client_address(request: web.Request) -> str:
     """The address a request came from: the TCP peer, or behind a trusted reverse proxy
-    (``WEB_TRUST_PROXY``) the first address of ``X-Forwarded-For``."""
+    (``WEB_TRUST_PROXY``) the last address of ``X-Forwarded-For``, the one that proxy added."""
     if request.app[TRUST_PROXY]:
-        first = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        last = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         try:
-            return str(ipaddress.ip_address(first))
+            return str(ipaddress.ip_address(last))
         except ValueError:  # missing or not an address: the proxy's own peer is all we know
             pass
     return request.remote or "unknown"
@@ -346,24 +346,8 @@ def _same_token(given: str, token: str) -> bool:
 
 
 def _token_lockout(limiter: RateLimiter, address: str) -> Decision:
-    """Whether ``address`` may try a staff token now, without counting this look.
-
-    Failures are counted with ``hit("staff_login", ...)`` as they happen; the
-    look before checking a token must not count, or a right token would be a
-    failure too. RateLimiter has no public look (its ``hit`` always counts),
-    so this asks its ``limits`` strategy directly; a storage failure lets the
-    attempt through, as ``hit`` does.
-    """
-    rule, key = "staff_login", ("web", address)
-    item = limiter.rules[rule]
-    try:
-        if limiter._strategy.test(item, rule, *key):  # noqa: SLF001 - see the docstring
-            return Decision(True)
-        reset_at, _ = limiter._strategy.get_window_stats(item, rule, *key)  # noqa: SLF001
-    except Exception as error:
-        log.warning("rate limit storage unavailable, staff login allowed: %s", error)
-        return Decision(True)
-    return Decision(False, max(1, math.ceil(reset_at - time.time())))
+    """Whether ``address`` may try a staff token now; the look itself is not a failure."""
+    return limiter.peek("staff_login", "web", address)
 
 
 def _count_failed_token(request: web.Request) -> None:
