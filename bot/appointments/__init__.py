@@ -7,9 +7,10 @@
 Modules: models (tables), db (URL, engines, ensure_schema), service (the
 rules of booking), stations (hours, CSV, seed), tickets (ICS, QR PNG),
 validation (phones, names, codes, BookingRefused), cli (juzhu commands).
+Masking of phones and names for logs and replies: bot.masking.
 """
 from .service import AppointmentService, BookingInfo, DayInfo, SlotInfo, StationInfo
-from .validation import BookingRefused, mask_phone, normalise_phone
+from .validation import BookingRefused, normalise_phone
 
 __all__ = ["AppointmentService", "BookingInfo", "BookingRefused", "DayInfo", "SlotInfo",
-           "StationInfo", "mask_phone", "normalise_phone"]
+           "StationInfo", "normalise_phone"]

@@ -5,7 +5,8 @@
     juzhu slots --station ID --date YYYY-MM-DD [--json]
     juzhu book --station ID --start 'YYYY-MM-DD HH:MM' --name N --phone P [--json]
     juzhu cancel CODE --phone P [--json]
-    juzhu booking [CODE] --phone P [--json]          look up (own bookings only)
+    juzhu booking CODE --phone P [--json]            look up (code + phone)
+    juzhu booking --phone P [--json]                 how many active bookings P has
     juzhu reschedule CODE --phone P --start '…' [--station ID] [--json]
     juzhu bookings --station ID --date YYYY-MM-DD [--json | --csv]   staff view
     juzhu mark CODE attended|no_show [--json]        staff
@@ -17,7 +18,9 @@ stderr; with --json also ``{"refused": code, "reason": …}`` on stdout);
 
 ``juzhu bookings`` shows applicants' phone numbers in full: it is the staff's
 own tool (they call applicants about closures). Everything an applicant can
-call (book, cancel, booking) shows phones masked, and logs always mask them.
+call (book, cancel, booking) shows phones masked, and logs always mask them;
+a booking's details need its code and its phone, a phone alone gives only
+the number of its active bookings.
 """
 from __future__ import annotations
 
@@ -97,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_cancel)
 
-    p = subparsers.add_parser("booking", help="look up a booking (code + phone, or phone alone)")
+    p = subparsers.add_parser("booking", help="look up a booking (code + phone; a phone alone: how many)")
     p.add_argument("code", metavar="CODE", nargs="?")
     p.add_argument("--phone", required=True)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -178,7 +181,7 @@ def _refuse(error, args: argparse.Namespace, station_arg: str = "--station") -> 
 
 
 def _booking_text(booking, title: str) -> str:
-    from .validation import mask_phone
+    from bot.masking import mask_phone
 
     status = {"booked": "有效", "cancelled": "已取消", "attended": "已办理", "no_show": "未到场"}
     return "\n".join([
@@ -302,18 +305,22 @@ def cmd_booking(args: argparse.Namespace) -> int:
     service = _service()
     try:
         if args.code:
-            found = [service.find(args.code, args.phone)]
+            booking = service.find(args.code, args.phone)
         else:
-            found = service.find_by_phone(args.phone)
+            count = service.count_active_by_phone(args.phone)
     except BookingRefused as error:
         _refuse(error, args)
-    if args.json:
-        _print_json(found[0].to_dict() if args.code else [b.to_dict() for b in found])
-        return EXIT_OK
-    if not found:
+    if args.code:
+        if args.json:
+            _print_json(booking.to_dict())
+        else:
+            print(_booking_text(booking, "预约信息"))
+    elif args.json:
+        _print_json({"active_bookings": count})
+    elif count:
+        print(f"该号码有{count}个有效预约，请提供预约码。")
+    else:
         print("这个手机号码没有未办理的有效预约。")
-    for booking in found:
-        print(_booking_text(booking, "预约信息"))
     return EXIT_OK
 
 
@@ -358,7 +365,7 @@ def cmd_bookings(args: argparse.Namespace) -> int:
         status = {"booked": "已预约", "cancelled": "已取消", "attended": "已办理", "no_show": "未到场"}
         print(f"{station.name} {args.date.isoformat()}：{len(bookings)} 条预约")
         for booking in bookings:
-            print(f"{booking.start:%H:%M}\t{booking.code}\t{booking.name}\t{booking.phone}\t"
+            print(f"{booking.start:%H:%M}\t{booking.code}\t{booking.name}\t{booking.phone or ''}\t"
                   f"{status.get(booking.status, booking.status)}")
     return EXIT_OK
 

@@ -4,14 +4,29 @@
 without it the store is the SQLite file ``var/juzhu.db`` under the current
 working directory.
 
-SQLite: WAL journal and a 30 s busy timeout, so concurrent processes wait
-for each other instead of failing; transactions that write start with
-``BEGIN IMMEDIATE`` (see :func:`write_engine`), which takes SQLite's single
-write lock up front, so a read-then-write transaction can never fail half
-way with "database is locked".
+SQLite: WAL journal and a busy timeout, so concurrent processes wait for
+each other instead of failing; transactions that write start with ``BEGIN
+IMMEDIATE`` (see :func:`write_engine`), which takes SQLite's single write
+lock up front, so a read-then-write transaction can never fail half way with
+"database is locked".
+
+Timeouts: a database that is down, locked or slow must fail a call well
+inside the 30 s the channels wait for a reply, so the conversation can say
+"busy" instead of going silent. Two settings, in seconds, read when an
+engine is made:
+
+``DB_CONNECT_TIMEOUT_S`` (3)
+    PostgreSQL ``connect_timeout``: how long to wait for the server to answer.
+``DB_STATEMENT_TIMEOUT_S`` (5)
+    PostgreSQL ``statement_timeout`` (lock waits included); SQLite's busy
+    timeout (how long to wait for another process's write lock); and the
+    connection pool's timeout (how long to wait for a free connection).
+
+A value that is not a positive number is ignored with a warning.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -21,13 +36,36 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 
-from .validation import get_logger
-
-log = get_logger(__name__)
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_SQLITE_PATH = Path("var") / "juzhu.db"
-SQLITE_BUSY_TIMEOUT_S = 30
+DEFAULT_CONNECT_TIMEOUT_S = 3.0
+DEFAULT_STATEMENT_TIMEOUT_S = 5.0
+
+
+def _seconds(env_name: str, default: float) -> float:
+    text = os.environ.get(env_name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        log.warning("%s=%r is not a positive number of seconds; using %g", env_name, text, default)
+        return default
+    return value
+
+
+def connect_timeout_s() -> float:
+    """``$DB_CONNECT_TIMEOUT_S``, default 3."""
+    return _seconds("DB_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S)
+
+
+def statement_timeout_s() -> float:
+    """``$DB_STATEMENT_TIMEOUT_S``, default 5."""
+    return _seconds("DB_STATEMENT_TIMEOUT_S", DEFAULT_STATEMENT_TIMEOUT_S)
 # pg_advisory_xact_lock key serialising schema upgrades and seeding.
 _PG_SCHEMA_LOCK = 0x6A757A68  # "juzh"
 
@@ -81,26 +119,40 @@ def dispose_engines() -> None:
 def _create_engine(url: str) -> Engine:
     parsed: URL = make_url(url)
     backend = parsed.get_backend_name()
+    statement_s = statement_timeout_s()
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             parsed, future=True, hide_parameters=True,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+            connect_args={"timeout": statement_s},
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, statement_s)
         return engine
-    return create_engine(parsed, future=True, hide_parameters=True, pool_pre_ping=True)
+    connect_args: dict = {}
+    if backend == "postgresql":
+        connect_args = {"connect_timeout": max(1, round(connect_timeout_s())),
+                        "options": _pg_options(parsed, statement_s)}
+    return create_engine(parsed, future=True, hide_parameters=True, pool_pre_ping=True,
+                         pool_timeout=statement_s, connect_args=connect_args)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _pg_options(parsed: URL, statement_s: float) -> str:
+    """libpq ``options`` with the statement timeout, after any the URL gives (e.g. a search_path)."""
+    given = parsed.query.get("options") or ""
+    if not isinstance(given, str):  # the parameter given twice
+        given = " ".join(given)
+    return f"{given} -c statement_timeout={int(statement_s * 1000)}".strip()
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
         # Take transactions out of pysqlite's hands; "begin" below emits them.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -138,7 +190,7 @@ def alembic_config(url: Optional[str] = None):
 
 # The newest migration; checked against the migrations directory by the tests,
 # so that the everyday path (is the schema current?) needs no Alembic import.
-SCHEMA_HEAD = "0001_initial"
+SCHEMA_HEAD = "0002_anonymisable_bookings"
 
 
 def _schema_is_current(connection: Connection) -> bool:

@@ -18,6 +18,8 @@ Base = declarative_base()
 
 STATUSES = ("booked", "cancelled", "attended", "no_show")
 ACTIVE = "booked"
+# What a booking's name becomes when retention removes it (its phone becomes NULL).
+ANONYMISED_NAME = "（已清除）"
 
 
 class Station(Base):
@@ -76,8 +78,8 @@ class Booking(Base):
     code = Column(String(6), nullable=False, unique=True)
     station_id = Column(String(40), ForeignKey("stations.id"), nullable=False)
     start = Column(DateTime, nullable=False)
-    name = Column(String(20), nullable=False)
-    phone = Column(String(11), nullable=False)  # 11 digits, normalised
+    name = Column(String(20), nullable=False)  # ANONYMISED_NAME once anonymised
+    phone = Column(String(11), nullable=True)  # 11 digits, normalised; NULL once anonymised
     status = Column(String(10), nullable=False, default=ACTIVE)
     created_at = Column(DateTime, nullable=False)
     changed_at = Column(DateTime, nullable=False)
@@ -87,7 +89,8 @@ class Booking(Base):
                         name="ck_bookings_status"),
         Index("ix_bookings_station_start", "station_id", "start"),
         Index("ix_bookings_phone", "phone"),
-        # At most one active booking per phone number, enforced by the database.
+        # At most one active booking per phone number, enforced by the database
+        # (anonymised bookings have no phone: NULLs never collide).
         Index("uq_bookings_active_phone", "phone", unique=True,
               sqlite_where=text("status = 'booked'"),
               postgresql_where=text("status = 'booked'")),

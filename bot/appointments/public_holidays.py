@@ -13,12 +13,11 @@ them (a station that does open on weekends lists them in its hours).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import lru_cache
 from typing import Optional
 
-from .validation import get_logger
-
-log = get_logger(__name__)
+log = logging.getLogger(__name__)
 
 try:  # pragma: no branch
     import chinese_calendar

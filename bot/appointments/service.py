@@ -24,10 +24,19 @@ booking) rolls its increment back with it. State changes of a booking
 (cancel, reschedule, staff marks) are conditional updates too
 (``… WHERE id = :id AND status = 'booked'``), so two concurrent cancels
 cannot free one seat twice.
+
+Owners only: a booking is shown, changed or cancelled only with its code AND
+the phone it was made with. A phone alone learns how many active bookings
+it has (:meth:`AppointmentService.count_active_by_phone`), nothing more; an
+unknown code and a code with another phone are refused alike.
+
+Retention: :meth:`AppointmentService.anonymise_bookings` removes the name and
+phone of bookings whose visit is older than N days (``juzhu purge``).
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TypeVar, Union
@@ -36,15 +45,16 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from . import db
 from bot.clock import Clock, env_clock, local_now, to_local_naive
-from .models import ACTIVE, Booking, ClosedDay, SlotCount, Station
+from bot.masking import mask_phone
+
+from . import db
+from .models import ACTIVE, ANONYMISED_NAME, Booking, ClosedDay, SlotCount, Station
 from .public_holidays import holiday_name
 from .stations import WEEKDAYS_ZH, WeeklyHours, hours_chinese, hours_json, parse_hours, slot_starts
-from .validation import (BookingRefused, clean_name, get_logger, mask_phone, new_code,
-                         normalise_code, normalise_phone)
+from .validation import BookingRefused, clean_name, new_code, normalise_code, normalise_phone
 
-log = get_logger(__name__)
+log = logging.getLogger(__name__)
 
 HORIZON_DAYS = 14  # bookable: today … today + 14
 STAFF_STATUSES = ("attended", "no_show")
@@ -137,8 +147,8 @@ class BookingInfo:
     station_phone: str
     start: dt.datetime
     end: dt.datetime
-    name: str
-    phone: str  # 11 digits; mask it (mask_phone) wherever it is not the staff's own view
+    name: str  # ANONYMISED_NAME once retention removed it
+    phone: Optional[str]  # 11 digits (None once anonymised); masked wherever it is not the staff's own view
     status: str
     created_at: dt.datetime
     changed_at: dt.datetime
@@ -200,14 +210,17 @@ class AppointmentService:
 
     def _retrying(self, work: Callable[[], T], attempts: int = 5) -> T:
         """Run ``work`` again after a transient failure (PostgreSQL deadlock or
-        serialisation failure, SQLite busy past its timeout)."""
+        serialisation failure, SQLite busy past its timeout), as long as the
+        statement timeout has not been spent waiting: a database that stays
+        locked fails the call in about that time, not in attempts × it."""
+        deadline = time.monotonic() + db.statement_timeout_s()
         for attempt in range(attempts):
             try:
                 return work()
             except OperationalError as error:
                 code = getattr(error.orig, "pgcode", None)
                 transient = code in ("40P01", "40001") or "database is locked" in str(error.orig)
-                if not transient or attempt == attempts - 1:
+                if not transient or attempt == attempts - 1 or time.monotonic() >= deadline:
                     raise
                 log.info("transient database error (%s), retrying", code or "locked")
                 time.sleep(0.05 * (attempt + 1))
@@ -392,10 +405,9 @@ class AppointmentService:
         for _ in range(5):  # a fresh code after the (rare) collision of two new codes
             try:
                 booking = self._retrying(lambda: self._book_once(station, start, name, phone, now))
-            except IntegrityError:
-                existing = self._active_booking(phone)
-                if existing is not None:
-                    raise self._already_booked(existing) from None
+            except IntegrityError:  # a concurrent booking of this phone, or (rarely) of this code
+                if self.count_active_by_phone(phone):
+                    raise self._already_booked() from None
                 continue
             log.info("booked %s: %s at %s for %s", booking.code, station.id, _fmt(start), mask_phone(phone))
             return booking
@@ -406,9 +418,9 @@ class AppointmentService:
         with self._write() as session, session.begin():
             self._settle_stale(session, phone, now)
             existing = session.execute(
-                select(Booking).where(Booking.phone == phone, Booking.status == ACTIVE)).scalar_one_or_none()
+                select(Booking.id).where(Booking.phone == phone, Booking.status == ACTIVE)).first()
             if existing is not None:
-                raise self._already_booked(self._booking_info(session, existing))
+                raise self._already_booked()
             if self._take_seat(session, station, start):
                 code = self._fresh_code(session)
                 session.execute(insert(Booking).values(
@@ -482,19 +494,13 @@ class AppointmentService:
                                 .execution_options(synchronize_session=False))
                 log.info("booking %s (%s) was never marked: now no_show", code, mask_phone(phone))
 
-    def _active_booking(self, phone: str) -> Optional[BookingInfo]:
-        with self._read() as session:
-            row = session.execute(select(Booking).where(Booking.phone == phone, Booking.status == ACTIVE)
-                                  ).scalar_one_or_none()
-            return self._booking_info(session, row) if row is not None else None
-
     @staticmethod
-    def _already_booked(existing: BookingInfo) -> BookingRefused:
+    def _already_booked() -> BookingRefused:
+        """Said to whoever typed the phone: nothing about the booking itself."""
         return BookingRefused(
             "already_booked",
-            f"这个手机号码已有一个有效预约（{existing.label}，{existing.station_name}）。"
-            "每个号码同时只能有一个预约；如需换时间，请改约或先取消原预约。",
-            booking=existing)
+            "这个手机号码已有一个有效预约，每个号码同时只能有一个预约。"
+            "如需查询、改约或取消，请提供预约码和手机号码。")
 
     # look-ups -----------------------------------------------------------------------------
     def _booking_info(self, session: Session, row: Booking) -> BookingInfo:
@@ -506,14 +512,17 @@ class AppointmentService:
             phone=row.phone, status=row.status, created_at=row.created_at, changed_at=row.changed_at)
 
     def _owned(self, session: Session, code: str, phone: str) -> Booking:
+        """The booking ``code`` made with ``phone``. An unknown code and
+        another phone are refused alike, so trying codes with one's own phone
+        (or phones with a known code) tells nothing."""
         code = normalise_code(code)
         phone = normalise_phone(phone)
         row = session.execute(select(Booking).where(Booking.code == code)).scalar_one_or_none()
-        if row is None:
-            raise BookingRefused("unknown_code", f"没有找到预约码 {code}，请核对后再试。")
-        if row.phone != phone:
-            log.info("phone mismatch for booking %s (%s)", code, mask_phone(phone))
-            raise BookingRefused("phone_mismatch", "预约码和手机号码对不上，请核对后再试。")
+        if row is None or row.phone != phone:
+            if row is not None:
+                log.info("booking %s asked for with another phone (%s)", code, mask_phone(phone))
+            raise BookingRefused("unknown_code",
+                                 f"没有找到与这个手机号码对应的预约码 {code}，请核对预约码和手机号码。")
         return row
 
     def find(self, code: str, phone: str) -> BookingInfo:
@@ -521,21 +530,17 @@ class AppointmentService:
         with self._read() as session:
             return self._booking_info(session, self._owned(session, code, phone))
 
-    def find_by_phone(self, phone: str, *, include_history: bool = False) -> list[BookingInfo]:
-        """The bookings made with ``phone`` (only those): by default the active
-        ones not yet over; with ``include_history`` all, newest first."""
+    def count_active_by_phone(self, phone: str) -> int:
+        """How many active bookings, not yet over, ``phone`` has: all a phone
+        alone may learn (no code, time or station: those need the code too)."""
         phone = normalise_phone(phone)
         now = self.now()
         with self._read() as session:
-            query = select(Booking).where(Booking.phone == phone)
-            if include_history:
-                query = query.order_by(Booking.start.desc())
-            else:
-                query = query.where(Booking.status == ACTIVE).order_by(Booking.start)
-            found = [self._booking_info(session, row) for row in session.execute(query).scalars()]
-        if not include_history:
-            found = [booking for booking in found if booking.end > now]
-        return found
+            rows = session.execute(
+                select(Booking.start, Station.slot_minutes)
+                .join(Station, Station.id == Booking.station_id)
+                .where(Booking.phone == phone, Booking.status == ACTIVE)).all()
+        return sum(1 for start, minutes in rows if start + dt.timedelta(minutes=minutes) > now)
 
     # changes ----------------------------------------------------------------------------
     @staticmethod
@@ -546,7 +551,7 @@ class AppointmentService:
 
     def cancel(self, code: str, phone: str) -> BookingInfo:
         """Cancel by code + phone; frees the seat. Refusals: bad_code,
-        bad_phone, unknown_code, phone_mismatch, not_active, past_time."""
+        bad_phone, unknown_code (also for another phone), not_active, past_time."""
         now = self.now()
 
         def work() -> None:
@@ -667,3 +672,26 @@ class AppointmentService:
                 query = query.where(Booking.status != "cancelled")
             return [self._booking_info(session, row) for row in session.execute(query).scalars()]
 
+    # retention ----------------------------------------------------------------------------
+    def anonymise_bookings(self, older_than_days: int, now: Optional[dt.datetime] = None) -> int:
+        """Remove the name and phone of every booking whose slot started more
+        than ``older_than_days`` days before ``now`` (default: the service's
+        clock, Shanghai time), cancelled ones included. Code, station, start
+        and status stay, for statistics. Returns how many were anonymised;
+        running it again changes nothing.
+
+        One UPDATE in one short transaction: safe while the servers run.
+        """
+        if older_than_days < 0:
+            raise ValueError("older_than_days must be >= 0")
+        now = to_local_naive(now) if now is not None else self.now()
+        cutoff = now - dt.timedelta(days=older_than_days)
+        with self._write() as session, session.begin():
+            changed = session.execute(
+                update(Booking)
+                .where(Booking.start < cutoff,
+                       or_(Booking.phone.is_not(None), Booking.name != ANONYMISED_NAME))
+                .values(name=ANONYMISED_NAME, phone=None)
+                .execution_options(synchronize_session=False)).rowcount
+        log.info("anonymised %d bookings that started before %s", changed, _fmt(cutoff))
+        return changed

@@ -5,7 +5,6 @@ Chinese ``reason`` that can be shown to the applicant as it is.
 """
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 import unicodedata
@@ -19,20 +18,22 @@ class BookingRefused(Exception):
 
     ``code`` is stable ASCII for programs (``slot_full``, ``closed_day``,
     ``past_time``, ``too_far_ahead``, ``outside_hours``, ``unknown_code``,
-    ``phone_mismatch``, ``already_booked``, ``bad_phone``, ``bad_name``,
-    ``unknown_station``, ``bad_code``, ``not_active``, ``too_early``);
-    ``reason`` is the Chinese sentence for the applicant. ``alternatives``
-    (for ``slot_full``) lists the nearest free slots; ``booking`` (for
-    ``already_booked``) is the applicant's existing booking.
+    ``already_booked``, ``bad_phone``, ``bad_name``, ``unknown_station``,
+    ``bad_code``, ``not_active``, ``too_early``); ``reason`` is the Chinese
+    sentence for the applicant. ``alternatives`` (for ``slot_full``) lists
+    the nearest free slots.
+
+    A refusal never describes a booking the caller has not proved to own
+    (code and phone): an unknown code and a code with another phone are the
+    same ``unknown_code``, and ``already_booked`` says nothing about the
+    existing booking.
     """
 
-    def __init__(self, code: str, reason: str, *, alternatives: Optional[list] = None,
-                 booking: Any = None):
+    def __init__(self, code: str, reason: str, *, alternatives: Optional[list] = None):
         super().__init__(reason)
         self.code = code
         self.reason = reason
         self.alternatives = list(alternatives or [])
-        self.booking = booking
 
     def __repr__(self) -> str:
         return f"BookingRefused({self.code!r}, {self.reason!r})"
@@ -72,54 +73,6 @@ def normalise_phone(raw: Any) -> str:
                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)):
         raise refused
     return national
-
-
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})[\s\-]?(\d{4})[\s\-]?(\d{4})(?!\d)")
-
-
-def mask_phone(phone: Any) -> str:
-    """``13812345678`` → ``138****5678``; anything else is masked whole but its last 2 digits."""
-    if phone is None:
-        return ""
-    text = str(phone)
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    if len(digits) == 11:
-        return f"{digits[:3]}****{digits[-4:]}"
-    if len(digits) <= 2:
-        return "*" * len(digits)
-    return "*" * (len(digits) - 2) + digits[-2:]
-
-
-def mask_phones_in(text: str) -> str:
-    """Every mainland mobile number inside ``text`` masked."""
-    return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-
-
-class PhoneMaskingFilter(logging.Filter):
-    """A logging filter that masks mobile numbers in a record's final message.
-
-    Attached to this package's loggers as a second line of defence: every log
-    call here already passes phones through :func:`mask_phone`.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # pragma: no cover - a malformed record is left alone
-            return True
-        masked = mask_phones_in(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
-def get_logger(name: str) -> logging.Logger:
-    logger = logging.getLogger(name)
-    if not any(isinstance(f, PhoneMaskingFilter) for f in logger.filters):
-        logger.addFilter(PhoneMaskingFilter())
-    return logger
 
 
 # --- names -------------------------------------------------------------------

@@ -85,17 +85,22 @@ def test_book_cancel_look_up(juzhu):
 
     code, out, _ = juzhu("booking", booking_code, "--phone", "13812345678", "--json")
     assert code == 0 and as_json(out)["code"] == booking_code and as_json(out)["status"] == "booked"
-    code, out, _ = juzhu("booking", "--phone", "+86 13812345678", "--json")
-    assert code == 0 and [b["code"] for b in as_json(out)] == [booking_code]
-    code, out, _ = juzhu("booking", "--phone", PHONES[0], "--json")
-    assert code == 0 and as_json(out) == []
     code, out, _ = juzhu("booking", booking_code, "--phone", "13812345678")
     assert code == 0 and booking_code in out and "138****5678" in out
+    # A phone alone: how many, nothing about them.
+    code, out, _ = juzhu("booking", "--phone", "+86 13812345678", "--json")
+    assert code == 0 and as_json(out) == {"active_bookings": 1}
+    code, out, _ = juzhu("booking", "--phone", "13812345678")
+    assert code == 0 and "该号码有1个有效预约，请提供预约码" in out and booking_code not in out and "09:00" not in out
+    code, out, _ = juzhu("booking", "--phone", PHONES[0], "--json")
+    assert code == 0 and as_json(out) == {"active_bookings": 0}
 
+    # Another phone and an unknown code are refused alike.
     code, out, err = juzhu("cancel", booking_code, "--phone", PHONES[0], "--json")
-    assert code == 1 and "不上" in err and as_json(out)["refused"] == "phone_mismatch"
-    code, _, err = juzhu("cancel", "ABCDEF", "--phone", "13812345678")
-    assert code == 1 and "没有找到" in err
+    assert code == 1 and "没有找到" in err and as_json(out)["refused"] == "unknown_code"
+    code, out, unknown = juzhu("cancel", "ABCDEF", "--phone", "13812345678", "--json")
+    assert code == 1 and unknown.replace("ABCDEF", booking_code) == err
+    assert as_json(out)["refused"] == "unknown_code"
     code, _, err = juzhu("cancel", "ABC", "--phone", "13812345678")
     assert code == 2 and "CODE" in err
     code, out, _ = juzhu("cancel", booking_code.lower(), "--phone", "13812345678", "--json")

@@ -173,8 +173,8 @@ def test_book_and_look_up(svc):
     assert booking.created_at == NOW and booking.station_address
     assert svc.slots(STATION, at(0, "0:00").date())[0].remaining == 2
     assert svc.find(booking.code.lower(), "138-1234-5678") == booking
-    assert svc.find_by_phone("13812345678") == [booking]
-    assert svc.find_by_phone(PHONES[0]) == []  # own bookings only
+    assert svc.count_active_by_phone("13812345678") == 1
+    assert svc.count_active_by_phone(PHONES[0]) == 0
     counters_match_bookings(svc)
 
 
@@ -220,8 +220,11 @@ def test_slot_full_offers_the_nearest_free_times(svc):
 
 def test_one_active_booking_per_phone(svc):
     first = svc.book(STATION, at(0, "09:00"), "张三", PHONES[0])
-    e = refused("already_booked", svc.book, "qj-qilin", at(1, "09:00"), "张三", PHONES[0])
-    assert e.booking.code == first.code
+    e = refused("already_booked", svc.book, "qj-qilin", at(1, "09:00"), "李四", PHONES[0])
+    # Whoever typed the phone learns that it has a booking, nothing about it.
+    assert first.code not in e.reason and "09:00" not in e.reason and "11月23日" not in e.reason
+    assert "古楼" not in e.reason and "张三" not in e.reason and "预约码" in e.reason
+    assert not hasattr(e, "booking")
     svc.cancel(first.code, PHONES[0])
     assert svc.book("qj-qilin", at(1, "09:00"), "张三", PHONES[0]).code != first.code
 
@@ -244,7 +247,8 @@ def test_a_past_unmarked_booking_does_not_block(svc, clock):
     clock.set(at(0, "09:31"))
     new = svc.book(STATION, at(1, "09:00"), "张三", PHONES[0])
     assert svc.find(old.code, PHONES[0]).status == "no_show"
-    assert svc.find_by_phone(PHONES[0]) == [new]
+    assert svc.find(new.code, PHONES[0]).status == "booked"
+    assert svc.count_active_by_phone(PHONES[0]) == 1
     assert svc.mark(old.code, "attended").status == "attended"  # staff can correct it
 
 
@@ -252,8 +256,10 @@ def test_a_past_unmarked_booking_does_not_block(svc, clock):
 
 def test_cancel(svc, clock):
     booking = svc.book(STATION, at(0, "09:00"), "张三", PHONES[0])
-    refused("unknown_code", svc.cancel, "ABCDEF", PHONES[0])
-    refused("phone_mismatch", svc.cancel, booking.code, PHONES[1])
+    unknown = refused("unknown_code", svc.cancel, "ABCDEF", PHONES[0])
+    mismatch = refused("unknown_code", svc.cancel, booking.code, PHONES[1])  # reads like an unknown code
+    assert mismatch.reason == unknown.reason.replace("ABCDEF", booking.code)
+    assert svc.find(booking.code, PHONES[0]).status == "booked"
     refused("bad_code", svc.cancel, "ABC", PHONES[0])
     refused("bad_code", svc.cancel, "ABCDE0", PHONES[0])
     refused("bad_phone", svc.cancel, booking.code, "123")
@@ -267,15 +273,27 @@ def test_cancel(svc, clock):
     refused("past_time", svc.cancel, other.code, PHONES[1])
 
 
-def test_look_ups_need_the_right_phone(svc):
+def test_look_ups_need_the_code_and_the_right_phone(svc):
     mine = svc.book(STATION, at(0, "09:00"), "张三", PHONES[0])
-    svc.book(STATION, at(0, "09:00"), "李四", PHONES[1])
-    refused("phone_mismatch", svc.find, mine.code, PHONES[1])
-    refused("unknown_code", svc.find, "ABCDEF", PHONES[0])
-    assert [b.code for b in svc.find_by_phone(PHONES[0])] == [mine.code]
+    theirs = svc.book(STATION, at(0, "09:00"), "李四", PHONES[1])
+    other_phone = refused("unknown_code", svc.find, mine.code, PHONES[1])
+    unknown = refused("unknown_code", svc.find, "ABCDEF", PHONES[0])
+    assert other_phone.reason == unknown.reason.replace("ABCDEF", mine.code)  # alike: nothing to learn
+    assert svc.find(mine.code, PHONES[0]).name == "张三" and svc.find(theirs.code, PHONES[1]).name == "李四"
+    # A phone alone: a number, nothing else.
+    assert svc.count_active_by_phone(PHONES[0]) == 1 and svc.count_active_by_phone(PHONES[2]) == 0
+    assert not hasattr(svc, "find_by_phone")
     svc.cancel(mine.code, PHONES[0])
-    assert svc.find_by_phone(PHONES[0]) == []
-    assert [b.status for b in svc.find_by_phone(PHONES[0], include_history=True)] == ["cancelled"]
+    assert svc.count_active_by_phone(PHONES[0]) == 0 and svc.count_active_by_phone(PHONES[1]) == 1
+    refused("bad_phone", svc.count_active_by_phone, "12345")
+
+
+def test_a_booking_over_is_not_counted_as_active(svc, clock):
+    svc.book(STATION, at(0, "09:00"), "张三", PHONES[0])
+    clock.set(at(0, "09:29"))
+    assert svc.count_active_by_phone(PHONES[0]) == 1
+    clock.set(at(0, "09:30"))  # the slot is over, though staff have not marked it yet
+    assert svc.count_active_by_phone(PHONES[0]) == 0
 
 
 def test_reschedule(svc):
@@ -286,7 +304,7 @@ def test_reschedule(svc):
     assert svc.slots(STATION, at(1, "0:00").date())[7].remaining == 2
     other = svc.reschedule(booking.code, PHONES[0], at(2, "09:00"), station_id="qj-qilin")
     assert other.station_id == "qj-qilin"
-    refused("phone_mismatch", svc.reschedule, booking.code, PHONES[1], at(2, "09:30"))
+    refused("unknown_code", svc.reschedule, booking.code, PHONES[1], at(2, "09:30"))
     refused("closed_day", svc.reschedule, booking.code, PHONES[0], at(5, "09:30"))
     for phone in PHONES[1:4]:
         svc.book("qj-qilin", at(3, "09:00"), "李四", phone)
@@ -324,15 +342,18 @@ def test_staff_marks_and_day_list(svc, clock):
 
 # --- logs ------------------------------------------------------------------------------------
 
-def test_logs_mask_phone_numbers(svc, caplog):
+def test_logs_mask_phone_numbers_and_never_name_anyone(svc, caplog):
     caplog.set_level(logging.DEBUG, logger="bot.appointments")
-    booking = svc.book(STATION, at(0, "09:00"), "张三", "13812345678")
-    svc.cancel(booking.code, "13812345678")
+    booking = svc.book(STATION, at(0, "09:00"), "张三丰", "13812345678")
+    with pytest.raises(BookingRefused):
+        svc.book(STATION, at(0, "09:30"), "张三丰", "13812345678")
+    svc.reschedule(booking.code, "13812345678", at(0, "10:00"))
     with pytest.raises(BookingRefused):
         svc.cancel(booking.code, "13912345678")
+    svc.cancel(booking.code, "13812345678")
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("bot.appointments")]
-    assert any("138****5678" in m for m in messages)
-    assert not any("13812345678" in m or "13912345678" in m for m in messages)
+    assert any("138****5678" in m for m in messages) and any("139****5678" in m for m in messages)
+    assert not any("13812345678" in m or "13912345678" in m or "张三丰" in m for m in messages)
 
 
 # --- concurrency (threads; the process race is in test_appointments_race.py) ------------------
@@ -401,6 +422,6 @@ def test_default_url_is_var_under_cwd(tmp_path, monkeypatch):
         assert (tmp_path / "var").is_dir()
         with db.get_engine(url).connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 10000
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
     finally:
         db.dispose_engines()
