@@ -1,7 +1,7 @@
 """The Telegram bridge: Telegram chats <-> Rasa's REST channel (long polling).
 
 Every text message of a chat is posted to ``RASA_URL/webhooks/rest/webhook``
-as ``{"sender": "tg-<chat id>", "message": text}``; every element of Rasa's
+as ``{"sender": sender_id(chat id), "message": text}``; every element of Rasa's
 answer becomes a Telegram message:
 
 ========================================  ============================================
@@ -97,6 +97,8 @@ import binascii
 import collections
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import logging
 import os
@@ -157,7 +159,11 @@ RESTART = "/restart"
 
 
 def sender_id(chat_id: int) -> str:
-    return f"{SENDER_PREFIX}{chat_id}"
+    """The chat's Rasa conversation id: not guessable from the chat id (a keyed hash), stable across restarts."""
+    from bot.secrets import data_key
+
+    digest = hmac.new(data_key().encode(), f"telegram:{chat_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{SENDER_PREFIX}{digest[:24]}"
 
 
 # --- settings ------------------------------------------------------------------------

@@ -227,7 +227,7 @@ async def test_start_help_unknown_command_and_sticker(telegram_api, rasa, tmp_pa
 # --- the eligibility conversation ----------------------------------------------------------
 
 async def test_eligibility_conversation_with_button_taps(telegram_api, rasa, tmp_path):
-    sender = f"tg-{CHAT}"
+    sender = tg.sender_id(CHAT)
     async with bridge(telegram_api, rasa.url, tmp_path):
         telegram_api.user_says(CHAT, "你好")
         sent = await telegram_api.wait_sent(CHAT, 1)
@@ -263,7 +263,7 @@ async def test_booking_sends_photo_and_ics_document(telegram_api, rasa, tmp_path
         sent = await telegram_api.wait_sent(CHAT, 1)
         telegram_api.user_taps(sent[0], "11月25日 09:30 东昌府区古楼派出所")
         sent = await telegram_api.wait_sent(CHAT, 5)
-    assert rasa.messages(f"tg-{CHAT}") == ["我要预约", STATION_PAYLOAD]
+    assert rasa.messages(tg.sender_id(CHAT)) == ["我要预约", STATION_PAYLOAD]
     assert texts(sent)[1:] == [CHOSEN_TEXT.format(title="11月25日 09:30 东昌府区古楼派出所"), "预约成功！预约码 K7Q2M9。"]
     photo, document = sent[3], sent[4]
     assert photo.method == "sendPhoto" and photo.params["photo"] == "https://example.invalid/qr/K7Q2M9.png"
@@ -303,7 +303,7 @@ async def test_reset_forgets_the_conversation_and_mapped_buttons(telegram_api, r
         assert sent[4].params["text"] == EXPIRED_BUTTON_TEXT
         telegram_api.user_taps(months, "不到半年")  # short payloads still work from old keyboards
         sent = await telegram_api.wait_sent(CHAT, 7)
-    assert rasa.messages(f"tg-{CHAT}") == ["你好", CITY_PAYLOAD, "/restart", '/inform{"lived_months":3}']
+    assert rasa.messages(tg.sender_id(CHAT)) == ["你好", CITY_PAYLOAD, "/restart", '/inform{"lived_months":3}']
 
 
 async def test_chats_are_separate_senders(telegram_api, rasa, tmp_path):
@@ -312,7 +312,8 @@ async def test_chats_are_separate_senders(telegram_api, rasa, tmp_path):
         telegram_api.user_says(-1001, "第二位")
         await telegram_api.wait_sent(CHAT, 1)
         await telegram_api.wait_sent(-1001, 1)
-    assert sorted(rasa.received) == [("tg--1001", "第二位"), (f"tg-{CHAT}", "第一位")]
+    assert sorted(rasa.received) == sorted([(tg.sender_id(-1001), "第二位"), (tg.sender_id(CHAT), "第一位")])
+    assert tg.sender_id(CHAT) != f"tg-{CHAT}"  # not guessable from the chat id
 
 
 # --- Rasa down or failing ------------------------------------------------------------------
@@ -345,7 +346,7 @@ async def test_rasa_5xx_gives_the_busy_message_and_is_not_retried(telegram_api, 
         sent = await telegram_api.wait_sent(CHAT, 1)
         await asyncio.sleep(0.2)
     assert texts(sent) == [BUSY_TEXT]
-    assert assistant.received == [(f"tg-{CHAT}", "我要预约")]
+    assert assistant.received == [(tg.sender_id(CHAT), "我要预约")]
 
 
 async def test_rasa_read_timeout_gives_the_busy_message_and_is_not_retried(telegram_api, assistant, tmp_path):
@@ -355,7 +356,7 @@ async def test_rasa_read_timeout_gives_the_busy_message_and_is_not_retried(teleg
         sent = await telegram_api.wait_sent(CHAT, 1, timeout=5)
         assert texts(sent) == [BUSY_TEXT]
         await asyncio.sleep(1.6)  # long enough for a retry to have reached the fake
-    assert assistant.received == [(f"tg-{CHAT}", "我要预约")]
+    assert assistant.received == [(tg.sender_id(CHAT), "我要预约")]
 
 
 async def test_rasa_dropping_the_connection_gives_the_busy_message_and_is_not_retried(telegram_api, tmp_path):
@@ -390,7 +391,7 @@ async def test_rasa_empty_reply_gives_the_busy_message(telegram_api, assistant, 
         sent = await telegram_api.wait_sent(CHAT, 2)
     assert texts(sent) == [BUSY_TEXT, RESET_TEXT]
     assert "没有理解" not in BUSY_TEXT
-    assert assistant.received == [(f"tg-{CHAT}", "能办居住证吗"), (f"tg-{CHAT}", "/restart")]
+    assert assistant.received == [(tg.sender_id(CHAT), "能办居住证吗"), (tg.sender_id(CHAT), "/restart")]
 
 
 async def test_rasa_failing_for_good_gives_the_busy_message(telegram_api, rasa, tmp_path):
@@ -421,8 +422,8 @@ async def test_rate_limit_per_chat_tells_once_and_relays_nothing_more(telegram_a
     notice = too_many_messages_text("0635-12345")
     assert texts(sent).count(notice) == 1 and len(sent) == 4
     assert notice.startswith("您发送得太快了") and "0635-12345" in notice
-    assert len(rasa.messages(f"tg-{CHAT}")) == 3
-    assert rasa.messages(f"tg-{other}") == ["你好"]
+    assert len(rasa.messages(tg.sender_id(CHAT))) == 3
+    assert rasa.messages(tg.sender_id(other)) == ["你好"]
     assert texts(telegram_api.sent(other)) == ["您好！请问您现在住在哪个城市？"]
 
 
@@ -439,7 +440,7 @@ async def test_rate_limited_button_taps_are_not_relayed(telegram_api, rasa, tmp_
         await asyncio.sleep(0.3)
     assert texts(telegram_api.sent(CHAT))[2] == too_many_messages_text()
     assert len(telegram_api.sent(CHAT)) == 3
-    assert rasa.messages(f"tg-{CHAT}") == ["你好", "还在吗"]
+    assert rasa.messages(tg.sender_id(CHAT)) == ["你好", "还在吗"]
     assert len([c for c in telegram_api.calls if c.method == "answerCallbackQuery"]) == 2  # no spinner left
 
 
@@ -460,7 +461,7 @@ async def test_groups_supergroups_and_channels_are_not_served(telegram_api, rasa
         telegram_api.user_says(CHAT, "你好")  # the same person, privately: served
         await telegram_api.wait_sent(CHAT, 1)
         await asyncio.sleep(0.3)
-    assert rasa.received == [(f"tg-{CHAT}", "你好")]
+    assert rasa.received == [(tg.sender_id(CHAT), "你好")]
     assert texts(telegram_api.sent(group)) == [PRIVATE_ONLY_TEXT]  # one note, however many messages
     assert texts(telegram_api.sent(supergroup)) == [PRIVATE_ONLY_TEXT]
     assert telegram_api.sent(channel) == []
@@ -804,4 +805,4 @@ async def test_cli_runs_the_bridge_and_stops_on_sigint(telegram_api, rasa, tmp_p
     assert process.returncode == 0, err.decode()
     output = (out + err).decode()
     assert TOKEN.split(":")[1] not in output and "Traceback" not in output
-    assert rasa.messages(f"tg-{CHAT}") == ["你好"]
+    assert rasa.messages(tg.sender_id(CHAT)) == ["你好"]
