@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -18,6 +18,7 @@ from bot.rules import render_topic
 
 from . import texts
 from .facts import all_city_ids, city_id_of, city_name, today
+from .guard import GuardedAction
 from .interview import FORM, button, city_buttons
 from .understanding import is_payload
 
@@ -88,7 +89,7 @@ def personal_materials(decision: dict[str, Any]) -> Optional[str]:
     return "\n".join(lines)
 
 
-class ActionAnswerTopic(Action):
+class ActionAnswerTopic(GuardedAction):
     """Answers fee, processing, where, proxy, 签注, … from the city's data, with articles.
 
     Always sets ``awaiting_city`` (the rules rely on it): false when it
@@ -138,7 +139,7 @@ class ActionAnswerTopic(Action):
         return events + answered
 
 
-class ActionHumanHandoff(Action):
+class ActionHumanHandoff(GuardedAction):
     """转人工: the stations' phone numbers (or the general route), and a hand-off record."""
 
     def name(self) -> str:
@@ -176,7 +177,7 @@ def stations_of(city: str, county: Optional[str] = None) -> list[Any]:
         return []
 
 
-class ActionClarify(Action):
+class ActionClarify(GuardedAction):
     """Low NLU confidence: ask back with buttons of the likely topics, never silence."""
 
     def name(self) -> str:

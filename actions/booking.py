@@ -13,13 +13,24 @@ interview (``interview.py``):
     (``slot_full``) puts the nearest free times in ``booking_alternatives``
     and requests ``booking_time`` again, and picking one books at once.
     The form ends with ``booking_outcome`` (booked, already_booked,
-    stopped, no_station, error) and ``action_book_appointment`` tells it:
-    the code, the station, the time, the checklist of the last decision and
-    one custom element (QR, ICS, booking) for the channels.
+    rate_limited, stopped, no_station, error) and ``action_book_appointment``
+    tells it: the code, the station, the time, the checklist of the last
+    decision and one custom element (QR, ICS, booking) for the channels.
 ``check_form`` / ``cancel_form``
-    ``lookup_phone`` (with ``lookup_code`` when the applicant has it; by
-    phone alone the phone's own bookings) [→ ``cancel_confirmed``]; then
+    ``lookup_phone`` (with ``lookup_code`` when the applicant has it)
+    [→ ``lookup_code``] [→ ``cancel_confirmed``]; then
     ``action_check_appointment`` / ``action_cancel_appointment``.
+
+Owners only: a booking is shown or cancelled only with its code and its
+phone. A phone alone learns how many active bookings it has, and is asked
+for the code; a phone that already has a booking, in the booking form, is
+told only that. An unknown code and another phone's code read alike.
+
+Rate limit: a conversation (Rasa sender id) may try to book
+``RATE_LIMIT_BOOKINGS`` times (3 an hour) with the shared limiter of
+``bot.ratelimit``. A try is counted when the applicant confirms the summary,
+not per message; picking one of the nearest free times after the slot
+filled up belongs to the same try.
 
 The store (``bot.appointments``) is synchronous: every call runs in the
 default thread pool (``in_thread``) so the action server's event loop keeps
@@ -27,7 +38,8 @@ serving other conversations. It is made once per process by
 ``make_store()`` (``DATABASE_URL``, else var/juzhu.db); tests replace the
 factory or set ``_store``. Phone numbers are kept in slots only while a form
 needs them, are never shown or logged unmasked, and every slot of a form is
-cleared when it ends.
+cleared when it ends. A store that fails makes every action answer "busy"
+(``guard.py``).
 """
 from __future__ import annotations
 
@@ -42,19 +54,22 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TypeVar
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.appointments import AppointmentService, BookingRefused, mask_phone, normalise_phone
+from bot.appointments import AppointmentService, BookingRefused, normalise_phone
 from bot.appointments.service import HORIZON_DAYS, BookingInfo, StationInfo, county_key, parse_start
 from bot.appointments.validation import clean_name, normalise_code
+from bot.masking import mask_phone
+from bot.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter, default_limiter
 from bot.rules import render_topic
 
 from . import booking_texts as T
 from .answers import city_in_message, personal_materials
 from .facts import all_city_ids, city_id_of, city_name, today
+from .guard import GuardedAction, GuardedFormValidationAction, busy_text, hotline
 from .interview import REQUESTED_SLOT, button, city_buttons, turn_kind
 from .understanding import is_payload
 
@@ -99,6 +114,11 @@ def store() -> AppointmentService:
     if _store is None:
         _store = make_store()
     return _store
+
+
+def limiter() -> RateLimiter:
+    """The process's rate limiter (``bot.ratelimit``); tests replace this function."""
+    return default_limiter()
 
 
 async def in_thread(function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
@@ -277,8 +297,9 @@ class BookingTurn:
     """The booking form's logic for one turn, synchronous (it calls the store)."""
 
     def __init__(self, svc: AppointmentService, slots: dict[str, Any], message: dict[str, Any],
-                 kind: str, requested: Optional[str]):
+                 kind: str, requested: Optional[str], sender: str):
         self.svc = svc
+        self.sender = sender  # the conversation, for the rate limit
         self.before = dict(slots)
         self.s = dict(slots)
         self.message = message
@@ -535,8 +556,7 @@ class BookingTurn:
         if not s.get("booking_phone"):
             return "booking_phone"
         if s.get("booking_phone") != self.before.get("booking_phone"):
-            existing = self.svc.find_by_phone(s["booking_phone"])
-            if existing:
+            if self.svc.count_active_by_phone(s["booking_phone"]):
                 self.s["booking_outcome"] = "already_booked"
                 return None
         if s.get("booking_change"):
@@ -546,6 +566,13 @@ class BookingTurn:
         return self.book()
 
     def book(self) -> Optional[str]:
+        # A try is counted when the summary is confirmed (this turn); a free
+        # time picked after the slot filled up goes on with the same try.
+        confirmed_now = not self.before.get("booking_confirmed")
+        if confirmed_now and not limiter().hit("bookings", self.sender).allowed:
+            logger.info("booking refused: this conversation's rate limit is reached")
+            self.s["booking_outcome"] = "rate_limited"
+            return None
         start = parse_start(f"{self.s['booking_day']} {self.s['booking_time']}")
         try:
             booking = self.svc.book(self.s["booking_station"], start, self.s["booking_name"], self.s["booking_phone"])
@@ -615,7 +642,7 @@ def form_events(step: Step, tracker: Tracker) -> list[EventType]:
     return events + [SlotSet(REQUESTED_SLOT, step.next_slot)]
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(GuardedFormValidationAction):
     """Reads each turn of the booking form and requests the next step; books on confirmation."""
 
     def name(self) -> str:
@@ -626,12 +653,9 @@ class ValidateBookingForm(FormValidationAction):
         kind = turn_kind(tracker, BOOKING_FORM)
         requested = tracker.get_slot(REQUESTED_SLOT) if kind == "answer" else None
         message = tracker.latest_message or {}
-        try:
-            svc = await in_thread(store)
-            step = await in_thread(BookingTurn(svc, booking_slots(tracker), message, kind, requested).run)
-        except Exception:  # the store is down: say so, end the form, never a traceback
-            logger.exception("booking form turn failed")
-            return [SlotSet("booking_outcome", "error"), SlotSet(REQUESTED_SLOT, None)]
+        svc = await in_thread(store)
+        step = await in_thread(BookingTurn(svc, booking_slots(tracker), message, kind, requested,
+                                           tracker.sender_id).run)
         if step.reject:
             return []
         _say(dispatcher, step.say)
@@ -640,7 +664,7 @@ class ValidateBookingForm(FormValidationAction):
 
 # --- the booking form: questions ------------------------------------------------------------
 
-class ActionAskBookingCity(Action):
+class ActionAskBookingCity(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_form_city"
 
@@ -650,7 +674,7 @@ class ActionAskBookingCity(Action):
         return []
 
 
-class ActionAskBookingStation(Action):
+class ActionAskBookingStation(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_station"
 
@@ -679,7 +703,7 @@ def change_button(title: str, change: str) -> dict[str, str]:
     return button(title, "inform", {"booking_change": change})
 
 
-class ActionAskBookingDay(Action):
+class ActionAskBookingDay(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_day"
 
@@ -700,7 +724,7 @@ class ActionAskBookingDay(Action):
         return []
 
 
-class ActionAskBookingTime(Action):
+class ActionAskBookingTime(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_time"
 
@@ -739,7 +763,7 @@ class ActionAskBookingTime(Action):
         return []
 
 
-class ActionAskBookingName(Action):
+class ActionAskBookingName(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_name"
 
@@ -749,7 +773,7 @@ class ActionAskBookingName(Action):
         return []
 
 
-class ActionAskBookingPhone(Action):
+class ActionAskBookingPhone(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_phone"
 
@@ -759,7 +783,7 @@ class ActionAskBookingPhone(Action):
         return []
 
 
-class ActionAskBookingConfirmed(Action):
+class ActionAskBookingConfirmed(GuardedAction):
     """The summary read back before booking (the phone masked)."""
 
     def name(self) -> str:
@@ -776,7 +800,7 @@ class ActionAskBookingConfirmed(Action):
         return []
 
 
-class ActionAskBookingChange(Action):
+class ActionAskBookingChange(GuardedAction):
     def name(self) -> str:
         return "action_ask_booking_change"
 
@@ -793,7 +817,7 @@ def clear_booking() -> list[EventType]:
     return [SlotSet(name, None) for name in BOOKING_SLOTS]
 
 
-class ActionBookAppointment(Action):
+class ActionBookAppointment(GuardedAction):
     """After booking_form: the confirmation (code, station, time, checklist, ticket) or why not."""
 
     def name(self) -> str:
@@ -804,34 +828,26 @@ class ActionBookAppointment(Action):
         outcome = tracker.get_slot("booking_outcome")
         code = tracker.get_slot("booking_code")
         phone = tracker.get_slot("booking_phone")
-        try:
-            if outcome == "booked" and code and phone:
-                await self.confirm(dispatcher, tracker, code, phone)
-            elif outcome == "already_booked" and phone:
-                existing = await in_thread(lambda: store().find_by_phone(phone))
-                if existing:
-                    booking = existing[0]
-                    dispatcher.utter_message(
-                        text=T.ALREADY_BOOKED.format(details=details_text(booking)),
-                        buttons=[button(T.CANCEL_THAT, "cancel_appointment", {"booking_code": booking.code}),
-                                 button(T.CHECK_THAT, "check_appointment", {"booking_code": booking.code}),
-                                 button(T.ANYTHING_ELSE, "greet")])
-                else:  # cancelled meanwhile: they can simply book again
-                    dispatcher.utter_message(text=T.STOPPED, buttons=[button(T.BOOK_AGAIN, "book_appointment")])
-            elif outcome == "no_station":
-                city = city_id_of(tracker.get_slot("city"))
-                lines = [T.NO_STATION_IN_CITY.format(city=city_name(city) if city else "")]
-                if city:
-                    lines.append(render_topic(city, "where", today()))
-                dispatcher.utter_message(text="\n".join(lines))
-            elif outcome == "error":
-                dispatcher.utter_message(text=T.SYSTEM_DOWN)
-            else:
-                dispatcher.utter_message(text=T.STOPPED, buttons=[button(T.BOOK_AGAIN, "book_appointment"),
-                                                                  button(T.ANYTHING_ELSE, "greet")])
-        except Exception:
-            logger.exception("booking outcome %s", outcome)
-            dispatcher.utter_message(text=T.SYSTEM_DOWN)
+        if outcome == "booked" and code and phone:
+            await self.confirm(dispatcher, tracker, code, phone)
+        elif outcome == "already_booked":  # nothing about that booking: the code is asked for
+            dispatcher.utter_message(text=T.ALREADY_BOOKED,
+                                     buttons=[button(T.CHECK_EXISTING, "check_appointment"),
+                                              button(T.CANCEL_EXISTING, "cancel_appointment"),
+                                              button(T.ANYTHING_ELSE, "greet")])
+        elif outcome == "rate_limited":
+            dispatcher.utter_message(text=TOO_MANY_BOOKINGS_TEXT.format(hotline=hotline()))
+        elif outcome == "no_station":
+            city = city_id_of(tracker.get_slot("city"))
+            lines = [T.NO_STATION_IN_CITY.format(city=city_name(city) if city else "")]
+            if city:
+                lines.append(render_topic(city, "where", today()))
+            dispatcher.utter_message(text="\n".join(lines))
+        elif outcome == "error":
+            dispatcher.utter_message(text=busy_text())
+        else:
+            dispatcher.utter_message(text=T.STOPPED, buttons=[button(T.BOOK_AGAIN, "book_appointment"),
+                                                              button(T.ANYTHING_ELSE, "greet")])
         return clear_booking()
 
     async def confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, code: str, phone: str) -> None:
@@ -862,6 +878,7 @@ class LookupTurn:
         self.intent = intent_of(message)
         self.say: list[Reply] = []
         self.took = False
+        self.code_asked = False  # this turn's words already ask for the code
 
     def run(self) -> Step:
         if self.kind == "activation":
@@ -873,8 +890,9 @@ class LookupTurn:
                 return Step(reject=True)
         next_slot = self.next_slot()
         if self.kind == "answer" and not self.took and next_slot == self.requested and next_slot:
-            self.say.append(Reply(T.NOT_UNDERSTOOD_PHONE if next_slot == "lookup_phone"
-                                  else T.NOT_UNDERSTOOD_CANCEL))
+            self.say.append(Reply(NOT_UNDERSTOOD_LOOKUP[next_slot]))
+        elif next_slot == "lookup_code" and not self.code_asked:
+            self.say.append(Reply(T.ASK_LOOKUP_CODE))  # the domain has no ask action for it: asked here
         changes = {name: self.s[name] for name in self.s if self.s[name] != self.before.get(name)}
         if self.kind == "answer" and not changes and next_slot:
             changes[next_slot] = None
@@ -915,12 +933,14 @@ class LookupTurn:
             self.look_up()
             if s.get("lookup_outcome") == "not_found":
                 return None
+        if s.get("lookup_outcome") != "found":
+            return "lookup_code"
         if self.purpose == "cancel" and s.get("cancel_confirmed") is None:
             return "cancel_confirmed"
         return None
 
     def look_up(self) -> None:
-        """By code and phone, or by phone alone: only that phone's own bookings."""
+        """By code and phone; a phone alone learns only how many active bookings it has."""
         s = self.s
         if s.get("lookup_code"):
             try:
@@ -931,19 +951,24 @@ class LookupTurn:
             s["lookup_outcome"] = "found"
             s["lookup_code"] = booking.code
             return
-        found = self.svc.find_by_phone(s["lookup_phone"])
-        if not found:
+        count = self.svc.count_active_by_phone(s["lookup_phone"])
+        if not count:
             s["lookup_outcome"] = "not_found"
             return
-        s["lookup_outcome"] = "found"
-        s["lookup_code"] = found[0].code
+        s["lookup_outcome"] = None
+        self.say.append(Reply(T.ACTIVE_COUNT.format(count=count)))  # and the form waits for the code
+        self.code_asked = True
+
+
+NOT_UNDERSTOOD_LOOKUP = {"lookup_phone": T.NOT_UNDERSTOOD_PHONE, "lookup_code": T.NOT_UNDERSTOOD_CODE,
+                         "cancel_confirmed": T.NOT_UNDERSTOOD_CANCEL}
 
 
 def lookup_slots(tracker: Tracker) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in LOOKUP_SLOTS}
 
 
-class _ValidateLookupForm(FormValidationAction):
+class _ValidateLookupForm(GuardedFormValidationAction):
     """Shared by validate_check_form and validate_cancel_form (abstract: no name of its own)."""
     form = ""
     purpose = ""
@@ -956,13 +981,9 @@ class _ValidateLookupForm(FormValidationAction):
                   domain: DomainDict) -> list[EventType]:
         kind = turn_kind(tracker, self.form)
         requested = tracker.get_slot(REQUESTED_SLOT) if kind == "answer" else None
-        try:
-            svc = await in_thread(store)
-            step = await in_thread(LookupTurn(svc, lookup_slots(tracker), tracker.latest_message or {}, kind,
-                                              requested, self.purpose).run)
-        except Exception:
-            logger.exception("%s turn failed", self.form)
-            return [SlotSet("lookup_outcome", "error"), SlotSet(REQUESTED_SLOT, None)]
+        svc = await in_thread(store)
+        step = await in_thread(LookupTurn(svc, lookup_slots(tracker), tracker.latest_message or {}, kind,
+                                          requested, self.purpose).run)
         if step.reject:
             return []
         _say(dispatcher, step.say)
@@ -983,7 +1004,7 @@ class ValidateCancelForm(_ValidateLookupForm):
         return "validate_cancel_form"
 
 
-class ActionAskLookupPhone(Action):
+class ActionAskLookupPhone(GuardedAction):
     def name(self) -> str:
         return "action_ask_lookup_phone"
 
@@ -994,7 +1015,7 @@ class ActionAskLookupPhone(Action):
         return []
 
 
-class ActionAskCancelConfirmed(Action):
+class ActionAskCancelConfirmed(GuardedAction):
     def name(self) -> str:
         return "action_ask_cancel_confirmed"
 
@@ -1015,8 +1036,8 @@ def not_found_text(code: Optional[str]) -> str:
     return T.NOT_FOUND_BY_CODE.format(code=code) if code else T.NOT_FOUND_BY_PHONE
 
 
-class ActionCheckAppointment(Action):
-    """After check_form: the booking(s) of that phone (masked), or that there is none."""
+class ActionCheckAppointment(GuardedAction):
+    """After check_form: the booking of that code and phone (phone masked), or that there is none."""
 
     def name(self) -> str:
         return "action_check_appointment"
@@ -1025,29 +1046,23 @@ class ActionCheckAppointment(Action):
                   domain: DomainDict) -> list[EventType]:
         outcome = tracker.get_slot("lookup_outcome")
         code, phone = tracker.get_slot("lookup_code"), tracker.get_slot("lookup_phone")
-        try:
-            if outcome == "found" and code and phone:
-                booking = await in_thread(lambda: store().find(code, phone))
-                status = T.STATUS_NAMES.get(booking.status, booking.status)
-                buttons = [button(T.CANCEL_THAT, "cancel_appointment", {"booking_code": booking.code})] \
-                    if booking.status == "booked" else []
-                dispatcher.utter_message(text=T.FOUND_ONE.format(status=status, details=details_text(booking)),
-                                         buttons=buttons or None)
-            elif outcome == "not_found":
-                dispatcher.utter_message(text=not_found_text(code),
-                                         buttons=[button(T.LOOK_AGAIN, "check_appointment"),
-                                                  button(T.BOOK_AGAIN, "book_appointment")])
-            elif outcome == "error":
-                dispatcher.utter_message(text=T.SYSTEM_DOWN)
-            else:
-                dispatcher.utter_message(text=T.LOOKUP_STOPPED)
-        except Exception:
-            logger.exception("check outcome %s", outcome)
-            dispatcher.utter_message(text=T.SYSTEM_DOWN)
+        if outcome == "found" and code and phone:
+            booking = await in_thread(lambda: store().find(code, phone))
+            status = T.STATUS_NAMES.get(booking.status, booking.status)
+            buttons = [button(T.CANCEL_THAT, "cancel_appointment", {"booking_code": booking.code})] \
+                if booking.status == "booked" else []
+            dispatcher.utter_message(text=T.FOUND_ONE.format(status=status, details=details_text(booking)),
+                                     buttons=buttons or None)
+        elif outcome == "not_found":
+            dispatcher.utter_message(text=not_found_text(code),
+                                     buttons=[button(T.LOOK_AGAIN, "check_appointment"),
+                                              button(T.BOOK_AGAIN, "book_appointment")])
+        else:
+            dispatcher.utter_message(text=T.LOOKUP_STOPPED)
         return clear_lookup()
 
 
-class ActionCancelAppointment(Action):
+class ActionCancelAppointment(GuardedAction):
     """After cancel_form: cancels on confirmation (code + phone), or keeps the booking."""
 
     def name(self) -> str:
@@ -1058,29 +1073,23 @@ class ActionCancelAppointment(Action):
         outcome = tracker.get_slot("lookup_outcome")
         code, phone = tracker.get_slot("lookup_code"), tracker.get_slot("lookup_phone")
         confirmed = tracker.get_slot("cancel_confirmed")
-        try:
-            if outcome == "found" and code and phone and confirmed:
-                try:
-                    booking = await in_thread(lambda: store().cancel(code, phone))
-                except BookingRefused as refusal:
-                    dispatcher.utter_message(text=refusal.reason, buttons=[button(T.LOOK_AGAIN, "check_appointment")])
-                else:
-                    logger.info("cancelled %s (%s)", booking.code, mask_phone(phone))
-                    dispatcher.utter_message(
-                        text=T.CANCELLED.format(code=booking.code, time=zh_time(booking.start),
-                                                station=booking.station_name),
-                        buttons=[button(T.BOOK_AGAIN, "book_appointment"), button(T.ANYTHING_ELSE, "greet")])
-            elif outcome == "found" and confirmed is False:
-                dispatcher.utter_message(text=T.KEPT)
-            elif outcome == "not_found":
-                dispatcher.utter_message(text=not_found_text(code),
-                                         buttons=[button(T.CANCEL_AGAIN, "cancel_appointment"),
-                                                  button(T.BOOK_AGAIN, "book_appointment")])
-            elif outcome == "error":
-                dispatcher.utter_message(text=T.SYSTEM_DOWN)
+        if outcome == "found" and code and phone and confirmed:
+            try:
+                booking = await in_thread(lambda: store().cancel(code, phone))
+            except BookingRefused as refusal:
+                dispatcher.utter_message(text=refusal.reason, buttons=[button(T.LOOK_AGAIN, "check_appointment")])
             else:
-                dispatcher.utter_message(text=T.LOOKUP_STOPPED)
-        except Exception:
-            logger.exception("cancel outcome %s", outcome)
-            dispatcher.utter_message(text=T.SYSTEM_DOWN)
+                logger.info("cancelled %s (%s)", booking.code, mask_phone(phone))
+                dispatcher.utter_message(
+                    text=T.CANCELLED.format(code=booking.code, time=zh_time(booking.start),
+                                            station=booking.station_name),
+                    buttons=[button(T.BOOK_AGAIN, "book_appointment"), button(T.ANYTHING_ELSE, "greet")])
+        elif outcome == "found" and confirmed is False:
+            dispatcher.utter_message(text=T.KEPT)
+        elif outcome == "not_found":
+            dispatcher.utter_message(text=not_found_text(code),
+                                     buttons=[button(T.CANCEL_AGAIN, "cancel_appointment"),
+                                              button(T.BOOK_AGAIN, "book_appointment")])
+        else:
+            dispatcher.utter_message(text=T.LOOKUP_STOPPED)
         return clear_lookup()

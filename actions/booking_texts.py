@@ -46,8 +46,6 @@ TIME_FULL = "{time} 已经约满了，请选择其他时间。"
 TIME_NONE = "{day}没有 {time} 这个时段，请点选下面的时间。"
 STATION_FULL = "{station}{horizon}天内已经约满了，请选择其他办理点。"
 NO_STATION_IN_CITY = "{city}暂时没有可以在线预约的办理点。"
-SYSTEM_DOWN = ("抱歉，预约系统暂时不可用，请稍后再试；也可以直接打电话或到派出所窗口咨询，"
-               "或拨打政务服务便民热线12345。")
 
 # --- the booking form: outcomes ----------------------------------------------------
 BOOKED = ("预约成功！\n"
@@ -56,24 +54,30 @@ BOOKED = ("预约成功！\n"
 BOOKED_SHORT = "预约码 {code}：请保存这张二维码，或把日历文件加入手机日历。"
 BOOKED_FOOTER = "如需取消或查询，请说“取消预约”或“查询预约”，并提供预约码和手机号码。"
 NO_CHECKLIST_FALLBACK = "办理时请带上本人身份证。"
-ALREADY_BOOKED = ("这个手机号码已经有一个有效预约（每个号码同时只能有一个）：\n"
-                  "{details}\n如需换时间，请先取消原预约再重新预约。")
+# Nothing about the existing booking: whoever typed the phone may not own it.
+ALREADY_BOOKED = ("这个手机号码已经有一个有效预约（每个号码同时只能有一个）。"
+                  "如需查询或取消原预约，请点下面的按钮，并提供预约码和手机号码。")
+CHECK_EXISTING = "查询原预约"
+CANCEL_EXISTING = "取消原预约"
 CANCEL_THAT = "取消这个预约"
-CHECK_THAT = "查询这个预约"
 STOPPED = "好的，这次先不预约了。以后想预约，说“预约”就可以重新开始。"
 BOOK_AGAIN = "重新预约"
 ANYTHING_ELSE = "问其他问题"
 
 # --- check and cancel ----------------------------------------------------------------
-ASK_LOOKUP_PHONE = ("请发送预约时填写的手机号码；有预约码的话也一起发给我，例如：K7M3QX 13812345678。"
-                    "忘了预约码的话，只发手机号码也可以。")
+ASK_LOOKUP_PHONE = "请发送预约码和预约时填写的手机号码，例如：K7M3QX 13812345678。"
 ASK_LOOKUP_PHONE_FOR_CODE = "请发送预约码 {code} 预约时填写的手机号码，用来核对。"
 NOT_UNDERSTOOD_PHONE = "没有看到手机号码。请发送11位手机号码，例如 13812345678。"
+# A phone alone: how many, and nothing else (no code, time or station).
+ACTIVE_COUNT = "该号码有{count}个有效预约，请提供预约码（预约成功时给您的6位字母和数字，例如 K7M3QX）。"
+ASK_LOOKUP_CODE = "请提供预约码（预约成功时给您的6位字母和数字，例如 K7M3QX）。"
+NOT_UNDERSTOOD_CODE = ("没有看到预约码。请发送预约成功时给您的6位预约码，例如 K7M3QX。"
+                       "忘了预约码的话，请带本人身份证到办理点窗口查询。")
 DETAILS = ("预约码：{code}（{spelled}）\n时间：{time}\n办理点：{station}\n地址：{address}\n"
            "电话：{station_phone}\n预约手机：{phone}")
 STATUS_NAMES = {"booked": "有效", "cancelled": "已取消", "attended": "已办理", "no_show": "未到场"}
 FOUND_ONE = "找到您的预约（{status}）：\n{details}"
-NOT_FOUND_BY_CODE = "没有找到与这个手机号码对应的预约码 {code}。请核对预约码和手机号码；忘了预约码的话，只发手机号码也可以。"
+NOT_FOUND_BY_CODE = "没有找到与这个手机号码对应的预约码 {code}。请核对预约码和手机号码。"
 NOT_FOUND_BY_PHONE = "这个手机号码目前没有有效的预约。"
 ASK_CANCEL = "找到您的预约：\n{details}\n确定要取消吗？"
 CANCEL_YES = "确定取消"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import Any, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -25,6 +25,7 @@ from bot.rules.policy import load_city
 from . import texts
 from .facts import (CITY_BOUND_SLOTS, FACT_OF_SLOT, FACT_SLOTS, all_city_ids, city_id_of, city_name,
                     decide, first_missing_slot, today)
+from .guard import GuardedAction, GuardedFormValidationAction
 from .understanding import OTHER, understand
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def previous_question(tracker: Tracker, requested: Optional[str]) -> Optional[st
     return None
 
 
-class ValidateEligibilityForm(FormValidationAction):
+class ValidateEligibilityForm(GuardedFormValidationAction):
     """Fills every fact a user turn gives and requests the engine's first missing one."""
 
     def name(self) -> str:
@@ -160,7 +161,7 @@ class ValidateEligibilityForm(FormValidationAction):
         return changed
 
 
-class ActionAskFact(Action, ABC):
+class ActionAskFact(GuardedAction):
     """Asks for one slot: the engine's question for its fact, buttons for closed answers."""
 
     @property
@@ -232,7 +233,7 @@ def next_step_buttons(verdict: str) -> list[dict[str, str]]:
     return [button(texts.TOPIC_TITLES["request_human"], "request_human"), button(texts.NEXT_OTHER, "greet")]
 
 
-class ActionAssess(Action):
+class ActionAssess(GuardedAction):
     """The verdict: the engine's decision rendered, with the next steps as buttons."""
 
     def name(self) -> str:

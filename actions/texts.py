@@ -67,3 +67,6 @@ HANDOFF_HOTLINE = "也可以拨打当地政务服务便民热线12345咨询。"
 HANDOFF_GENERAL = ("需要人工帮助的话，请拨打居住地公安派出所的电话，或在工作时间直接到派出所窗口咨询；"
                    "不知道派出所电话的，可以拨打当地政务服务便民热线12345查询。")
 HANDOFF_MORE = "您也可以继续问我，我会尽量回答。"
+
+# The store (or anything else an action needs) failed: said instead of an answer.
+BUSY = "系统繁忙，请稍后再试。您也可以拨打{hotline}政务服务便民热线咨询。"

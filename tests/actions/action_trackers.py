@@ -64,8 +64,8 @@ def tracker_for(latest: dict[str, Any], slots: Optional[dict[str, Any]] = None,
 
 
 def form_turn(latest: dict[str, Any], slots: Optional[dict[str, Any]] = None, *,
-              kind: str = "answer", asked: tuple[str, ...] = ()) -> Tracker:
-    """The tracker validate_eligibility_form gets.
+              kind: str = "answer", asked: tuple[str, ...] = (), form: str = FORM) -> Tracker:
+    """The tracker a form's validator gets (validate_eligibility_form by default).
 
     kind: "answer" (the form asked, the user answered), "activation" (the
     user's message starts the form), "resume" (the form comes back after
@@ -77,16 +77,16 @@ def form_turn(latest: dict[str, Any], slots: Optional[dict[str, Any]] = None, *,
     user = {"event": "user", "text": latest["text"], "parse_data": latest}
     history = [{"event": "slot", "name": "requested_slot", "value": name} for name in asked]
     if kind == "answer":
-        events = history + [{"event": "action", "name": FORM}, {"event": "action", "name": "action_listen"}, user]
+        events = history + [{"event": "action", "name": form}, {"event": "action", "name": "action_listen"}, user]
     elif kind == "activation":
         events = history + [{"event": "action", "name": "action_listen"}, user,
-                            {"event": "active_loop", "name": FORM}]
+                            {"event": "active_loop", "name": form}]
     else:
-        events = history + [{"event": "action", "name": FORM}, {"event": "action", "name": "action_listen"}, user,
+        events = history + [{"event": "action", "name": form}, {"event": "action", "name": "action_listen"}, user,
                   {"event": "action", "name": "action_answer_topic"},
                   {"event": "bot", "text": "..."}]
     events += [{"event": "slot", "name": "requested_slot", "value": requested},
-               {"event": "action", "name": FORM}]
+               {"event": "action", "name": form}]
     return Tracker(
         sender_id="test",
         slots=all_slots(**slots),
@@ -94,8 +94,8 @@ def form_turn(latest: dict[str, Any], slots: Optional[dict[str, Any]] = None, *,
         events=events,
         paused=False,
         followup_action=None,
-        active_loop={"name": FORM},
-        latest_action_name=FORM,
+        active_loop={"name": form},
+        latest_action_name=form,
     )
 
 

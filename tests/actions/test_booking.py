@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.booking as booking
 from bot.appointments import AppointmentService
+from bot.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter
 
 from tests.actions.action_trackers import all_slots, message, payload_message
 
@@ -35,6 +36,14 @@ def template_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "template.db"
     AppointmentService(f"sqlite:///{path}", clock=lambda: NOW)
     return path
+
+
+@pytest.fixture(autouse=True)
+def limiter(monkeypatch) -> RateLimiter:
+    """A fresh in-memory limiter per test (the process's one would count across tests)."""
+    fresh = RateLimiter("memory://")
+    monkeypatch.setattr(booking, "limiter", lambda: fresh)
+    return fresh
 
 
 @pytest.fixture
@@ -67,6 +76,7 @@ ASK = {
     "booking_confirmed": booking.ActionAskBookingConfirmed,
     "booking_change": booking.ActionAskBookingChange,
     "lookup_phone": booking.ActionAskLookupPhone,
+    "lookup_code": None,  # no ask action: the validator asks for the code itself
     "cancel_confirmed": booking.ActionAskCancelConfirmed,
 }
 
@@ -74,8 +84,9 @@ ASK = {
 class Conversation:
     """One form conversation, Rasa's part played by hand."""
 
-    def __init__(self, form: str = "booking_form", **slots: Any):
+    def __init__(self, form: str = "booking_form", sender: str = "test", **slots: Any):
         self.form = form
+        self.sender = sender
         self.slots: dict[str, Any] = dict(slots)
         self.active = False
         self.replies: list[dict[str, Any]] = []  # the bot messages of the last turn
@@ -91,12 +102,12 @@ class Conversation:
             events = [{"event": "action", "name": self.form}, {"event": "action", "name": "action_listen"}, user]
         events += [{"event": "slot", "name": "requested_slot", "value": requested},
                    {"event": "action", "name": self.form}]
-        return Tracker(sender_id="test", slots=all_slots(**self.slots), latest_message=latest, events=events,
+        return Tracker(sender_id=self.sender, slots=all_slots(**self.slots), latest_message=latest, events=events,
                        paused=False, followup_action=None, active_loop={"name": self.form},
                        latest_action_name=self.form)
 
     def plain_tracker(self, latest: dict[str, Any]) -> Tracker:
-        return Tracker(sender_id="test", slots=all_slots(**self.slots), latest_message=latest,
+        return Tracker(sender_id=self.sender, slots=all_slots(**self.slots), latest_message=latest,
                        events=[], paused=False, followup_action=None,
                        active_loop={"name": self.form} if self.active else {}, latest_action_name=self.form)
 
@@ -122,7 +133,11 @@ class Conversation:
         self.apply(events)
         requested = self.slots.get("requested_slot")
         if requested:
-            await ASK[requested]().run(dispatcher, self.plain_tracker(latest), {})
+            if ASK[requested]:
+                await ASK[requested]().run(dispatcher, self.plain_tracker(latest), {})
+        elif {"event": "followup", "name": "action_listen"} in [
+                {"event": e.get("event"), "name": e.get("name")} for e in events]:
+            self.active = False  # the form ended on a failure: Rasa listens, no closing action
         else:
             self.active = False
             self.apply(await closing().run(dispatcher, self.plain_tracker(latest), {}), record=False)
@@ -156,14 +171,15 @@ def no_full_phone(replies: list[dict[str, Any]], *phones: str) -> None:
         assert phone not in dumped
 
 
-async def up_to_confirmation(svc, **slots) -> Conversation:
-    chat = Conversation(city="liaocheng", **slots)
+async def up_to_confirmation(svc, *, phone: str = PHONE, time: str = "09:30", sender: str = "test",
+                             **slots) -> Conversation:
+    chat = Conversation(city="liaocheng", sender=sender, **slots)
     await chat.say("我要预约", "book_appointment")
     await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
     await chat.say('/inform{"booking_day":"2026-11-23"}')
-    await chat.say('/inform{"booking_time":"09:30"}')
+    await chat.say(f'/inform{{"booking_time":"{time}"}}')
     await chat.say("张三")
-    await chat.say(PHONE)
+    await chat.say(phone)
     assert chat.requested == "booking_confirmed"
     return chat
 
@@ -336,11 +352,11 @@ async def test_deny_lets_them_change_an_item_or_stop(svc):
     await chat.say("后天可以吗", "affirm")  # a new day, not a plain yes: the time is asked again
     assert chat.slots["booking_day"] == "2026-11-24" and chat.requested == "booking_time"
     await chat.say('/inform{"booking_time":"15:00"}')
-    assert chat.requested == "booking_confirmed" and svc.find_by_phone(PHONE) == []
+    assert chat.requested == "booking_confirmed" and svc.count_active_by_phone(PHONE) == 0
     await chat.say("不对", "deny")
     await chat.say('/inform{"booking_change":"stop"}')
     assert chat.requested is None and "先不预约了" in chat.text
-    assert svc.find_by_phone(PHONE) == []
+    assert svc.count_active_by_phone(PHONE) == 0
     assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
 
 
@@ -359,17 +375,100 @@ async def test_a_full_slot_at_confirmation_offers_the_nearest_free_times(svc):
     assert svc.find(code, PHONE).start == dt.datetime(2026, 11, 23, 10, 0)
 
 
-async def test_a_phone_with_a_booking_is_shown_it_masked(svc):
-    existing = svc.book("lc-linqing", "2026-11-25 14:00", "张三", PHONE)
+def nothing_about(booking_info, chat: Conversation) -> None:
+    """The replies tell nothing of that booking: no code, time, station or name."""
+    dumped = json.dumps(chat.replies, ensure_ascii=False)
+    for secret in (booking_info.code, f"{booking_info.start:%H:%M}", f"{booking_info.start.month}月{booking_info.start.day}日",
+                   booking_info.station_name, booking_info.station_address, booking_info.name, MASKED):
+        assert secret not in dumped, secret
+    no_full_phone(chat.replies)
+
+
+async def test_a_phone_with_a_booking_learns_only_that_it_has_one(svc):
+    existing = svc.book("lc-linqing", "2026-11-25 14:00", "李四", PHONE)
     chat = Conversation(city="liaocheng")
     for step in ("我要预约", '/inform{"booking_station":"lc-dongchangfu"}', '/inform{"booking_day":"2026-11-23"}',
                  '/inform{"booking_time":"09:30"}', "张三"):
         await chat.say(step, "book_appointment" if step == "我要预约" else "inform")
     await chat.say(PHONE)
-    assert chat.requested is None and "已经有一个有效预约" in chat.text
-    assert existing.code in chat.text and "11月25日（周三） 14:00" in chat.text and MASKED in chat.text
-    assert f'/cancel_appointment{{"booking_code":"{existing.code}"}}' in chat.payloads
-    no_full_phone(chat.replies)
+    assert chat.requested is None and chat.events["booking_outcome"] == "already_booked"
+    assert "已经有一个有效预约" in chat.text and "预约码" in chat.text  # the code is asked for
+    assert chat.payloads == ["/check_appointment", "/cancel_appointment", "/greet"]
+    nothing_about(existing, chat)
+    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+
+
+async def test_a_phone_booked_meanwhile_learns_only_that_at_confirmation(svc):
+    chat = await up_to_confirmation(svc)
+    existing = svc.book("lc-linqing", "2026-11-25 14:00", "李四", PHONE)  # another device, same phone
+    await chat.say("确认", "affirm")
+    assert chat.events["booking_outcome"] == "already_booked" and "已经有一个有效预约" in chat.text
+    nothing_about(existing, chat)
+    assert svc.count_active_by_phone(PHONE) == 1
+
+
+# --- rate limit ---------------------------------------------------------------------------------
+
+REAL_LIMITER = booking.limiter  # before the autouse fixture replaces it
+
+
+async def test_a_conversation_books_at_most_three_times_an_hour(svc, monkeypatch):
+    monkeypatch.setenv("HOTLINE", "96110")
+    shared = RateLimiter("memory://", rules={"bookings": "3/hour"})
+    monkeypatch.setattr(booking, "limiter", lambda: shared)
+    phones = [f"1390000001{n}" for n in range(5)]
+    for phone, time in zip(phones[:3], ("09:00", "09:30", "10:00")):
+        chat = await up_to_confirmation(svc, phone=phone, time=time, sender="kiosk-1")
+        await chat.say("确认", "affirm")
+        assert chat.events["booking_outcome"] == "booked"
+    chat = await up_to_confirmation(svc, phone=phones[3], time="10:30", sender="kiosk-1")
+    await chat.say("确认", "affirm")
+    assert chat.events["booking_outcome"] == "rate_limited" and chat.requested is None
+    assert chat.text == TOO_MANY_BOOKINGS_TEXT.format(hotline="96110")
+    assert svc.count_active_by_phone(phones[3]) == 0
+    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    other = await up_to_confirmation(svc, phone=phones[4], time="10:30", sender="kiosk-2")
+    await other.say("确认", "affirm")  # another conversation has its own count
+    assert other.events["booking_outcome"] == "booked"
+
+
+async def test_only_a_confirmation_counts_not_every_message(svc, monkeypatch):
+    once = RateLimiter("memory://", rules={"bookings": "1/hour"})
+    monkeypatch.setattr(booking, "limiter", lambda: once)
+    chat = await up_to_confirmation(svc)  # eight messages
+    await chat.say("不对", "deny")
+    await chat.say('/inform{"booking_change":"time"}')
+    await chat.say('/inform{"booking_time":"10:00"}')
+    assert chat.requested == "booking_confirmed"
+    await chat.say("确认", "affirm")
+    assert chat.events["booking_outcome"] == "booked"
+
+
+async def test_a_free_time_picked_after_the_slot_filled_up_is_the_same_try(svc, monkeypatch):
+    once = RateLimiter("memory://", rules={"bookings": "1/hour"})
+    monkeypatch.setattr(booking, "limiter", lambda: once)
+    chat = await up_to_confirmation(svc)
+    for phone in ("13900000001", "13900000002", "13900000003"):
+        svc.book("lc-dongchangfu", "2026-11-23 09:30", "别人", phone)
+    await chat.say("确认", "affirm")
+    assert chat.requested == "booking_time" and chat.slots["booking_alternatives"]
+    await chat.say('/inform{"booking_day":"2026-11-23","booking_time":"10:00"}')
+    assert chat.events["booking_outcome"] == "booked"
+
+
+async def test_the_limit_comes_from_rate_limit_bookings(svc, monkeypatch):
+    import bot.ratelimit
+
+    monkeypatch.setenv("RATE_LIMIT_BOOKINGS", "1/hour")
+    monkeypatch.setattr(bot.ratelimit, "_default", None)  # the process's limiter, made anew from the environment
+    monkeypatch.setattr(booking, "limiter", REAL_LIMITER)
+    first = await up_to_confirmation(svc, phone="13900000021", sender="env-test")
+    await first.say("确认", "affirm")
+    assert first.events["booking_outcome"] == "booked"
+    second = await up_to_confirmation(svc, phone="13900000022", time="10:00", sender="env-test")
+    await second.say("确认", "affirm")
+    assert second.events["booking_outcome"] == "rate_limited"
+    assert svc.count_active_by_phone("13900000022") == 0
 
 
 # --- check and cancel --------------------------------------------------------------------------
@@ -385,11 +484,46 @@ async def test_check_by_code_and_phone(svc):
     no_full_phone(chat.replies)
 
 
-async def test_check_by_phone_alone_when_the_code_is_lost(svc):
+async def test_check_by_phone_alone_gives_the_count_and_asks_for_the_code(svc):
     made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
     chat = Conversation("check_form")
     await chat.say(f"用手机号{PHONE}查预约", "check_appointment")
-    assert chat.requested is None and made.code in chat.text
+    assert chat.requested == "lookup_code" and chat.slots.get("lookup_outcome") is None
+    assert chat.text.startswith("该号码有1个有效预约，请提供预约码")
+    nothing_about(made, chat)
+    await chat.say("不记得了", "nlu_fallback")  # no code: asked again, still nothing shown
+    assert chat.requested == "lookup_code" and "没有看到预约码" in chat.text
+    nothing_about(made, chat)
+    await chat.say(PHONE)  # the same phone again: the code is asked for, never silence
+    assert chat.requested == "lookup_code" and chat.text == booking.T.ASK_LOOKUP_CODE
+    nothing_about(made, chat)
+    await chat.say(made.code.lower())
+    assert chat.requested is None and "有效" in chat.text
+    assert made.code in chat.text and "11月24日（周二） 10:00" in chat.text and MASKED in chat.text
+    no_full_phone(chat.replies)
+
+
+async def test_back_from_a_question_the_code_is_asked_again(svc, dispatcher):
+    from tests.actions.action_trackers import form_turn
+
+    svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
+    tracker = form_turn(msg("要带什么材料", "ask_materials"),
+                        {"lookup_phone": PHONE, "requested_slot": "lookup_code"}, kind="resume", form="check_form")
+    events = await booking.ValidateCheckForm().run(dispatcher, tracker, {})
+    assert [m["text"] for m in dispatcher.messages] == [booking.T.ASK_LOOKUP_CODE]
+    assert {"event": "slot", "name": "requested_slot", "value": "lookup_code"} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in events]
+
+
+async def test_a_wrong_code_after_the_count_reads_like_any_unknown_code(svc):
+    made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
+    chat = Conversation("check_form")
+    await chat.say("查预约", "check_appointment")
+    await chat.say(PHONE)
+    assert chat.requested == "lookup_code"
+    await chat.say("ZZZZZZ")
+    assert chat.requested is None and chat.text.startswith("没有找到与这个手机号码对应的预约码 ZZZZZZ")
+    nothing_about(made, chat)
 
 
 async def test_another_persons_phone_sees_nothing(svc):
@@ -409,12 +543,16 @@ async def test_another_persons_phone_sees_nothing(svc):
     no_full_phone(chat.replies + unknown.replies)
 
 
-async def test_cancel_by_phone_alone_asks_first(svc):
+async def test_cancel_by_phone_alone_needs_the_code_then_asks_first(svc):
     made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
     chat = Conversation("cancel_form")
     await chat.say("取消预约", "cancel_appointment")
-    assert chat.requested == "lookup_phone"
+    assert chat.requested == "lookup_phone" and "预约码" in chat.text
     await chat.say(PHONE)
+    assert chat.requested == "lookup_code" and chat.text.startswith("该号码有1个有效预约，请提供预约码")
+    nothing_about(made, chat)
+    assert svc.find(made.code, PHONE).status == "booked"
+    await chat.say(f"预约码是{made.code}")
     assert chat.requested == "cancel_confirmed" and made.code in chat.text and "确定要取消吗" in chat.text
     assert chat.payloads == ["/affirm", "/deny"]
     await chat.say("确定", "affirm")

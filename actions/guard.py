@@ -1,0 +1,129 @@
+"""Honest failures: every action of this package answers, whatever breaks.
+
+When the appointment store is down, locked or slow (its calls time out
+within seconds, see bot/appointments/db.py), or an action has a bug, the
+applicant is told the system is busy, with the hotline (``HOTLINE``, default
+12345), and the conversation is left as it was: never a traceback, never
+silence, never a "没有理解" from a fallback.
+
+Done once, here: every action derives from :class:`GuardedAction` or
+:class:`GuardedFormValidationAction`, whose subclasses get their ``run``
+wrapped when the class is made. A test checks that every action the action
+server registers is guarded.
+
+What "left as it was" means for each kind:
+
+- an action returns no events (its slots stay as they were);
+- a form's validator ends its form (``requested_slot`` None) and has Rasa
+  listen next, so the form's closing action does not run on half a turn.
+  It must also set a slot other than ``requested_slot``, or Rasa would
+  reject the turn and drop the busy message: it sets the slot it had asked
+  for to the value it already has.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+from abc import ABC, abstractmethod
+from typing import Any, Callable
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from . import texts
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOTLINE = "12345"
+REQUESTED_SLOT = "requested_slot"
+ACTION_LISTEN = "action_listen"
+
+
+def hotline() -> str:
+    """The number given when the assistant cannot help: ``$HOTLINE``, default 12345."""
+    return os.environ.get("HOTLINE", "").strip() or DEFAULT_HOTLINE
+
+
+def busy_text() -> str:
+    return texts.BUSY.format(hotline=hotline())
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database (or the way to it) failed or timed out, as opposed to a bug."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(error, (OperationalError, InterfaceError, DisconnectionError, PoolTimeout,
+                              ConnectionError, TimeoutError, asyncio.TimeoutError))
+
+
+def _log_failure(action: str, error: BaseException) -> None:
+    if unavailable(error):  # expected in operation: one line, no traceback
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        logger.warning("%s: database unavailable, answered busy (%s: %s)", action, type(error).__name__,
+                       reason[0] if reason else "")
+    else:
+        logger.exception("%s failed, answered busy", action)
+
+
+Run = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Any]
+
+
+def _guarded(run: Run) -> Run:
+    @functools.wraps(run)
+    async def guarded_run(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> list[EventType]:
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except Exception as error:  # noqa: BLE001 - whatever it is, the applicant gets an answer
+            _log_failure(self.name(), error)
+            dispatcher.utter_message(text=busy_text())
+            return self.events_when_busy(tracker)
+
+    guarded_run.guarded = True  # type: ignore[attr-defined]
+    return guarded_run
+
+
+class _Guarded:
+    """Wraps the ``run`` of every subclass (see the module's docstring)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is not None and not getattr(run, "guarded", False):
+            cls.run = _guarded(run)  # type: ignore[attr-defined]
+
+    def events_when_busy(self, tracker: Tracker) -> list[EventType]:
+        return []
+
+
+class GuardedAction(_Guarded, Action, ABC):
+    """An Action that says "busy" instead of failing."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
+
+
+class GuardedFormValidationAction(_Guarded, FormValidationAction, ABC):
+    """A form's validator that ends its form with "busy" instead of failing."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form>"""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        """rasa_sdk's own run, for a validator that keeps it: guarded too."""
+        return await super().run(dispatcher, tracker, domain)
+
+    def events_when_busy(self, tracker: Tracker) -> list[EventType]:
+        events: list[EventType] = []
+        asked = tracker.get_slot(REQUESTED_SLOT)
+        if asked:
+            events.append(SlotSet(asked, tracker.get_slot(asked)))  # unchanged: keeps Rasa from rejecting
+        return events + [SlotSet(REQUESTED_SLOT, None), FollowupAction(ACTION_LISTEN)]
