@@ -1,17 +1,48 @@
-"""One answer to one question (``parse_answer``), or facts said unprompted (``extract_facts``)."""
+"""One answer to one question (``parse_answer``, ``read_answer``), or facts
+said unprompted (``extract_facts``).
+
+``extract_facts(text, city_id, today)`` returns a partial CONTRACT facts dict,
+exactly as before: callers merge it into the facts they pass to the engine,
+which rejects unknown keys, so nothing else is put *in* the dict. What the
+parser knows beyond the facts is on the returned object, an
+``ExtractedFacts`` (a ``dict`` subclass), as attributes:
+
+``approximate``  {fact: the clause it came from} for values read from vague
+                 words: 快半年 -> lived_months 5, 七十多了 -> age 70, 去年三月
+                 (the day matters), 外地的 -> hukou {"city": "外地"}. Say
+                 "按约…计算" or ask for the exact value.
+``unbound``      [{"text": clause, "months": n} | {"text": clause, "number": n}]:
+                 numbers said but tied to no fact ("上班两年", "68了" with no
+                 question). Never filed under a fact; the caller may ask what
+                 they measure, or read them as the answer to its question
+                 (``parse_answer`` does).
+``denied``       {fact: [values]} the text rules out without settling the fact:
+                 "我没有营业执照" -> {"employment": ["business_license"]},
+                 "不是租的" -> {"housing": ["rented"]}.
+``assumed``      [facts] whose value rests on an inference: employment
+                 ``labor_contract`` from a job word without a contract
+                 ("在厂里上班"); confirm "签劳动合同了吗" if it matters.
+
+``notes()`` gives these four as one JSON-able dict (empty ones left out).
+``read_answer`` is ``parse_answer`` with the same notes (``Answer``).
+"""
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from bot.rules.policy import City, city_ids, load_city
 
 from ._text import normalise
-from .choices import (parse_employment, parse_housing, parse_nationality, parse_study,
-                      parse_yes_no)
-from .durations import find_durations, parse_age, parse_months, parse_registered
-from .places import clean, find_known_city, find_known_county, parse_place, township_at
+from .choices import (has_denial, read_by_proxy, read_disabled, read_employment, read_housing,
+                      read_mobility_impaired, read_nationality, read_study)
+from .durations import MAX_MONTHS, find_durations, parse_age
+from .negation import AFFIRMED, DENIED, clauses, find, negators
+from .numbers import LIVED, PROOF, REGISTERED, bare_numbers, bind_durations, find_age
+from .places import (VAGUE, clean, find_known_city, find_known_county, parse_place, read_hukou,
+                     says_vaguely_outside, township_at, without_denied_places)
 
 
 class NotUnderstood(ValueError):
@@ -42,22 +73,39 @@ EXPECTED = {
     "by_proxy": "请回答是本人办理，还是帮别人办理。",
 }
 FACTS = tuple(EXPECTED)
-_NOT_READ = object()  # parse_registered's "not understood" (None means never registered)
+_NOT_READ = object()  # "not understood" (None is a value: never registered)
 
-# by_proxy: "帮我孩子办", "替老人申请", "代办".
-_PROXY = re.compile(r"(?:帮|替|给|代)(?:我的?|家里的?)?(?:孩子|小孩|儿子|女儿|父母|爸|妈|老人|家人|老公|老婆|爱人"
-                    r"|丈夫|妻子|亲戚|朋友|他|她|别人|家里人|爷爷|奶奶|外公|外婆|姥姥|姥爷)|代办|代为|代领|代理")
-_SELF = re.compile(r"(?:我)?(?:自己|本人)(?:办|来|申请|去)|给自己|帮自己")
-_DISABLED = re.compile(r"(?<!没有)(?<!不是)(?<!没)(?<!无)残疾")
-_IMPAIRED = re.compile(r"行动不便|行动不方便|腿脚不便|腿脚不好|走不了路|走不动|瘫痪|卧床|坐轮椅|轮椅")
-_CLAUSE = re.compile(r"[,;。；!！?？、]|(?<!\d)\.|\.(?!\d)")
-_HUKOU = re.compile(r"户口|户籍|老家|籍贯|原籍|是[\u4e00-\u9fff]{2,12}人$")
-_REGISTRATION = "(?:居住|暂住)登记|登记|暂住证"
-# The word nearest a duration says what it measures: 登记了半年 / 住了八个月.
-_CUE = re.compile(rf"(?P<registered>{_REGISTRATION})|(?P<lived>住|来|到|待|呆|搬)")
-_NEVER_REGISTERED = re.compile(
-    rf"(?:没|未|从没|从来没|还没)有?(?:办|办理|做|去|申报|申请)?过?(?:{_REGISTRATION})"
-    rf"|(?:{_REGISTRATION})(?:还|也|都)?(?:没|未)(?!到|满)")
+
+@dataclass(frozen=True)
+class Answer:
+    """``read_answer``'s result: the value and what the parser noticed.
+
+    ``approximate``: the words, when the value is a reading of vague words
+    (快半年, 七十多, 外地); ``denied``: values ruled out; ``assumed``: the value
+    rests on an inference (see ``ExtractedFacts``).
+    """
+
+    value: object
+    approximate: Optional[str] = None
+    denied: tuple = ()
+    assumed: bool = False
+
+
+class ExtractedFacts(dict):
+    """``extract_facts``' result: the facts (a plain dict to compare, merge and
+    serialise), and the parser's notes as attributes (see the module's doc)."""
+
+    def __init__(self, facts=(), approximate=None, unbound=(), denied=None, assumed=()):
+        super().__init__(facts)
+        self.approximate: dict = dict(approximate or {})
+        self.unbound: list = list(unbound)
+        self.denied: dict = dict(denied or {})
+        self.assumed: tuple = tuple(assumed)
+
+    def notes(self) -> dict:
+        notes = {"approximate": self.approximate, "unbound": self.unbound,
+                 "denied": self.denied, "assumed": list(self.assumed)}
+        return {key: value for key, value in notes.items() if value}
 
 
 def _counties_hint(city: Optional[City]) -> str:
@@ -72,57 +120,136 @@ def _city(city_id: Optional[str]) -> Optional[City]:
 
 
 def _residence_county(text: str, city_id: Optional[str]) -> Optional[str]:
-    known = find_known_county(clean(text), city_id)
+    known = find_known_county(clean(text), city_id, affirmed_only=True)
     return known[1].name if known else None
+
+
+# --- answers to one question --------------------------------------------------------
+
+_BARE_DENIAL = re.compile(r"(?:还|都|也|根本|压根|从来)?(?:没有|没得|木有|没|未|无|不|否|不是)(?:有|呢|过|办|交|缴)*"
+                          r"(?:呢|啊|呀|的|了)*")
+_REGISTRATION_ANSWER = re.compile(r"(?:居住|暂住)登记|登记|暂住证|办|弄|报|做")
+
+
+def _months_answer(fact: str, text: str, today: Optional[dt.date]) -> object:
+    plain = normalise(text)
+    if re.fullmatch(r"\d+", plain):  # the question asked for months
+        return Answer(int(plain)) if int(plain) <= MAX_MONTHS else None
+    bound = bind_durations(plain, today)
+    usable = [d for d in bound.durations if d.fact == fact] or \
+             [d for d in bound.durations if d.fact is None and d.how in ("none", "other") or d.how == "default"]
+    if usable:
+        chosen = usable[0]
+        return Answer(chosen.months, chosen.clause if chosen.approximate else None)
+    if bound.durations:
+        return None  # durations said, but of other facts: ask again
+    found = find_durations(plain, today)
+    if fact == LIVED and found.just_arrived is not None:
+        return Answer(0)
+    if fact == PROOF and _BARE_DENIAL.fullmatch(plain) or fact == PROOF and _denies_any(plain):
+        return Answer(0)  # no proof at all
+    return None
+
+
+def _denies_any(plain: str) -> bool:
+    """Every clause of ``plain`` is a denial (社保没交，个税也没有)."""
+    parts = clauses(plain)
+    return bool(parts) and all(negators(part.text) for part in parts) and not find_durations(plain).spans
+
+
+def read_registered(text: str, today: Optional[dt.date] = None) -> tuple[bool, Optional[int], Optional[str]]:
+    """(understood, months or None for never, the approximate words or None)."""
+    plain = normalise(text).replace("没多久", "")
+    signs = [sign for _, sign in find(_REGISTRATION_ANSWER, plain)]
+    if DENIED in signs and AFFIRMED not in signs:
+        return True, None, None
+    bound = bind_durations(plain, today)
+    if bound.facts.get(REGISTERED, 0) is None and AFFIRMED not in signs:
+        return True, None, None
+    usable = [d for d in bound.durations if d.fact == REGISTERED] or \
+             [d for d in bound.durations if d.fact is None and d.how in ("none", "other") or d.how == "default"]
+    if usable:
+        return True, usable[0].months, usable[0].clause if usable[0].approximate else None
+    if bound.durations:
+        return False, None, None
+    if re.search(r"刚刚?(?:办|登记)", plain):
+        return True, 0, None
+    if plain and _BARE_DENIAL.fullmatch(plain):  # 没, 还没, 不, 否
+        return True, None, None
+    return False, None, None
+
+
+def _age_answer(text: str) -> object:
+    age = find_age(text)
+    if age is not None:
+        return Answer(age.years, age.clause if age.approximate else None)
+    years = parse_age(text)
+    if years is None:
+        return None
+    vague = re.search(r"多|来|几|快|大概|差不多|左右", normalise(text))
+    return Answer(years, normalise(text) if vague else None)
+
+
+def _choice_answer(fact: str, text: str) -> object:
+    reader = {"housing": read_housing, "employment": read_employment, "study": read_study,
+              "nationality": read_nationality}[fact]
+    reading = reader(text)
+    if reading.value is not None:
+        return Answer(reading.value, denied=reading.denied, assumed=reading.assumed)
+    if fact == "employment" and {"labor_contract", "business_license"} & set(reading.denied):
+        # The question offers exactly these documents (or 公务员/事业单位, or
+        # no job): saying one is missing is saying the work does not qualify.
+        return Answer("none", denied=reading.denied)
+    if reading.denied or fact == "nationality":
+        return None  # "不是租的": which kind, then?
+    # A plain yes or no, read with the question in mind: "没有" to "where do
+    # you live / work" is none; "是" to "are you at school" is full_time.
+    plain = normalise(text)
+    if has_denial(plain) and not _BARE_DENIAL.fullmatch(plain):
+        return None  # a denial of something this question has no word for
+    from .choices import parse_yes_no
+
+    answer = parse_yes_no(plain)
+    if answer is False:
+        return Answer("none")
+    if answer is True and fact == "study":
+        return Answer("full_time")
+    return None
 
 
 def _answer(fact: str, text: str, city_id: Optional[str], today: Optional[dt.date]) -> object:
     if fact.startswith("hukou."):
-        place = parse_place(text)
+        place, vague = read_hukou(text, city_id)
         level = fact.split(".", 1)[1]
         # Any place answers "which city" (a province elsewhere settles it);
         # county and township questions need that level.
         wanted = place if level == "city" else place.get(level)
-        return place if wanted else None
+        return Answer(place, vague) if wanted else None
     if fact == "residence.county":
-        return _residence_county(text, city_id)
+        county = _residence_county(text, city_id)
+        return Answer(county) if county else None
     if fact == "residence.township":
-        return parse_place(text).get("township")
-    if fact in ("lived_months", "supplementary_proof_months"):
-        return parse_months(text, today)
-    if fact == "registered_months":
-        understood, months = parse_registered(text, today)
-        return months if understood else _NOT_READ
+        kept, _ = without_denied_places(text)
+        township = parse_place(kept.replace("·", "")).get("township")
+        return Answer(township) if township else None
+    if fact in (LIVED, PROOF):
+        return _months_answer(fact, text, today)
+    if fact == REGISTERED:
+        understood, months, vague = read_registered(text, today)
+        return Answer(months, vague) if understood else _NOT_READ
     if fact == "age":
-        return parse_age(text)
-    if fact in ("disabled", "mobility_impaired"):
-        return parse_yes_no(text)
-    if fact == "by_proxy":
-        plain = normalise(text)
-        if re.search(r"自己|本人", plain):
-            return False
-        return True if _PROXY.search(plain) else parse_yes_no(plain)
-    if fact == "nationality":
-        return parse_nationality(text)
-    parse = {"housing": parse_housing, "employment": parse_employment, "study": parse_study}[fact]
-    value = parse(text)
-    if value is None:
-        # A plain yes or no, read with the question in mind: "没有" to "where
-        # do you live / work" is none; "是" to "are you at school" is full_time.
-        answer = parse_yes_no(text)
-        if answer is False:
-            value = "none"
-        elif answer is True and fact == "study":
-            value = "full_time"
-    return value
+        return _age_answer(text)
+    if fact in ("disabled", "mobility_impaired", "by_proxy"):
+        reader = {"disabled": read_disabled, "mobility_impaired": read_mobility_impaired,
+                  "by_proxy": read_by_proxy}[fact]
+        reading = reader(text, answer=True)
+        return Answer(reading.value) if reading.value is not None else None
+    return _choice_answer(fact, text)
 
 
-def parse_answer(fact: str, text: str, city_id: Optional[str] = None,
-                 today: Optional[dt.date] = None) -> object:
-    """The value of ``fact`` in the answer ``text``; raises NotUnderstood otherwise.
-
-    For "registered_months", None means never registered.
-    """
+def read_answer(fact: str, text: str, city_id: Optional[str] = None,
+                today: Optional[dt.date] = None) -> Answer:
+    """``parse_answer`` with the parser's notes; raises NotUnderstood likewise."""
     if not isinstance(fact, str) or fact not in EXPECTED:
         raise NotUnderstood(f"无法识别要回答的问题（{fact}）。", fact)
     city = _city(city_id)
@@ -131,99 +258,150 @@ def parse_answer(fact: str, text: str, city_id: Optional[str] = None,
     if not isinstance(text, str) or not normalise(text):
         raise NotUnderstood("没有收到回答。" + hint, fact)
     try:
-        value = _answer(fact, text, city_id, today)
+        answer = _answer(fact, text, city_id, today)
     except Exception:  # a library failing on odd input is still "not understood"
-        value = _NOT_READ
-    if value is _NOT_READ or (value is None and fact != "registered_months"):
+        answer = _NOT_READ
+    if answer is _NOT_READ or answer is None:
         raise NotUnderstood("没听明白，" + hint, fact)
-    return value
+    return answer
 
 
-def _clauses(text: str) -> list[str]:
-    return [part for part in _CLAUSE.split(normalise(text)) if part]
+def parse_answer(fact: str, text: str, city_id: Optional[str] = None,
+                 today: Optional[dt.date] = None) -> object:
+    """The value of ``fact`` in the answer ``text``; raises NotUnderstood otherwise.
+
+    For "registered_months", None means never registered. A denial gives the
+    negative value where the question has one ("没在上学" -> study none,
+    "不残疾" -> False, "没有劳动合同" -> employment none) and is not
+    understood where it has none ("不是租的" to the housing question).
+    """
+    return read_answer(fact, text, city_id, today).value
 
 
-def _durations_to_facts(text: str, today: Optional[dt.date]) -> dict:
-    found = find_durations(text, today)
-    said, facts = found.text, {}
-    mentions_registration = re.search(_REGISTRATION, said) is not None
-    bounds = [0] + [m.end() for m in _CLAUSE.finditer(said)] + [len(said) + 1]
-    for index, span in enumerate(found.spans):
-        clause_start = max(b for b in bounds if b <= span.start)
-        clause_end = min(b for b in bounds if b > span.start) - 1
-        left_limit = max([clause_start] + [s.end for s in found.spans[:index]])
-        right_limit = min([clause_end] + [s.start for s in found.spans[index + 1:]])
-        before = list(_CUE.finditer(said, left_limit, span.start))
-        after = _CUE.search(said, span.end, right_limit)
-        cue = before[-1] if before else after
-        if cue:
-            name = "registered_months" if cue.lastgroup == "registered" else "lived_months"
-        else:
-            name = "registered_months" if mentions_registration else "lived_months"
-        facts.setdefault(name, span.months)
-    if "lived_months" not in facts and found.just_arrived is not None and not found.spans:
-        facts["lived_months"] = 0
-    if "registered_months" not in facts and _NEVER_REGISTERED.search(said):
-        facts["registered_months"] = None
-    return facts
+def parse_registered(text: str, today: Optional[dt.date] = None) -> tuple[bool, Optional[int]]:
+    """(True, None) never registered; (True, n) n months; (False, None) not understood."""
+    understood, months, _ = read_registered(text, today)
+    return understood, months
 
 
-def _places_to_facts(text: str, city_id: Optional[str]) -> dict:
+# --- facts said unprompted ----------------------------------------------------------
+
+_HUKOU = re.compile(r"户口|户籍|老家|籍贯|原籍")
+# "我是河南的", "俺是周口人", "我不是聊城的": where one is from.
+_FROM = re.compile(r"(?:^|我|俺|额|咱|他|她|孩子|人家)(?:也|都)?(?:不)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
+_BARE_PLACE = re.compile(r"(?:我|俺|额|他|她)?(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人|那边的|那里的)")
+_PEOPLE_OF = re.compile(r"^(?:我|俺|额)?(?P<x>[\u4e00-\u9fff]{2,8}?)人$")
+_NOT_A_PLACE = re.compile(r"在|住|租|买|来|房|厂|公司|学|班|工|宿舍|残疾|本人|老|外国|中国|香港|澳门|台湾")
+# Where a clause about the 户口 goes on about where one lives now:
+# "我是外地的在聊城打工", "户口河南的现在住东昌府".
+_THEN_HERE = re.compile(r"(?:(?<=的)|(?<=人)|(?<=外地)|(?<=外省)|(?<=省外))(?:现在|目前)?(?=在|住|来)")
+_LIVES_ELSEWHERE = re.compile(r"(?:住|在|去|到)(?:在)?(?:外地|外省|省外)")
+
+
+def _is_hukou_clause(clause: str) -> bool:
+    if _HUKOU.search(clause):
+        return True
+    if says_vaguely_outside(clause) and not _LIVES_ELSEWHERE.search(clause):
+        return True
+    match = _FROM.search(clause) or _PEOPLE_OF.match(clause)
+    if match and not _NOT_A_PLACE.search(match.group("x")):
+        x = match.group("x")
+        return bool(VAGUE.search(x) or parse_place(x) or find_known_city(x))
+    # "大理的" alone: a place that is none of the served cities' is where one is from.
+    match = _BARE_PLACE.fullmatch(clause)
+    if match and not _NOT_A_PLACE.search(match.group("x")):
+        x = match.group("x")
+        return bool(parse_place(x)) and not find_known_city(x) and not find_known_county(x)
+    return False
+
+
+def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
     facts: dict = {}
-    here = []  # clauses about where one lives now
-    for clause in _clauses(text):
-        if not _HUKOU.search(clause):
+    approximate: dict = {}
+    hukou_clauses, here = [], []  # clauses about the 户口; about where one lives now
+    for part in clauses(text):
+        clause = part.text
+        if _is_hukou_clause(clause):
+            split = _THEN_HERE.search(clause)
+            if split and split.start() > 0:
+                hukou_clauses.append(clause[:split.start()])
+                here.append(clean(clause[split.start():]))
+            else:
+                hukou_clauses.append(clause)
+        else:
             here.append(clean(clause))
-        elif "hukou" not in facts:
-            facts["hukou"] = parse_place(clause)
-    if not facts.get("hukou"):
-        facts.pop("hukou", None)
-    named = [found[0] for found in map(find_known_city, here) if found]
+    named = [found[0] for found in (find_known_city(words, affirmed_only=True) for words in here) if found]
     if named:
         facts["city"] = named[0].id
     # Without a known city, only unmistakable county names count (东昌府 yes,
     # 开发区 no: every city has one).
     city_id = city_id or facts.get("city")
     for words in here:
-        known = find_known_county(words, city_id, distinctive_only=city_id is None)
+        known = find_known_county(words, city_id, distinctive_only=city_id is None, affirmed_only=True)
         if known:
             facts.setdefault("residence", {}).setdefault("county", known[1].name)
             facts.setdefault("city", known[0].id)
         township = township_at(words[known[2].end:] if known else words)
-        if township:
+        if township and not negators(words[:known[2].end] if known else ""):
             facts.setdefault("residence", {}).setdefault("township", township)
-    return facts
+    city_id = city_id or facts.get("city")
+    for clause in hukou_clauses:
+        place, vague = read_hukou(clause, city_id)
+        if place:
+            facts["hukou"] = place
+            if vague:
+                approximate["hukou"] = clause
+            break
+    return facts, approximate
 
 
-def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.date] = None) -> dict:
-    """The facts said in one free sentence, as a partial CONTRACT facts dict."""
+def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.date] = None) -> ExtractedFacts:
+    """The facts said in one free sentence, as a partial CONTRACT facts dict
+    (an ``ExtractedFacts``: see the module's doc for its notes)."""
     plain = normalise(text)
     if not plain:
-        return {}
+        return ExtractedFacts()
     city = _city(city_id)
     city_id = city.id if city else None  # an unknown id restricts nothing
     facts: dict = {}
+    approximate: dict = {}
+    unbound: list = []
+    taken: list = []
     try:
-        facts.update(_places_to_facts(plain, city_id))
-        facts.update(_durations_to_facts(plain, today))
+        places, vague = _places_to_facts(plain, city_id)
+        facts.update(places)
+        approximate.update(vague)
     except Exception:  # a library failing on odd input: keep what the keywords give
         pass
-    values = {
-        "housing": parse_housing(plain),
-        "employment": parse_employment(plain),
-        "study": parse_study(plain),
-        "nationality": parse_nationality(plain),
-    }
-    facts.update({name: value for name, value in values.items() if value is not None})
-    age = parse_age(plain) if "岁" in plain else None  # a bare number is not an age here
+    try:
+        bound = bind_durations(plain, today)
+        facts.update(bound.facts)
+        approximate.update(bound.approximate)
+        unbound += [item.as_dict() for item in bound.unbound]
+    except Exception:
+        pass
+    denied: dict = {}
+    assumed = []
+    readers = {"housing": read_housing, "employment": read_employment, "study": read_study,
+               "nationality": read_nationality}
+    for name, reader in readers.items():
+        reading = reader(plain)
+        if reading.value is not None:
+            facts[name] = reading.value
+        if reading.denied and reading.value is None:
+            denied[name] = list(reading.denied)
+        if reading.assumed:
+            assumed.append(name)
+    age = find_age(plain)
     if age is not None:
-        facts["age"] = age
-    if _PROXY.search(plain):
-        facts["by_proxy"] = True
-    elif _SELF.search(plain):
-        facts["by_proxy"] = False
-    if _DISABLED.search(plain):
-        facts["disabled"] = True
-    if _IMPAIRED.search(plain):
-        facts["mobility_impaired"] = True
-    return facts
+        facts["age"] = age.years
+        taken.append(age.clause)
+        if age.approximate:
+            approximate["age"] = age.clause
+    unbound += [item.as_dict() for item in bare_numbers(plain, tuple(taken))]
+    for name, reader in (("by_proxy", read_by_proxy), ("disabled", read_disabled),
+                         ("mobility_impaired", read_mobility_impaired)):
+        value = reader(plain).value
+        if value is not None:
+            facts[name] = value
+    return ExtractedFacts(facts, approximate, unbound, denied, assumed)

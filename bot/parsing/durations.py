@@ -20,6 +20,13 @@ Decisions (where the brief was silent):
   the year 2020; jionlp would read it as the year.
 - "N年前" is the duration N years (not 1 January of that year).
 - Dates after ``today`` are ignored.
+- "没住满半年", "还没有一年" are "不到": less than the duration.
+
+Every span also says whether it is ``approximate``: a vague or bounded
+amount (快半年 -> 5, 不到一年 -> 11, 一年多 -> 12, 两三年 -> 24, 半年左右,
+大概八个月) or a start date coarser than a day whose count depends on the
+day (去年三月: from 1 March 20 months, from 31 March 19). The value is
+still the reading above; the flag lets the caller say so or ask.
 """
 from __future__ import annotations
 
@@ -31,16 +38,22 @@ from typing import Optional
 from dateutil.relativedelta import relativedelta
 
 from ._text import NUM, digits, jionlp, normalise, to_int
-from .choices import parse_yes_no
 from bot import clock
 
 MAX_MONTHS = 12 * 130
+ARRIVED = "·"  # stands for a 来 after a date in the rewritten text
 MAX_AGE = 130
 
 # 刚来 / 刚搬来 / 才到: arrived just now, when no duration is given.
 _JUST_ARRIVED = re.compile(r"(刚刚?|才)(搬过?来|过来|来|到|搬|住)")
 # "没到半年" is a duration, not "never": these are rewritten to 不到 first.
 _NOT_YET = re.compile(r"还?(没有?到|没满|不满|未满|不足|没够|不够|没超过|不超过)")
+# "没住满半年", "没登记到一年" -> 住不到半年.
+_NOT_STAYED = re.compile(rf"(?:没有?|未|不)(住|待|呆|登记|交|缴|办)(?:了)?(?:满|到|够)(?={NUM}|半)")
+# "还没有一年", "没一个月" -> 不到.
+_NOT_A_WHOLE = re.compile(rf"没有?(?=(?:{NUM}+|半)(?:个多?|个半)?(?:月|年|周|星期|天))")
+_APPROXIMATE_BEFORE = re.compile(r"(?:快|不到|差不多|大概|大约|约|估计|可能|好像|应该|少说|起码|至少|最少)\S{0,2}$")
+_APPROXIMATE_AFTER = re.compile(r"^(?:多|左右|上下|前后|的样子|吧)")
 _ALMOST = re.compile(r"差不多快|快要|快到|将近|接近|(?<!最)近(?=[0-9零一二两三四五六七八九十半])")
 
 
@@ -51,6 +64,7 @@ class Span:
     months: int
     start: int
     end: int
+    approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,20 +91,27 @@ def _rewrite(text: str, today: dt.date) -> str:
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     text = re.sub(r"上个?月", f"{last_month.year}年{last_month.month}月", text)
     text = re.sub(r"这个月|本月", f"{today.year}年{today.month}月", text)
-    # Ranges (两三年, 八九个月) -> the lower bound; cn2an would read 两三 as 23.
+    # Ranges (两三年, 八九个月) -> the lower bound, kept vague ("两年多"); cn2an
+    # would read 两三 as 23.
+    text = re.sub(r"([一二两三四五六七八九])[二三四五六七八九](个|年)(?!多)", r"\1\2多", text)
     text = re.sub(r"([一二两三四五六七八九])[二三四五六七八九](?=个|年|岁|周|天|星期)", r"\1", text)
+    # "没住满半年", "还没有一年": less than.
+    text = _NOT_STAYED.sub(r"\1不到", text)
     text = _NOT_YET.sub("不到", text)
+    text = _NOT_A_WHOLE.sub("不到", text)
     text = _ALMOST.sub("快", text)
     text = digits(text)
-    # 十来个月, 十几个月, 十多年 -> the lower bound.
+    # 十来个月, 十几个月, 十多年 -> the lower bound, kept vague (10个多月, 10年多).
+    text = re.sub(r"(\d)(?:来|几|多)(个|年)(?!多)", r"\1\2多", text)
     text = re.sub(r"(\d)(?:来|几|多)(?=个|年|岁|周|天|星期)", r"\1", text)
     text = re.sub(r"(?<=月)份", "", text)
     # "两年前来的" is two years ago; jionlp would start at 1 January of that year.
     text = re.sub(r"((?<![\d.])(?:\d{1,2}|半)(?:个多?|个半)?(?:年|月|天|周|星期)(?:多|半)?)(?:以)?前", r"\1", text)
     # A month with no 个 and no year before it is a calendar month.
     text = re.sub(r"(?<![年个0-9.\-/])(\d{1,2})月", lambda m: _calendar_month(m, today), text)
-    # jionlp reads "三月来" as "since March" with a broken start; the 来 adds nothing.
-    text = re.sub(r"(?<=[年月日号底初多半])(?:搬过来|搬来|过来|来)", "", text)
+    # jionlp reads "三月来" as "since March" with a broken start; the 来 is
+    # kept as ARRIVED, which jionlp ignores and ``numbers`` reads as 来.
+    text = re.sub(r"(?<=[年月日号底初多半])(?:搬过来|搬来|过来|来)", ARRIVED, text)
     return text
 
 
@@ -104,15 +125,17 @@ def _delta_months(value: dict) -> Optional[int]:
     return int(amount("year") * 12 + amount("month") + amount("day") / 30 + 1e-9)
 
 
-def _span_months(item: dict, today: dt.date) -> Optional[int]:
+def _span_months(item: dict, today: dt.date) -> Optional[tuple[int, bool]]:
+    """(months, approximate by the date's precision), or None."""
     detail, said = item["detail"], item["text"]
     if detail["type"] == "time_delta":
-        return _delta_months(detail["time"])
+        months = _delta_months(detail["time"])
+        return None if months is None else (months, "多" in said)
     if detail["type"] not in ("time_point", "time_span"):
         return None  # 每年 and other periods
     if re.fullmatch(r"\d{1,2}年", said):
-        return int(said[:-1]) * 12
-    if not re.search(r"年|月|\d{4}", said):
+        return int(said[:-1]) * 12, False
+    if not re.search(r"年|月|\d{4}|国庆|春节|元旦|五一|中秋|端午|清明|过年", said):
         return None  # 现在, 今天: not a start date
     try:
         start = dt.date.fromisoformat(detail["time"][0][:10])
@@ -120,7 +143,12 @@ def _span_months(item: dict, today: dt.date) -> Optional[int]:
         return None
     if start > today:
         return None
-    return whole_months(start, today)
+    try:
+        last = min(dt.date.fromisoformat(detail["time"][1][:10]), today)
+    except (ValueError, TypeError, IndexError):
+        last = start
+    months = whole_months(start, today)
+    return months, whole_months(last, today) != months
 
 
 def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
@@ -135,18 +163,28 @@ def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
     spans = []
     for item in items:
         try:
-            months = _span_months(item, today)
+            read = _span_months(item, today)
         except (KeyError, TypeError, ValueError):
-            months = None
-        if months is None:
+            read = None
+        if read is None:
             continue
+        months, approximate = read
         start, end = item["offset"]
         if re.search(r"(快|不到)$", rewritten[:start]):
             months = max(0, months - 1)
+        clause = _clause_around(rewritten, start, end)
+        approximate = approximate or bool(_APPROXIMATE_BEFORE.search(rewritten[clause[0]:start])
+                                          or _APPROXIMATE_AFTER.match(rewritten[end:clause[1]]))
         if months <= MAX_MONTHS:
-            spans.append(Span(months, start, end))
+            spans.append(Span(months, start, end, approximate))
     arrived = _JUST_ARRIVED.search(rewritten)
     return Found(rewritten, tuple(spans), arrived.start() if arrived else None)
+
+
+def _clause_around(text: str, start: int, end: int) -> tuple[int, int]:
+    marks = [m.start() for m in re.finditer(r"[,;。；!！?？、:：~…]", text)]
+    return (max([m + 1 for m in marks if m < start], default=0),
+            min([m for m in marks if m >= end], default=len(text)))
 
 
 def parse_months(text: str, today: Optional[dt.date] = None) -> Optional[int]:
@@ -160,41 +198,34 @@ def parse_months(text: str, today: Optional[dt.date] = None) -> Optional[int]:
     return 0 if found.just_arrived is not None else None
 
 
-# Never registered: 没办, 没有登记, 还没, 未登记, 从没. "没到半年" is not
-# "never"; those words are removed before looking.
-_NEVER = re.compile(r"没|未|无|从不")
-
-
-def parse_registered(text: str, today: Optional[dt.date] = None) -> tuple[bool, Optional[int]]:
-    """(True, None) never registered; (True, n) n months; (False, None) not understood."""
-    plain = normalise(text)
-    # "没多久" is "not long", not "never": then the answer has no length.
-    plain = plain.replace("没多久", "")
-    if _NEVER.search(_NOT_YET.sub("", plain)):
-        return True, None
-    months = parse_months(plain, today)
-    if months is not None:
-        return True, months
-    if re.search(r"刚刚?(?:办|登记)", plain):
-        return True, 0
-    if plain and parse_yes_no(plain) is False:  # 不, 否
-        return True, None
-    return False, None
-
-
 _AGE_YEARS = re.compile(rf"({NUM}+)(?:多|来|几)?(?:周|虚)?岁")
 _AGE_BARE = re.compile(rf"({NUM}+)(?:多|来|几)?(?:了|啦)?")
-_AGE_FILLER = re.compile(r"^(?:我|他|她|孩子|小孩|儿子|女儿|老人|今年|现在|已经|快|都|有)*")
+_AGE_FILLER = re.compile(r"^(?:我|俺|额|他|她|孩子|小孩|儿子|女儿|老人|今年|现在|已经|都|有|是|就|才|也)*")
 _AGE_MONTHS = re.compile(rf"({NUM}+)个多?月")
 _AGE_NEWBORN = re.compile(r"刚出生|没满(?:一|1)?周?岁|不到(?:一|1)岁")
 
 
 def parse_age(text: str) -> Optional[int]:
-    """"35", "三十五岁", "孩子8岁", "七十多了" -> the age; None if none or absurd."""
+    """"35", "三十五岁", "孩子8岁", "七十多了", "68了，腿脚不方便", "快七十了"
+    (69) -> the age, as the answer to the age question; None if none or absurd."""
     plain = normalise(text)
     if _AGE_NEWBORN.search(plain):
         return 0
-    match = _AGE_YEARS.search(plain) or _AGE_BARE.fullmatch(_AGE_FILLER.sub("", plain))
+    from .numbers import find_age
+
+    found = find_age(plain)
+    if found is not None:
+        return found.years
+    for part in re.split(r"[,;。；!！?？、]", plain):  # "68了，腿脚不方便"
+        bare = _AGE_FILLER.sub("", part)
+        almost = bare.startswith("快")
+        match = _AGE_BARE.fullmatch(bare[1:] if almost else bare)
+        if match:
+            age = to_int(match.group(1))
+            if age is not None and almost and age > 0:
+                age -= 1
+            return age if age is not None and 0 <= age <= MAX_AGE else None
+    match = _AGE_YEARS.search(plain)
     if match:
         age = to_int(match.group(1))
         return age if age is not None and 0 <= age <= MAX_AGE else None

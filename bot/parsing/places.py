@@ -29,6 +29,7 @@ from bot.rules.policy import (
 )
 
 from ._text import jionlp, normalise
+from .negation import AFFIRMED, DENIED, find, negators, polarity
 
 PROVINCES = (
     "北京市", "天津市", "上海市", "重庆市",
@@ -63,9 +64,23 @@ def clean(text: str) -> str:
     return _TRAILING.sub("", _LEADING.sub("", plain))
 
 
+# The peoples in the names of autonomous prefectures and counties: 大理白族自治州
+# is said 大理, 红河哈尼族彝族自治州 红河.
+_PEOPLES = re.compile(r"(?:(?:朝鲜|土家|苗|羌|藏|彝|侗|布依|哈尼|壮|傣|白|景颇|傈僳|回|蒙古|柯尔克孜|哈萨克|满|瑶"
+                      r"|黎|畲|水|仡佬|拉祜|佤|纳西|普米|独龙|怒|傈僳|阿昌|德昂|基诺|哈尼|撒拉|东乡|保安|土|裕固"
+                      r"|锡伯|达斡尔|鄂温克|鄂伦春|各|毛南|仫佬|京|维吾尔|塔吉克)族?)+(?=自治(?:州|县|旗))")
+
+
+def _keys(name: str, suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    stem = strip_suffix(name, suffixes)
+    if not _PEOPLES.search(name):
+        return name, stem
+    return name, stem, strip_suffix(_PEOPLES.sub("", name), suffixes)
+
+
 def _locate(name: str, suffixes: tuple[str, ...], text: str) -> Optional[Hit]:
     """Where ``name`` or its suffix-less form is in ``text``."""
-    for key in (name, strip_suffix(name, suffixes)):
+    for key in _keys(name, suffixes):
         at = text.find(key)
         if len(key) >= 2 and at >= 0:
             return Hit(name, at, at + len(key))
@@ -106,18 +121,24 @@ def _county_keys() -> tuple[tuple[str, str, str, bool], ...]:
     return tuple(keys)
 
 
-def find_known_county(text: str, city_id: Optional[str] = None,
-                      distinctive_only: bool = False) -> Optional[tuple[City, County, Hit]]:
-    """The first county of a served city named in ``text`` (only ``city_id``'s if given)."""
+def find_known_county(text: str, city_id: Optional[str] = None, distinctive_only: bool = False,
+                      affirmed_only: bool = False) -> Optional[tuple[City, County, Hit]]:
+    """The first county of a served city named in ``text`` (only ``city_id``'s
+    if given); with ``affirmed_only``, not one denied ("不住东昌府了")."""
     hits = []
     for key, owner, county_name, distinctive in _county_keys():
-        at = text.find(key)
-        if at >= 0 and city_id in (None, owner) and (distinctive or not distinctive_only):
-            hits.append((owner, Hit(county_name, at, at + len(key))))
+        for found in re.finditer(re.escape(key), text):
+            at = found.start()
+            if city_id in (None, owner) and (distinctive or not distinctive_only):
+                if affirmed_only and polarity(text, at, at + len(key)) != AFFIRMED:
+                    continue
+                hits.append((owner, Hit(county_name, at, at + len(key))))
     if hits:
         owner, hit = min(hits, key=lambda pair: (pair[1].start, -pair[1].end))
         city = load_city(owner)
         return city, city.county(hit.name), hit
+    if affirmed_only and negators(text):
+        return None
     cities = [load_city(city_id)] if city_id else _cities()
     for city in cities:  # a whole answer that is a one-character stem
         county = city.county(text)
@@ -126,12 +147,14 @@ def find_known_county(text: str, city_id: Optional[str] = None,
     return None
 
 
-def find_known_city(text: str) -> Optional[tuple[City, Hit]]:
+def find_known_city(text: str, affirmed_only: bool = False) -> Optional[tuple[City, Hit]]:
     hits = []
     for city in _cities():
         for key in {city.name, strip_suffix(city.name, CITY_SUFFIXES), *city.get("aliases", ())}:
             at = text.find(key)
             if len(key) >= 2 and at >= 0:
+                if affirmed_only and polarity(text, at, at + len(key)) != AFFIRMED:
+                    continue
                 hits.append((city, Hit(city.name, at, at + len(key))))
     return min(hits, key=lambda pair: (pair[1].start, -pair[1].end)) if hits else None
 
@@ -175,9 +198,28 @@ def _from_jionlp(text: str) -> tuple[dict, int]:
     return place, max((hit.end for hit in hits.values()), default=0)
 
 
+def without_denied_places(text: str) -> tuple[str, list[str]]:
+    """``text`` with each denied stretch ("不是河南的", "不在聊城") blanked out, and
+    those stretches. A stretch runs from the negator to the next 是, 在, 但 or
+    punctuation: "不是河南的是河北的" keeps 河北, "不在聊城在河南" keeps 河南."""
+    plain = normalise(text)
+    denied, kept = [], list(plain)
+    for match in negators(plain):
+        stretch = _DENIED_STRETCH.match(plain, match.end())
+        end = stretch.end() if stretch else match.end()
+        denied.append(plain[match.end():end])
+        kept[match.start():end] = "·" * (end - match.start())
+    return "".join(kept), denied
+
+
+_DENIED_STRETCH = re.compile(r"(?:是|在|属于|住在|住)?[^,;。；!?！？是但在·]*")
+
+
 def parse_place(text: str) -> dict:
-    """"河南周口" -> {"province": "河南省", "city": "周口市"}; {} when no place is found."""
-    words = clean(text)
+    """"河南周口" -> {"province": "河南省", "city": "周口市"}; {} when no place is
+    found. A denied place ("不是河南的") is not found."""
+    kept, _ = without_denied_places(text)
+    words = clean(kept.replace("·", ""))
     if not words:
         return {}
     place, end = {}, 0
@@ -212,3 +254,84 @@ def normalise_city(text: str) -> Optional[str]:
     words = clean(text)
     city = find_city(words) or (find_known_city(words) or (None,))[0]
     return city.id if city else None
+
+
+# --- 户口 said vaguely --------------------------------------------------------------
+#
+# The rules only need to know whether the 户口 is in the city (第二条 of both
+# regulations). "外地的", "省外", "不是这边的" settle that without naming a
+# place; they are given as these values, which the engine takes for a place
+# that is not the city (bot/rules/engine.py ``_scope``: a ``hukou.city`` other
+# than the city's name, or a ``hukou.province`` other than its province, is
+# "from outside"). The same words are what the dialogue's buttons store
+# (actions/texts.py HUKOU_OTHER_CITY_VALUE, HUKOU_OTHER_PROVINCE_VALUE).
+OUTSIDE_CITY = "外地"
+OUTSIDE_PROVINCE = "外省"
+OTHER_CITY_IN_PROVINCE = "省内其他城市"
+
+_VAGUE = (
+    ("province_city", r"(?:本省|省内|省里|咱省|我们省)(?:的)?(?:其他|其它|别的|外地|外市|外州)"),
+    ("outside_province", r"外省|省外|(?:其他|其它|别的)(?:的)?省|外地省份"),
+    ("outside_city", r"外地|外市|市外|外来|外乡|(?:其他|其它|别的)(?:的)?(?:城市|地方|市|州)|外面来|外头来|从外面"),
+    ("here", r"本地|当地|本市|这边|这里|这儿|这块|此地|咱这|我们这|你们这|本城|(?<=[在是])这(?=$|的|人)"),
+)
+VAGUE = re.compile("|".join(pattern for _, pattern in _VAGUE))
+
+
+def read_hukou(text: str, city_id: Optional[str] = None) -> tuple[dict, Optional[str]]:
+    """The 户口 place said in ``text``, and the vague words it rests on (None
+    when a place is named).
+
+    Named places win ("外地的，河南周口" -> 河南省周口市). Otherwise, for the
+    city ``city_id`` (the one the person lives in):
+    本省其他城市 -> {"province": <its province>, "city": "省内其他城市"};
+    外省, 省外, "户口不在山东" -> {"province": "外省"};
+    外地, 市外, "不是这边的", "不是本地人", "户口不是聊城的" -> {"city": "外地"};
+    本地, 这边 -> the city itself (county still to ask).
+    Without ``city_id`` "这边" means nothing, and denying a served city by
+    name says only that it is not that one.
+    """
+    plain = normalise(text)
+    city = load_city(city_id) if city_id in city_ids() else None
+    kept, denied = without_denied_places(plain)
+    denied_city = denied_province = False
+    for stretch in denied:
+        place = parse_place(stretch) if stretch else {}
+        if city and place.get("city") and city.is_this_city(place["city"]):
+            denied_city = True
+        elif city and place.get("province") and not place.get("city") and city.is_this_province(place["province"]):
+            denied_province = True
+    signs: dict[str, set[int]] = {}
+    words: dict[str, str] = {}
+    for kind, pattern in _VAGUE:
+        for match, sign in find(re.compile(pattern), plain):
+            signs.setdefault(kind, set()).add(sign)
+            words.setdefault(kind, match.group())
+    place = parse_place(VAGUE.sub(lambda m: "·" * len(m.group()), kept))
+    if place:
+        return place, None
+
+    def said(kind: str, sign: int = AFFIRMED) -> bool:
+        return sign in signs.get(kind, ())
+
+    if said("province_city"):
+        return ({"province": city.province, "city": OTHER_CITY_IN_PROVINCE} if city
+                else {"city": OTHER_CITY_IN_PROVINCE}), plain
+    if said("outside_province") or denied_province:
+        return {"province": OUTSIDE_PROVINCE}, plain
+    if said("outside_city") or said("here", DENIED) or denied_city:
+        return {"city": OUTSIDE_CITY}, plain
+    if said("here") and city:
+        return {"province": city.province, "city": city.name}, plain
+    return {}, None
+
+
+def says_vaguely_outside(text: str) -> bool:
+    """Whether ``text`` says "from outside" without naming a place (外地, 省外,
+    不是这边的): such a clause is about the 户口."""
+    plain = normalise(text)
+    for kind, pattern in _VAGUE:
+        for _, sign in find(re.compile(pattern), plain):
+            if (kind != "here" and sign == AFFIRMED) or (kind == "here" and sign == DENIED):
+                return True
+    return False
