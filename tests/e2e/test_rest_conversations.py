@@ -155,7 +155,10 @@ def test_eligible_applicant_books_a_visit_then_cancels_it(chat):
 
     asked = _texts(chat("取消预约"))
     assert "手机号码" in asked
-    confirm = chat(phone)
+    # A phone alone learns only that it has a booking, nothing about it.
+    counted = _texts(chat(phone))
+    assert "该号码有1个有效预约" in counted and code not in counted and "聊城" not in counted
+    confirm = chat(code)
     assert code in _texts(confirm) and "确定要取消吗" in _texts(confirm)
     done = chat("/affirm")
     assert f"已为您取消预约 {code}" in _texts(done)
