@@ -16,9 +16,11 @@ parser knows beyond the facts is on the returned object, an
                  question). Never filed under a fact; the caller may ask what
                  they measure, or read them as the answer to its question
                  (``parse_answer`` does).
-``denied``       {fact: [values]} the text rules out without settling the fact:
-                 "我没有营业执照" -> {"employment": ["business_license"]},
-                 "不是租的" -> {"housing": ["rented"]}.
+``denied``       {fact: [values]} the text rules out, whether or not it settles
+                 the fact: "我没有营业执照" -> {"employment": ["business_license"]}
+                 (employment unknown), "不是租的" -> {"housing": ["rented"]},
+                 "没签合同，在厂里上班" -> employment none and
+                 {"employment": ["labor_contract"]}.
 ``assumed``      [facts] whose value rests on an inference: employment
                  ``labor_contract`` from a job word without a contract
                  ("在厂里上班"); confirm "签劳动合同了吗" if it matters.
@@ -295,6 +297,7 @@ _NOT_A_PLACE = re.compile(r"在|住|租|买|来|房|厂|公司|学|班|工|宿�
 # Where a clause about the 户口 goes on about where one lives now:
 # "我是外地的在聊城打工", "户口河南的现在住东昌府".
 _THEN_HERE = re.compile(r"(?:(?<=的)|(?<=人)|(?<=外地)|(?<=外省)|(?<=省外))(?:现在|目前)?(?=在|住|来)")
+_GOING_ON = re.compile(r"(?:在|是|落在|属于)(?P<x>[\u4e00-\u9fff]{2,12}?)(?:的|那边|那里)?")
 _LIVES_ELSEWHERE = re.compile(r"(?:住|在|去|到)(?:在)?(?:外地|外省|省外)")
 
 
@@ -319,9 +322,16 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
     facts: dict = {}
     approximate: dict = {}
     hukou_clauses, here = [], []  # clauses about the 户口; about where one lives now
+    previous_was_hukou = False
     for part in clauses(text):
         clause = part.text
-        if _is_hukou_clause(clause):
+        # "户口不在聊城，在河南": the second clause goes on about the 户口.
+        going_on = previous_was_hukou and _GOING_ON.fullmatch(clause) and parse_place(clause) \
+            and not find_known_county(clean(clause))
+        previous_was_hukou = bool(going_on or _is_hukou_clause(clause))
+        if going_on:
+            hukou_clauses.append(clause)
+        elif previous_was_hukou:
             split = _THEN_HERE.search(clause)
             if split and split.start() > 0:
                 hukou_clauses.append(clause[:split.start()])
@@ -345,13 +355,15 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
         if township and not negators(words[:known[2].end] if known else ""):
             facts.setdefault("residence", {}).setdefault("township", township)
     city_id = city_id or facts.get("city")
-    for clause in hukou_clauses:
-        place, vague = read_hukou(clause, city_id)
-        if place:
-            facts["hukou"] = place
-            if vague:
-                approximate["hukou"] = clause
-            break
+    # The first place named; vague words ("外地", "本地人") only when none is.
+    readings = [(clause, *read_hukou(clause, city_id)) for clause in hukou_clauses]
+    named = [(clause, place) for clause, place, vague in readings if place and not vague]
+    vague = [(clause, place) for clause, place, words in readings if place and words]
+    if named:
+        facts["hukou"] = named[0][1]
+    elif vague:
+        facts["hukou"] = vague[0][1]
+        approximate["hukou"] = vague[0][0]
     return facts, approximate
 
 
@@ -388,7 +400,7 @@ def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.d
         reading = reader(plain)
         if reading.value is not None:
             facts[name] = reading.value
-        if reading.denied and reading.value is None:
+        if reading.denied:
             denied[name] = list(reading.denied)
         if reading.assumed:
             assumed.append(name)

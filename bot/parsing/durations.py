@@ -41,7 +41,8 @@ from ._text import NUM, digits, jionlp, normalise, to_int
 from bot import clock
 
 MAX_MONTHS = 12 * 130
-ARRIVED = "·"  # stands for a 来 after a date in the rewritten text
+ARRIVED = "·"
+_SPAN_PUNCTUATION = ",;。；!！?？、:：~… "  # stands for a 来 after a date in the rewritten text
 MAX_AGE = 130
 
 # 刚来 / 刚搬来 / 才到: arrived just now, when no duration is given.
@@ -170,6 +171,10 @@ def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
             continue
         months, approximate = read
         start, end = item["offset"]
+        while start < end and rewritten[start] in _SPAN_PUNCTUATION:  # jionlp may take the comma before
+            start += 1
+        if item["text"] in ("今年", "去年", "前年") and re.match(rf"{NUM}|岁", rewritten[end:end + 1]):
+            continue  # "今年68了", "今年8岁": an age, not since when
         if re.search(r"(快|不到)$", rewritten[:start]):
             months = max(0, months - 1)
         clause = _clause_around(rewritten, start, end)

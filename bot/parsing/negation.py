@@ -54,8 +54,9 @@ _NOT_NEGATIONS = re.compile(
 _NOT_NEGATIONS_AROUND = re.compile(
     r"差不多|记不清|说不清|说不准|看不懂|分不清|对不起|了不起|要不然|要不|忍不住|来不及|免不了|少不了|用不着"
     r"|犯不着|[特区分个性告级类差识辨派离鉴判]别")
-# A-not-A questions: 有没有, 是不是, 能不能, 签没签, 租不租 …
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])(?:没|不)\1")
+# A-not-A questions: 有没有, 是不是, 能不能, 签没签, 租不租 … but not 现在没在
+# (the first 在 is 现在's).
+_A_NOT_A = re.compile(r"(?<![现正存实好])([\u4e00-\u9fff])(?:没|不)\1|(?<=[现正存实好])(?!在)([\u4e00-\u9fff])(?:没|不)\2")
 _HYPOTHETICAL = re.compile(r"如果|要是|假如|假设|万一|的话|比如|例如|譬如")
 # A contrast or a new assertion between a negator and a cue ends the negation:
 # "不是租的是买的", "没签合同但有营业执照", "以前没上班现在在厂里".
