@@ -135,8 +135,8 @@ def masked_event(event: dict[str, Any], names: Iterable[str] = (), *,
         if is_personal_slot(data.get("name")) and isinstance(value, str) and value \
                 and not value.startswith(SEAL_PREFIX):
             data["value"] = seal(value)
-        else:
-            data["value"] = mask_value(value, names)
+        else:  # written by the actions and read back next turn: only a stray mobile or ID number goes
+            data["value"] = mask_value(value, names, landlines=False)
     return data
 
 

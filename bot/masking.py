@@ -20,15 +20,14 @@ from typing import Any, Iterable, Optional
 
 MASK = "*"
 # A name after the words people use to give it: 我叫张三, 姓名：李四, 名字是王小明.
-_NAME_CUE = re.compile(r"(我叫|我是|姓名[是为:：]?\s*|名字[是叫:：]?\s*|本人)([\u4e00-\u9fff·]{2,4})")
+# Only these cues: "我是…" and "本人…" start ordinary answers (我是河北人, 本人居民身份证).
+_NAME_CUE = re.compile(r"(我叫|姓名[是为:：]?\s*|名字[是叫:：]?\s*)([\u4e00-\u9fff·]{2,4})")
 # Long digit runs jionlp may not classify (a number typed with odd spacing):
 # any 11 digits that look like a mainland mobile, any 17 digits + check digit.
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-# Words after 我是 that are no name (我是外地的, 我是学生…).
-_NOT_NAMES = ("外地", "本地", "学生", "本人", "老人", "家长", "残疾", "租房", "自己", "他妈", "孩子", "这边",
-              "那边", "上班", "打工", "做生意", "户口", "聊城", "曲靖", "机器", "中国", "外国", "香港", "澳门",
-              "台湾")
+# Words after 我叫 that are no name.
+_NOT_NAMES = ("什么", "啥", "不出", "不上")
 
 
 @lru_cache(maxsize=1)
@@ -80,11 +79,14 @@ def _replace_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def mask_text(text: Any, names: Iterable[str] = ()) -> Any:
+def mask_text(text: Any, names: Iterable[str] = (), *, landlines: bool = True) -> Any:
     """``text`` with every phone number, ID number and name masked; non-strings unchanged.
 
     ``names``: names known to be in the conversation (e.g. a booking's name
-    slot), masked wherever they occur.
+    slot), masked wherever they occur. ``landlines`` False leaves fixed-line
+    numbers (a station's ``0635-8321234``) alone: for values the assistant
+    itself wrote and reads back, where only a person's mobile or ID number
+    could have slipped in.
     """
     if not isinstance(text, str) or not text:
         return text
@@ -94,7 +96,7 @@ def mask_text(text: Any, names: Iterable[str] = ()) -> Any:
             spans.append((match.start(), match.end(), mask_id_number(match.group(0))))
         for match in _MOBILE.finditer(text):
             spans.append((match.start(), match.end(), mask_phone(match.group(0))))
-        if sum(ch.isdigit() for ch in text) >= 7:
+        if landlines and sum(ch.isdigit() for ch in text) >= 7:
             jio = _jionlp()
             for found in jio.extract_id_card(text, detail=True):
                 start, end = found["offset"]
@@ -119,17 +121,17 @@ def mask_text(text: Any, names: Iterable[str] = ()) -> Any:
     return _NAME_CUE.sub(cue, text)
 
 
-def mask_value(value: Any, names: Iterable[str] = ()) -> Any:
+def mask_value(value: Any, names: Iterable[str] = (), *, landlines: bool = True) -> Any:
     """Strings, lists and dicts (e.g. a parse result) with every string in them masked."""
     names = tuple(names)
     if isinstance(value, str):
-        return mask_text(value, names)
+        return mask_text(value, names, landlines=landlines)
     if isinstance(value, list):
-        return [mask_value(item, names) for item in value]
+        return [mask_value(item, names, landlines=landlines) for item in value]
     if isinstance(value, tuple):
-        return tuple(mask_value(item, names) for item in value)
+        return tuple(mask_value(item, names, landlines=landlines) for item in value)
     if isinstance(value, dict):
-        return {key: mask_value(item, names) for key, item in value.items()}
+        return {key: mask_value(item, names, landlines=landlines) for key, item in value.items()}
     return value
 
 

@@ -34,7 +34,8 @@ def test_numbers_and_names_are_masked(text, hidden, kept):
 
 
 @pytest.mark.parametrize("text", ["我是外地的，在东昌府住了18个月", "预约码K7P2Q9", "2026-11-22 10:00 东昌府区",
-                                  "我是学生", "住了六个月"])
+                                  "我是学生", "住了六个月", "我是河北人", "□ 本人居民身份证（第七条）",
+                                  "本人申请，不是代办"])
 def test_ordinary_answers_are_left_alone(text):
     assert mask_text(text) == text
 
@@ -92,6 +93,10 @@ def test_stored_events_hold_no_personal_data_but_slots_can_be_reopened():
     # Ordinary slots and texts pass unchanged.
     plain = conversations.masked_event({"event": "slot", "name": "lived_months", "value": 8})
     assert plain["value"] == 8
+    # A decision the actions read back keeps its wording and the station's landline.
+    decision = {"materials": [{"text": "本人居民身份证（第七条）"}], "where": "古楼派出所，电话0635-8321234"}
+    stored_decision = conversations.masked_event({"event": "slot", "name": "decision", "value": decision})
+    assert stored_decision["value"] == decision
 
 
 def test_only_new_events_are_returned():
