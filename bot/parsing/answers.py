@@ -122,7 +122,7 @@ def _city(city_id: Optional[str]) -> Optional[City]:
 
 
 def _residence_county(text: str, city_id: Optional[str]) -> Optional[str]:
-    known = find_known_county(clean(text), city_id, affirmed_only=True)
+    known = find_known_county(clean(text), city_id, not_denied=True)
     return known[1].name if known else None
 
 
@@ -293,61 +293,82 @@ _HUKOU = re.compile(r"户口|户籍|老家|籍贯|原籍")
 _FROM = re.compile(r"(?:^|我|俺|额|咱|他|她|孩子|人家)(?:也|都)?(?:不)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
 _BARE_PLACE = re.compile(r"(?:我|俺|额|他|她)?(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人|那边的|那里的)")
 _PEOPLE_OF = re.compile(r"^(?:我|俺|额)?(?P<x>[\u4e00-\u9fff]{2,8}?)人$")
-_NOT_A_PLACE = re.compile(r"在|住|租|买|来|房|厂|公司|学|班|工|宿舍|残疾|本人|老|外国|中国|香港|澳门|台湾")
+_NOT_A_PLACE = re.compile(r"在|住|租|买|来|房|厂|公司|学|班|工|宿舍|残疾|本人|老|外国|中国|香港|澳门|台湾|办|能|吗|要|想|问"
+                          r"|可|证|呢|吧|啊|不|没")
 # Where a clause about the 户口 goes on about where one lives now:
 # "我是外地的在聊城打工", "户口河南的现在住东昌府".
 _THEN_HERE = re.compile(r"(?:(?<=的)|(?<=人)|(?<=外地)|(?<=外省)|(?<=省外))(?:现在|目前)?(?=在|住|来)")
-_GOING_ON = re.compile(r"(?:在|是|落在|属于)(?P<x>[\u4e00-\u9fff]{2,12}?)(?:的|那边|那里)?")
+_HOME_IN = re.compile(r"(?<!老)家(?:在|是)")
+_GOING_ON = re.compile(r"(?:在|是|落在|属于)?(?P<x>[\u4e00-\u9fff]{2,12}?)(?:的|那边|那里)?")
 _LIVES_ELSEWHERE = re.compile(r"(?:住|在|去|到)(?:在)?(?:外地|外省|省外)")
 
 
-def _is_hukou_clause(clause: str) -> bool:
+def _is_hukou_clause(clause: str) -> Optional[str]:
+    """"named" for a clause about the 户口 (户口在河南, 我是河南的, 大理的),
+    "vague" for one that says only "from outside" (我是外地来打工的: the
+    places it names are where one lives now), None otherwise."""
     if _HUKOU.search(clause):
-        return True
-    if says_vaguely_outside(clause) and not _LIVES_ELSEWHERE.search(clause):
-        return True
+        return "named"
     match = _FROM.search(clause) or _PEOPLE_OF.match(clause)
     if match and not _NOT_A_PLACE.search(match.group("x")):
         x = match.group("x")
-        return bool(VAGUE.search(x) or parse_place(x) or find_known_city(x))
+        if parse_place(VAGUE.sub("", x)) or find_known_city(x):
+            return "named"  # 我是河南的, 我是本地东阿的
+        if VAGUE.search(x):
+            return "vague"
     # "大理的" alone: a place that is none of the served cities' is where one is from.
     match = _BARE_PLACE.fullmatch(clause)
-    if match and not _NOT_A_PLACE.search(match.group("x")):
-        x = match.group("x")
-        return bool(parse_place(x)) and not find_known_city(x) and not find_known_county(x)
-    return False
+    if match and _only_a_place_elsewhere(match.group("x")):
+        return "named"
+    if says_vaguely_outside(clause) and not _LIVES_ELSEWHERE.search(clause):
+        return "vague"
+    return None
+
+
+def _only_a_place_elsewhere(words: str) -> bool:
+    """``words`` name a place and nothing else, and not a served city or county."""
+    place = parse_place(words) if not _NOT_A_PLACE.search(words) else {}
+    return bool(place.get("province") or place.get("city")) and not find_known_city(words) \
+        and not find_known_county(words)
 
 
 def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
     facts: dict = {}
     approximate: dict = {}
-    hukou_clauses, here = [], []  # clauses about the 户口; about where one lives now
+    hukou_clauses, here = [], []  # (clause, vague only?) about the 户口; clauses about where one lives now
     previous_was_hukou = False
     for part in clauses(text):
         clause = part.text
         # "户口不在聊城，在河南": the second clause goes on about the 户口.
-        going_on = previous_was_hukou and _GOING_ON.fullmatch(clause) and parse_place(clause) \
-            and not find_known_county(clean(clause))
-        previous_was_hukou = bool(going_on or _is_hukou_clause(clause))
-        if going_on:
-            hukou_clauses.append(clause)
-        elif previous_was_hukou:
+        going_on = _GOING_ON.fullmatch(clause)
+        if previous_was_hukou and going_on and _only_a_place_elsewhere(going_on.group("x")):
+            hukou_clauses.append((clause, False))
+            continue
+        if _HOME_IN.search(clause) and not _HUKOU.search(clause):
+            previous_was_hukou = False
+            continue  # "我家在宣威": the family home, or where one lives? Not said.
+        kind = _is_hukou_clause(clause)
+        previous_was_hukou = kind is not None
+        if kind == "vague":
+            hukou_clauses.append((clause, True))
+            here.append(clean(clause))
+        elif kind == "named":
             split = _THEN_HERE.search(clause)
             if split and split.start() > 0:
-                hukou_clauses.append(clause[:split.start()])
+                hukou_clauses.append((clause[:split.start()], False))
                 here.append(clean(clause[split.start():]))
             else:
-                hukou_clauses.append(clause)
+                hukou_clauses.append((clause, False))
         else:
             here.append(clean(clause))
-    named = [found[0] for found in (find_known_city(words, affirmed_only=True) for words in here) if found]
+    named = [found[0] for found in (find_known_city(words, not_denied=True) for words in here) if found]
     if named:
         facts["city"] = named[0].id
     # Without a known city, only unmistakable county names count (东昌府 yes,
     # 开发区 no: every city has one).
     city_id = city_id or facts.get("city")
     for words in here:
-        known = find_known_county(words, city_id, distinctive_only=city_id is None, affirmed_only=True)
+        known = find_known_county(words, city_id, distinctive_only=city_id is None, not_denied=True)
         if known:
             facts.setdefault("residence", {}).setdefault("county", known[1].name)
             facts.setdefault("city", known[0].id)
@@ -356,7 +377,8 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
             facts.setdefault("residence", {}).setdefault("township", township)
     city_id = city_id or facts.get("city")
     # The first place named; vague words ("外地", "本地人") only when none is.
-    readings = [(clause, *read_hukou(clause, city_id)) for clause in hukou_clauses]
+    readings = [(clause, *read_hukou(clause, city_id, vague_only=vague_only))
+                for clause, vague_only in hukou_clauses]
     named = [(clause, place) for clause, place, vague in readings if place and not vague]
     vague = [(clause, place) for clause, place, words in readings if place and words]
     if named:

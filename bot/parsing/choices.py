@@ -175,7 +175,8 @@ _LEASE_CLAUSE = re.compile(r"租|房东|购房|买房|房屋")
 def read_employment(text: str) -> Reading:
     # "住单位宿舍" says where one sleeps, not that one works there.
     plain = _DORM_WORDS.sub(lambda m: "·" * len(m.group()), normalise(text))
-    hits = [hit for hit in _hits(EMPLOYMENT, plain) if not _about_a_lease(plain, hit)]
+    hits = [hit for hit in _hits(EMPLOYMENT, plain)
+            if not _about_a_lease(plain, hit) and not _vocative(plain, hit)]
     signs = {role: _signs(hits, role) for role, _ in EMPLOYMENT}
     contract_denied, licence_denied = DENIED in signs["contract"], DENIED in signs["licence"]
     denied = []
@@ -204,6 +205,16 @@ def read_employment(text: str) -> Reading:
     if DENIED in signs["job"]:
         return Reading("none", denied)  # 没上班, 不打工了
     return Reading(None, denied)
+
+
+def _vocative(text: str, hit: _Hit) -> bool:
+    """"老师，…", "老师您好": addressing the operator, not a job."""
+    if text[hit.start:hit.end] != "老师":
+        return False
+    from .negation import clause_of
+
+    clause = clause_of(text, hit.start)
+    return hit.start == clause.start or bool(re.match(r"好|您|你|请|问", text[hit.end:hit.end + 1]))
 
 
 def _about_a_lease(text: str, hit: _Hit) -> bool:

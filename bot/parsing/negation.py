@@ -57,7 +57,8 @@ _NOT_NEGATIONS_AROUND = re.compile(
 # A-not-A questions: 有没有, 是不是, 能不能, 签没签, 租不租 … but not 现在没在
 # (the first 在 is 现在's).
 _A_NOT_A = re.compile(r"(?<![现正存实好])([\u4e00-\u9fff])(?:没|不)\1|(?<=[现正存实好])(?!在)([\u4e00-\u9fff])(?:没|不)\2")
-_HYPOTHETICAL = re.compile(r"如果|要是|假如|假设|万一|的话|比如|例如|譬如")
+# A hypothetical or a condition asked about: 如果没有合同的话, 要有工作才能办.
+_HYPOTHETICAL = re.compile(r"如果|要是|假如|假设|万一|的话|比如|例如|譬如|才(?:能|可以|行|算)")
 # A contrast or a new assertion between a negator and a cue ends the negation:
 # "不是租的是买的", "没签合同但有营业执照", "以前没上班现在在厂里".
 _CONTRAST = re.compile(r"(?<![不没])是|但|可是|而|就是|只是|还是|现在|目前|后来|已经|如今|今年|改成|换成")
@@ -124,10 +125,17 @@ def is_negator(word: str) -> bool:
     return bool(negators(word))
 
 
+_ASKED_AFTER = re.compile(r"(?:的)?(?:有没有|是不是|签没签|办没办|交没交)")
+
+
 def _asked(clause: Clause, start: int, end: int) -> bool:
-    """Whether the cue at [start, end) is asked about: 有没有合同, 是不是租的, 签没签合同."""
-    window = clause.text[max(0, start - clause.start - 4):end - clause.start + 3]
-    return bool(_A_NOT_A.search(window) or "有没有" in window)
+    """Whether the cue at [start, end) is itself asked about: 有没有合同, 是不是租的,
+    签没签合同, 合同有没有, 是不是要有工作才能办; not "我没工作能不能办", where
+    the question is about something else."""
+    before = clause.text[:start - clause.start]
+    if "是不是" in before or "是否" in before or _A_NOT_A.search(before[-4:]):
+        return True
+    return bool(_ASKED_AFTER.match(clause.text, end - clause.start))
 
 
 def polarity(text: str, start: int, end: int) -> int:
@@ -137,6 +145,11 @@ def polarity(text: str, start: int, end: int) -> int:
     if _HYPOTHETICAL.search(clause.text) or _asked(clause, start, end):
         return OPEN
     window_start = max(clause.start, start - PRE_WINDOW)
+    if _CORE.match(text, start):
+        # A cue that is itself a denial (没工作, 不上班) is denied only by a
+        # negator right before it (不是没工作), not by one of an earlier
+        # phrase ("没房子没工作").
+        window_start = max(window_start, start - 2)
     contrasts = list(_CONTRAST.finditer(text, window_start, start))
     if contrasts:
         window_start = contrasts[-1].end()

@@ -9,9 +9,11 @@ nearest cue before it, else the nearest after it ("去年三月来的"):
 ``registered_months``          (居住/暂住)登记, 暂住证
 ``supplementary_proof_months`` 社保, 五险, 医保, 个税, 纳税, 营业执照, 学籍,
                                房租, 租赁, 证明 (聊城 第五条第二款)
-``lived_months``               住, 来, 到, 待/呆, 搬, 生活, 在这
-nothing (unbound)              上班, 工作, 打工, 干, 读书, 合同, 租 …: a
-                               duration of something that is not a fact
+``lived_months``               住, 来, 到, 待/呆, 搬, 生活, 在这, 租 (the
+                               place one rents is where one lives)
+nothing (unbound)              上班, 工作, 打工, 干, 读书, 合同 …: a duration
+                               of something that is not a fact, unless an
+                               arrival comes first ("来麒麟区上班半年了")
 =============================  =============================================
 
 A clause with a duration and no cue continues the clause before it when
@@ -45,10 +47,12 @@ REGISTERED, PROOF, LIVED = "registered_months", "supplementary_proof_months", "l
 _CUES = (
     (REGISTERED, r"(?:居住|暂住)登记|登记|暂住证|报(?:了)?暂住"),
     (PROOF, r"社保|五险|医保|养老保险|个税|个人所得税|所得税|纳税|交税|缴税|营业执照|执照|学籍|房租|租金|租赁|证明"),
-    (LIVED, r"住|(?<![本原后起出看将未从])来|·|(?<![不没快找收想做得办拿直等迟遇见达报])到|待|呆|搬|生活|在这"),
-    (None, r"上班|工作|干活|干了|打工|做工|读书|上学|念书|毕业|结婚|出生|合同|退休|开店|当兵|服役|干|做|租|学"),
+    # Renting the place one lives in is living there: 房子租了两年.
+    (LIVED, r"住|(?<![本原后起出看将未从])来|·|(?<!出)租(?!房合同|赁合同|的合同|车)|(?<![不没快找收想做得办拿直等迟遇见达报])到|待|呆|搬|生活|在这"),
+    (None, r"上班|工作|干活|干了|打工|做工|读书|上学|念书|毕业|结婚|出生|合同|退休|开店|当兵|服役|干|做|学"),
 )
 _CUE = re.compile("|".join(f"(?P<c{index}>{pattern})" for index, (_, pattern) in enumerate(_CUES)))
+_ARRIVAL = re.compile(r"(?<![本原后起出看将未从])来|·|(?<![不没快找收想做得办拿直等迟遇见达报])到|搬")
 _DENIED_NUMBER = re.compile(r"(?:不是|并非|并不是)(?:说)?(?:住了|待了|登记了|交了|有|是)?$")
 
 
@@ -142,7 +146,12 @@ def bind_durations(text: str, today: Optional[dt.date] = None) -> Bound:
         fact, how = None, "none"
         if cue is not None:
             kind = _cue_kind(cue)
-            if kind is None:
+            arrival = [a for a in _ARRIVAL.finditer(said, left, cue.start())
+                       if polarity(said, a.start(), a.end()) == AFFIRMED]
+            if kind is None and before and arrival:
+                # "来麒麟区上班半年了": came, then the work; the time is since coming.
+                fact, how = LIVED, "cue"
+            elif kind is None:
                 how = "other"
             elif polarity(said, cue.start(), cue.end()) == DENIED:
                 how = "denied"

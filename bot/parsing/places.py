@@ -122,22 +122,22 @@ def _county_keys() -> tuple[tuple[str, str, str, bool], ...]:
 
 
 def find_known_county(text: str, city_id: Optional[str] = None, distinctive_only: bool = False,
-                      affirmed_only: bool = False) -> Optional[tuple[City, County, Hit]]:
+                      not_denied: bool = False) -> Optional[tuple[City, County, Hit]]:
     """The first county of a served city named in ``text`` (only ``city_id``'s
-    if given); with ``affirmed_only``, not one denied ("不住东昌府了")."""
+    if given); with ``not_denied``, not one denied ("不住东昌府了")."""
     hits = []
     for key, owner, county_name, distinctive in _county_keys():
         for found in re.finditer(re.escape(key), text):
             at = found.start()
             if city_id in (None, owner) and (distinctive or not distinctive_only):
-                if affirmed_only and polarity(text, at, at + len(key)) != AFFIRMED:
+                if not_denied and polarity(text, at, at + len(key)) == DENIED:
                     continue
                 hits.append((owner, Hit(county_name, at, at + len(key))))
     if hits:
         owner, hit = min(hits, key=lambda pair: (pair[1].start, -pair[1].end))
         city = load_city(owner)
         return city, city.county(hit.name), hit
-    if affirmed_only and negators(text):
+    if not_denied and negators(text):
         return None
     cities = [load_city(city_id)] if city_id else _cities()
     for city in cities:  # a whole answer that is a one-character stem
@@ -147,13 +147,13 @@ def find_known_county(text: str, city_id: Optional[str] = None, distinctive_only
     return None
 
 
-def find_known_city(text: str, affirmed_only: bool = False) -> Optional[tuple[City, Hit]]:
+def find_known_city(text: str, not_denied: bool = False) -> Optional[tuple[City, Hit]]:
     hits = []
     for city in _cities():
         for key in {city.name, strip_suffix(city.name, CITY_SUFFIXES), *city.get("aliases", ())}:
             at = text.find(key)
             if len(key) >= 2 and at >= 0:
-                if affirmed_only and polarity(text, at, at + len(key)) != AFFIRMED:
+                if not_denied and polarity(text, at, at + len(key)) == DENIED:
                     continue
                 hits.append((city, Hit(city.name, at, at + len(key))))
     return min(hits, key=lambda pair: (pair[1].start, -pair[1].end)) if hits else None
@@ -278,7 +278,7 @@ _VAGUE = (
 VAGUE = re.compile("|".join(pattern for _, pattern in _VAGUE))
 
 
-def read_hukou(text: str, city_id: Optional[str] = None) -> tuple[dict, Optional[str]]:
+def read_hukou(text: str, city_id: Optional[str] = None, vague_only: bool = False) -> tuple[dict, Optional[str]]:
     """The 户口 place said in ``text``, and the vague words it rests on (None
     when a place is named).
 
@@ -289,7 +289,8 @@ def read_hukou(text: str, city_id: Optional[str] = None) -> tuple[dict, Optional
     外地, 市外, "不是这边的", "不是本地人", "户口不是聊城的" -> {"city": "外地"};
     本地, 这边 -> the city itself (county still to ask).
     Without ``city_id`` "这边" means nothing, and denying a served city by
-    name says only that it is not that one.
+    name says only that it is not that one. ``vague_only``: the places named
+    in ``text`` are not the 户口's ("我是外地来聊城打工的").
     """
     plain = normalise(text)
     city = load_city(city_id) if city_id in city_ids() else None
@@ -307,7 +308,7 @@ def read_hukou(text: str, city_id: Optional[str] = None) -> tuple[dict, Optional
         for match, sign in find(re.compile(pattern), plain):
             signs.setdefault(kind, set()).add(sign)
             words.setdefault(kind, match.group())
-    place = parse_place(VAGUE.sub(lambda m: "·" * len(m.group()), kept))
+    place = {} if vague_only else parse_place(VAGUE.sub(lambda m: "·" * len(m.group()), kept))
     if place:
         return place, None
 
