@@ -2,6 +2,19 @@
 
 Shared by the interview CLI, the Rasa custom actions and the staff page.
 jionlp is imported lazily and silently (its import prints on stdout).
+
+Modules:
+- ``negation``: is a cue word affirmed, denied or left open in its clause.
+- ``choices``: housing, employment, study, nationality, disability, mobility,
+  proxy, yes/no; what a denial of each means (from the regulations).
+- ``durations``: durations, start dates and ages, with approximate flags.
+- ``numbers``: each number bound to the cue of its own clause, or unbound.
+- ``places``: provinces, cities, the served counties; 户口 said vaguely
+  (外地, 省外, 不是这边的 -> OUTSIDE_CITY / OUTSIDE_PROVINCE).
+- ``answers``: ``parse_answer`` / ``read_answer`` for one question,
+  ``extract_facts`` for a free sentence (an ``ExtractedFacts`` dict whose
+  attributes ``approximate``, ``unbound``, ``denied``, ``assumed`` carry what
+  the facts alone cannot say).
 """
 from .answers import (Answer, ExtractedFacts, NotUnderstood, extract_facts, parse_answer, parse_registered,
                       read_answer)

@@ -26,11 +26,6 @@ def normalise(text: object) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def without_denials(text: str) -> str:
-    """Drop "不是X" up to the next comma or 是, so "不是租的，是买的" reads as 买的."""
-    return re.sub(r"不是[^,;.。；!?！？是]*", "", text)
-
-
 def to_int(numeral: str) -> Optional[int]:
     """"35", "三十五", "两" -> int; None when cn2an cannot read it."""
     import cn2an

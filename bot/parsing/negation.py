@@ -125,7 +125,9 @@ def is_negator(word: str) -> bool:
     return bool(negators(word))
 
 
-_ASKED_AFTER = re.compile(r"(?:的)?(?:有没有|是不是|签没签|办没办|交没交)")
+# After the cue: 合同有没有, 是不是租的 …, or "V了没有" (登记了没有, 合同签了没).
+_ASKED_AFTER = re.compile(r"(?:的)?(?:有没有|是不是|签没签|办没办|交没交)"
+                          r"|[\u4e00-\u9fff]{0,2}了没有?(?:呢|啊|呀)?$")
 
 
 def _asked(clause: Clause, start: int, end: int) -> bool:

@@ -28,6 +28,9 @@ def sign(text, cue):
     ("有没有劳动合同都行吗", "劳动合同", OPEN),             # A-not-A question
     ("是不是租的才行", "租", OPEN),
     ("如果没有劳动合同的话", "劳动合同", OPEN),             # hypothetical
+    ("不清楚登记了没有", "登记", OPEN),                     # "V了没有" asks
+    ("合同签了没", "合同", OPEN),
+    ("登记还没有", "登记", DENIED),
     ("俺现在没在厂里干活了", "干活", DENIED),              # 现在没在 is not A-not-A
     ("登记还没到半年", "登记", AFFIRMED),                   # 没到 is a duration
     ("在厂里上班没几天", "上班", AFFIRMED),
