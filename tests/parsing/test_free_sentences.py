@@ -33,7 +33,8 @@ TODAY = dt.date(2026, 11, 22)
      {"city": "qujing", "age": 22, "study": "full_time", "housing": "school_dorm"}),
     ("合同签了两年", None, {"employment": "labor_contract"}),  # two years of contract, not of residence
     ("在陆良县做小生意，有营业执照，三年了", "qujing",
-     {"city": "qujing", "residence": {"county": "陆良县"}, "employment": "business_license", "supplementary_proof_months": 36}),
+     {"city": "qujing", "residence": {"county": "陆良县"}, "employment": "business_license",
+      "supplementary_proof_months": 36}),
     ("不是东昌府区，是茌平区", None, {"city": "liaocheng", "residence": {"county": "茌平区"}}),
     ("不是聊城，是曲靖", None, {"city": "qujing"}),
     ("没房子没工作能办吗", None, {"employment": "none"}),    # 没房子: not owning one, not homeless
@@ -43,7 +44,8 @@ TODAY = dt.date(2026, 11, 22)
      {"by_proxy": True, "age": 70, "mobility_impaired": True, "hukou": {"province": "河南省", "city": "周口市"},
       "city": "liaocheng", "residence": {"county": "东昌府区"}, "lived_months": 24}),
     ("额是陕西的，在冠县开了个小饭馆，营业执照办了一年多，房子租的，居住登记还没弄", "liaocheng",
-     {"hukou": {"province": "陕西省"}, "city": "liaocheng", "residence": {"county": "冠县"}, "employment": "business_license",
+     {"hukou": {"province": "陕西省"}, "city": "liaocheng", "residence": {"county": "冠县"},
+      "employment": "business_license",
       "supplementary_proof_months": 12, "housing": "rented", "registered_months": None}),
 ])
 def test_messages(text, city, facts):

@@ -1,5 +1,3 @@
-import re
-
 import pytest
 
 from bot.parsing._text import jionlp, normalise
