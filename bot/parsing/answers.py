@@ -38,7 +38,7 @@ from typing import Optional
 from bot.rules.policy import City, city_ids, load_city
 
 from ._text import normalise
-from .choices import (has_denial, read_by_proxy, read_disabled, read_employment, read_housing,
+from .choices import (has_denial, parse_yes_no, read_by_proxy, read_disabled, read_employment, read_housing,
                       read_mobility_impaired, read_nationality, read_study)
 from .durations import MAX_MONTHS, find_durations, parse_age
 from .negation import AFFIRMED, DENIED, clauses, find, negators
@@ -209,8 +209,6 @@ def _choice_answer(fact: str, text: str) -> object:
     plain = normalise(text)
     if has_denial(plain) and not _BARE_DENIAL.fullmatch(plain):
         return None  # a denial of something this question has no word for
-    from .choices import parse_yes_no
-
     answer = parse_yes_no(plain)
     if answer is False:
         return Answer("none")

@@ -57,10 +57,13 @@ _NO = re.compile(r"不是|没有|没得|木有|不用|不要|不需要|不对|�
 _YES = re.compile(r"是|对|有|嗯|恩|好|可以|行|要|需要|当然|确定|^(?:yes|yeah|yep|y|ok|okay|sure)\b")
 
 
+_DOUBLE_NEGATION = re.compile(r"不是(?:没|不)|并非(?:没|不)|没有不")
+
+
 def parse_yes_no(text: str) -> Optional[bool]:
     plain = normalise(text)
-    if not plain or _UNSURE.search(plain):
-        return None
+    if not plain or _UNSURE.search(plain) or _DOUBLE_NEGATION.search(plain):
+        return None  # "不是没有": neither a plain yes nor a plain no
     if _YES_DESPITE_NEGATION.search(plain):
         return True
     if _NO.search(plain):
@@ -122,7 +125,7 @@ HOUSING = (
                       r"|住(?:在)?(?:厂里|厂头|单位|公司|工地|店里)"),
     # 出租车 and 租车 are not housing; a lease ("租房合同") is a document, see _LEASE.
     ("rented", r"(?<!出)租(?!车|房合同|赁合同|的合同)|出租屋|出租房|房租|租金"),
-    ("none", r"没有?地方住|没有?住的地方|没有?住处|无固定住所|没有?固定住(?:所|处)|居无定所|借住|寄住"
+    ("none", r"没有?地方住|没有?住的地方|没有?住处|无固定住所|没有?固定(?:的)?(?:住所|住处|地方|的)|居无定所|借住|寄住"
              r"|住(?:在)?(?:朋友|亲戚|别人|同学|老乡)家|无处|露宿|流浪|睡大街|无家可归|住桥洞|没有?房子?住"),
     ("owned", r"自己的房|自己家的?房|自家的?房|自己买|买的房|买了房|买房|自有|房产证|产权|自建房|自己盖|商品房"
               r"|住(?:在)?自己家|房子是(?:我|自己)|按揭|贷款买|自己(?:家)?屋|自家屋|房本|不动产证"),

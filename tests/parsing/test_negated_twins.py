@@ -107,6 +107,10 @@ def test_yes_no(text, value):
     assert parse_yes_no(text) is value
 
 
+def test_yes_no_double_negation_is_neither():
+    assert parse_yes_no("也不是没有") is None
+
+
 @pytest.mark.parametrize("text, facts", twins(
     ("居住登记办了半年", {"registered_months": 6}, "居住登记一直没办", {"registered_months": None}),
     ("暂住证办了三个月", {"registered_months": 3}, "暂住证还没办呢", {"registered_months": None}),
