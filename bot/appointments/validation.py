@@ -10,7 +10,7 @@ import secrets
 import unicodedata
 from typing import Any, Optional
 
-import phonenumbers
+from bot.parsing import contact
 
 
 class BookingRefused(Exception):
@@ -41,37 +41,15 @@ class BookingRefused(Exception):
 
 # --- phone numbers -----------------------------------------------------------
 
-_SEPARATORS = re.compile(r"[\s\-\.()（）]+")
-
-
 def normalise_phone(raw: Any) -> str:
     """A mainland China mobile number as 11 digits, or ``BookingRefused('bad_phone')``.
 
     Accepts ``13812345678``, ``+86 138 1234 5678``, ``138-1234-5678``,
-    ``0086 13812345678`` and full-width digits.
+    ``0086 13812345678`` and full-width digits (read by ``bot.parsing.contact``).
     """
-    refused = BookingRefused("bad_phone", "手机号码无效：请填写11位中国大陆手机号码，例如 13812345678。")
-    if raw is None:
-        raise refused
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    if not text or len(text) > 32:
-        raise refused
-    compact = _SEPARATORS.sub("", text)
-    if compact.startswith("0086"):
-        compact = "+86" + compact[4:]
-    if not re.fullmatch(r"\+?\d{5,20}", compact):
-        raise refused
-    try:
-        number = phonenumbers.parse(compact, "CN")
-    except phonenumbers.NumberParseException:
-        raise refused from None
-    national = str(number.national_number)
-    if (number.country_code != 86 or len(national) != 11 or not national.startswith("1")
-            or not phonenumbers.is_valid_number(number)
-            or phonenumbers.number_type(number) not in (
-                phonenumbers.PhoneNumberType.MOBILE,
-                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)):
-        raise refused
+    national = contact.normalise_phone(raw)
+    if national is None:
+        raise BookingRefused("bad_phone", "手机号码无效：请填写11位中国大陆手机号码，例如 13812345678。")
     return national
 
 
@@ -97,9 +75,9 @@ def clean_name(raw: Any) -> str:
 
 # --- booking codes -------------------------------------------------------------
 
-# Easy to read aloud: no 0/O, 1/I/L.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 6
+# Easy to read aloud: no 0/O, 1/I/L (what a code looks like: bot.parsing.contact).
+CODE_ALPHABET = contact.CODE_ALPHABET
+CODE_LENGTH = contact.CODE_LENGTH
 
 
 def new_code() -> str:
@@ -108,9 +86,8 @@ def new_code() -> str:
 
 def normalise_code(raw: Any) -> str:
     """A code as typed (any case, blanks or dashes inside) → its canonical form."""
-    text = unicodedata.normalize("NFKC", str(raw or ""))
-    text = re.sub(r"[\s\-]+", "", text).upper()
-    if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
+    code = contact.normalise_code(raw)
+    if code is None:
         raise BookingRefused(
             "bad_code", f"预约码格式不对：预约码是{CODE_LENGTH}位字母和数字（不含0、O、1、I、L）。")
-    return text
+    return code
