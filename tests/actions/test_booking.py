@@ -1,17 +1,22 @@
-"""The booking conversation (actions/booking.py) against a temporary SQLite store.
+"""The Rasa adapter of the booking conversation (actions/booking.py) against a temporary SQLite store.
+
+The conversation's steps are tested without Rasa in
+tests/appointments/test_dialogue.py; here, what Rasa sees: the slot events,
+the requested slot, the button payloads, the ticket as a json_message, the
+rate limit per conversation, the ask actions that stay silent after an
+explanation, the store off the event loop.
 
 The store's clock is fixed on Sunday 2026-11-22 10:00 (Asia/Shanghai), so the
 first bookable day is Monday 2026-11-23. ``Conversation`` plays Rasa's part:
-it runs the form's validator on each turn, applies the slot events, then asks
-the requested slot with its ask action, or runs the form's closing action
-when the validator requests nothing.
+it keeps the conversation's events, runs the form's validator on each turn,
+applies the slot events, then asks the requested slot with its ask action
+(given the validator's messages of the turn, as Rasa does), or runs the
+form's closing action when the validator requests nothing.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-import re
 from typing import Any, Optional
 
 import pytest
@@ -19,7 +24,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.booking as booking
-from bot.appointments import AppointmentService
+from bot.appointments import AppointmentService, db
+from bot.appointments.dialogue import PastTurn
 from bot.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter
 
 from tests.actions.action_trackers import all_slots, message, payload_message
@@ -28,6 +34,7 @@ NOW = dt.datetime(2026, 11, 22, 10, 0)
 PHONE = "13812345678"
 OTHER_PHONE = "13987654321"
 MASKED = "138****5678"
+T = booking.T
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +42,7 @@ def template_db(tmp_path_factory):
     """One migrated and seeded database, copied for every test (faster than migrating each time)."""
     path = tmp_path_factory.mktemp("store") / "template.db"
     AppointmentService(f"sqlite:///{path}", clock=lambda: NOW)
+    db.dispose_engines()
     return path
 
 
@@ -52,7 +60,8 @@ def svc(template_db, tmp_path, monkeypatch):
     path.write_bytes(template_db.read_bytes())
     service = AppointmentService(f"sqlite:///{path}", clock=lambda: NOW)
     monkeypatch.setattr(booking, "_store", service)
-    return service
+    yield service
+    db.dispose_engines()
 
 
 def msg(text: str, intent: str = "inform", confidence: float = 0.9) -> dict[str, Any]:
@@ -81,35 +90,29 @@ ASK = {
 }
 
 
+def bot_events(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The BotUttered events Rasa makes of an action's messages."""
+    return [{"event": "bot", "text": m.get("text"),
+             "data": {"buttons": m.get("buttons") or None, "custom": m.get("custom") or None}} for m in messages]
+
+
 class Conversation:
-    """One form conversation, Rasa's part played by hand."""
+    """One form conversation, Rasa's part played by hand, with the conversation's events."""
 
     def __init__(self, form: str = "booking_form", sender: str = "test", **slots: Any):
         self.form = form
         self.sender = sender
         self.slots: dict[str, Any] = dict(slots)
         self.active = False
+        self.log: list[dict[str, Any]] = [{"event": "action", "name": "action_listen"}]
         self.replies: list[dict[str, Any]] = []  # the bot messages of the last turn
-        self.events: dict[str, Any] = {}  # the slot events of the last turn
+        self.events: dict[str, Any] = {}  # the validator's slot events of the last turn
         self.rejected = False
 
-    def tracker(self, latest: dict[str, Any], kind: str) -> Tracker:
-        user = {"event": "user", "text": latest["text"], "parse_data": latest}
-        requested = self.slots.get("requested_slot")
-        if kind == "activation":
-            events = [{"event": "action", "name": "action_listen"}, user, {"event": "active_loop", "name": self.form}]
-        else:
-            events = [{"event": "action", "name": self.form}, {"event": "action", "name": "action_listen"}, user]
-        events += [{"event": "slot", "name": "requested_slot", "value": requested},
-                   {"event": "action", "name": self.form}]
+    def tracker(self, latest: dict[str, Any], events: list[dict[str, Any]], active: bool = True) -> Tracker:
         return Tracker(sender_id=self.sender, slots=all_slots(**self.slots), latest_message=latest, events=events,
-                       paused=False, followup_action=None, active_loop={"name": self.form},
+                       paused=False, followup_action=None, active_loop={"name": self.form} if active else {},
                        latest_action_name=self.form)
-
-    def plain_tracker(self, latest: dict[str, Any]) -> Tracker:
-        return Tracker(sender_id=self.sender, slots=all_slots(**self.slots), latest_message=latest,
-                       events=[], paused=False, followup_action=None,
-                       active_loop={"name": self.form} if self.active else {}, latest_action_name=self.form)
 
     def apply(self, events: list[dict[str, Any]], record: bool = True) -> None:
         for event in events:
@@ -122,25 +125,38 @@ class Conversation:
         latest = msg(text, intent, confidence)
         validator, closing = FORMS[self.form]
         kind = "answer" if self.active else "activation"
+        user = [{"event": "user", "text": latest["text"], "parse_data": latest}]
+        if kind == "activation":
+            user.append({"event": "active_loop", "name": self.form})
+        form_ran = [{"event": "slot", "name": "requested_slot", "value": self.slots.get("requested_slot")},
+                    {"event": "action", "name": self.form}]
         dispatcher = CollectingDispatcher()
         self.events = {}
-        events = await validator().run(dispatcher, self.tracker(latest, kind), {})
+        events = await validator().run(dispatcher, self.tracker(latest, self.log + user + form_ran), {})
         self.rejected = kind == "answer" and events == []
-        if self.rejected:
+        if self.rejected:  # another action answers; nothing of the form's
+            self.log += user + [{"event": "action_execution_rejected", "name": self.form},
+                                {"event": "action", "name": "action_listen"}]
             self.replies = []
             return []
         self.active = True
         self.apply(events)
+        turn = user + [{"event": "action", "name": self.form}] + bot_events(dispatcher.messages) + [
+            e for e in events if e.get("event") == "slot"]
+        said = len(dispatcher.messages)
         requested = self.slots.get("requested_slot")
         if requested:
             if ASK[requested]:
-                await ASK[requested]().run(dispatcher, self.plain_tracker(latest), {})
-        elif {"event": "followup", "name": "action_listen"} in [
-                {"event": e.get("event"), "name": e.get("name")} for e in events]:
+                await ASK[requested]().run(dispatcher, self.tracker(latest, self.log + turn), {})
+        elif "action_listen" in [e.get("name") for e in events if e.get("event") == "followup"]:
             self.active = False  # the form ended on a failure: Rasa listens, no closing action
         else:
             self.active = False
-            self.apply(await closing().run(dispatcher, self.plain_tracker(latest), {}), record=False)
+            closing_events = await closing().run(dispatcher, self.tracker(latest, self.log + turn, False), {})
+            self.apply(closing_events, record=False)
+            turn += [{"event": "active_loop", "name": None}] + closing_events
+        turn[len(turn):] = bot_events(dispatcher.messages[said:])
+        self.log += turn + [{"event": "action", "name": "action_listen"}]
         self.replies = dispatcher.messages
         return self.replies
 
@@ -185,148 +201,62 @@ async def up_to_confirmation(svc, *, phone: str = PHONE, time: str = "09:30", se
 
 
 def eligible_decision() -> dict[str, Any]:
-    from actions.facts import decide
+    from bot.rules import assess_dict
 
-    decision, _ = decide({"city": "liaocheng", "hukou_province": "河北省", "lived_months": 8,
-                          "registered_months": 8, "housing": "rented", "employment": "labor_contract"},
-                         dt.date(2026, 11, 22))
+    decision = assess_dict({"city": "liaocheng", "hukou": {"province": "河北省"}, "lived_months": 8,
+                            "registered_months": 8, "housing": "rented", "employment": "labor_contract"},
+                           dt.date(2026, 11, 22))
     assert decision["verdict"] == "eligible"
     return decision
 
 
-# --- choosing station, day, time -----------------------------------------------------------
+# --- a booking, as Rasa sees it ----------------------------------------------------------------
 
-async def test_without_a_city_the_city_is_asked_first(svc):
-    chat = Conversation()
-    await chat.say("我要预约", "book_appointment")
-    assert chat.requested == "city"
-    assert chat.payloads == ['/inform{"city":"liaocheng"}', '/inform{"city":"qujing"}']
-    await chat.say('/inform{"city":"qujing"}')
-    assert chat.requested == "booking_station" and chat.slots["city"] == "qujing"
-    assert all(p.startswith('/inform{"booking_station":"qj-') for p in chat.payloads)
-
-
-async def test_stations_of_the_applicants_county_come_first(svc):
-    chat = Conversation(city="liaocheng", residence_county="茌平区")
-    await chat.say("我要预约", "book_appointment")
-    assert chat.requested == "booking_station"
-    assert chat.payloads[0] == '/inform{"booking_station":"lc-chiping"}'
-    assert len(chat.payloads) == 11  # every station of the city, as buttons
-    assert "茌平区" in chat.text and "振兴路1号" in chat.text
-    assert chat.titles[0] == "茌平区 振兴派出所"
-    assert all(len(p.encode("utf-8")) <= 64 for p in chat.payloads)
-
-
-async def test_days_with_free_seats_then_times(svc):
+async def test_a_booking_sets_its_slots_asks_each_step_and_hands_out_the_ticket(svc):
     chat = Conversation(city="liaocheng")
     await chat.say("我要预约", "book_appointment")
+    assert chat.requested == "booking_station" and all(v is None for k, v in chat.events.items()
+                                                        if k not in ("requested_slot",))
+    assert '/inform{"booking_station":"lc-dongchangfu"}' in chat.payloads
+    assert all(len(p.encode("utf-8")) <= 64 for p in chat.payloads)  # Telegram's callback_data
     await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
-    assert chat.requested == "booking_day"
-    assert chat.titles[0] == "11月23日（周一）"
+    assert chat.events == {"booking_station": "lc-dongchangfu", "requested_slot": "booking_day"}
     assert chat.payloads[0] == '/inform{"booking_day":"2026-11-23"}'
-    assert "11月28日（周六）" not in chat.titles and "11月29日（周日）" not in chat.titles
-    assert len(chat.titles) == 10  # the working days of the next 14 days
-    await chat.say('/inform{"booking_day":"2026-11-24"}')
-    assert chat.requested == "booking_time"
-    assert chat.payloads[0] == '/inform{"booking_time":"09:00"}'
-    assert "13:30" in chat.titles and "12:00" not in chat.titles
-    assert all(len(p.encode("utf-8")) <= 64 for p in chat.payloads)
-    await chat.say('/inform{"booking_time":"13:30"}')
-    assert chat.requested == "booking_name"
-    assert chat.slots["booking_day"] == "2026-11-24" and chat.slots["booking_time"] == "13:30"
-
-
-async def test_free_text_day_and_part_of_day(svc):
-    chat = Conversation(city="liaocheng")
-    await chat.say("我要预约", "book_appointment")
-    await chat.say("东昌府的", "inform")
-    assert chat.slots["booking_station"] == "lc-dongchangfu"
-    await chat.say("明天上午", "book_appointment")
-    assert chat.slots["booking_day"] == "2026-11-23" and chat.requested == "booking_time"
-    assert chat.titles[:6] == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
-    assert "13:30" not in chat.titles
-    await chat.say("十点半")
-    assert chat.slots["booking_time"] == "10:30" and chat.requested == "booking_name"
-
-
-async def test_everything_in_the_first_sentence(svc):
-    chat = Conversation()
-    await chat.say("帮我预约东昌府23号下午两点", "book_appointment")
-    assert chat.slots["city"] == "liaocheng" and chat.slots["booking_station"] == "lc-dongchangfu"
-    assert chat.slots["booking_day"] == "2026-11-23" and chat.slots["booking_time"] == "14:00"
-    assert chat.requested == "booking_name"
-
-
-async def test_a_closed_day_or_a_gibberish_day_re_offers_the_buttons(svc):
-    chat = Conversation(city="liaocheng")
-    await chat.say("我要预约", "book_appointment")
-    await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
-    await chat.say("周六")
-    assert "周六不办公" in chat.text and chat.requested == "booking_day"
-    assert chat.payloads[0] == '/inform{"booking_day":"2026-11-23"}'
-    await chat.say("嗯嗯", "affirm")
-    assert "没听明白是哪一天" in chat.text and chat.requested == "booking_day" and chat.payloads
-
-
-async def test_a_question_in_the_middle_is_left_to_the_rules(svc):
-    chat = Conversation(city="liaocheng")
-    await chat.say("我要预约", "book_appointment")
-    await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
-    await chat.say("办证要钱吗", "ask_fee")
-    assert chat.rejected
-
-
-# --- name and phone ------------------------------------------------------------------------
-
-async def test_name_and_phone_are_validated(svc):
-    chat = Conversation(city="liaocheng")
-    for step in ("我要预约", '/inform{"booking_station":"lc-dongchangfu"}', '/inform{"booking_day":"2026-11-23"}',
-                 '/inform{"booking_time":"09:30"}'):
-        await chat.say(step, "book_appointment" if step == "我要预约" else "inform")
-    assert chat.requested == "booking_name" and "姓名" in chat.text
-    await chat.say("一" * 21, "nlu_fallback")
-    assert "姓名过长" in chat.text and chat.requested == "booking_name"
+    await chat.say("明天上午")
+    assert chat.events == {"booking_day": "2026-11-23", "booking_part": "am", "requested_slot": "booking_time"}
+    assert chat.payloads[:2] == ['/inform{"booking_time":"09:00"}', '/inform{"booking_time":"09:30"}']
+    assert chat.payloads[-1] == '/inform{"booking_change":"day"}'
+    await chat.say('/inform{"booking_time":"09:30"}')
+    assert chat.events == {"booking_time": "09:30", "requested_slot": "booking_name"} and "姓名" in chat.text
     await chat.say("我叫 张三 ")
-    assert chat.slots["booking_name"] == "张三" and chat.requested == "booking_phone"
-    await chat.say("12345", "nlu_fallback")
-    assert "手机号码无效" in chat.text and chat.requested == "booking_phone"
-    assert "请输入预约人的手机号码" in chat.text  # the same question again
+    assert chat.events == {"booking_name": "张三", "requested_slot": "booking_phone"}
     await chat.say("138-1234-5678")
-    assert chat.slots["booking_phone"] == PHONE and chat.requested == "booking_confirmed"
-    assert MASKED in chat.text and "张三" in chat.text and "11月23日（周一） 09:30" in chat.text
-    assert chat.payloads == ["/affirm", "/deny"]
+    assert chat.events == {"booking_phone": PHONE, "requested_slot": "booking_confirmed"}
+    assert MASKED in chat.text and chat.payloads == ["/affirm", "/deny"]
     no_full_phone(chat.replies)
 
-
-# --- confirmation ----------------------------------------------------------------------------
-
-async def test_confirmation_books_and_hands_out_code_checklist_and_ticket(svc):
-    chat = await up_to_confirmation(svc, decision=eligible_decision())
     await chat.say("确认", "affirm")
     code = chat.events["booking_code"]
-    assert code and chat.events["booking_outcome"] == "booked" and chat.requested is None
-    booking_row = svc.find(code, PHONE)
-    assert booking_row.start == dt.datetime(2026, 11, 23, 9, 30) and booking_row.name == "张三"
-    text = chat.text
-    for part in (f"预约码：{code}（{' '.join(code)}）", "聊城市公安局东昌府分局古楼派出所", "东昌中路1号",
-                 "0635-0000001", "11月23日（周一） 09:30", MASKED, "□ 本人居民身份证", "房屋租赁合同", "劳动合同"):
-        assert part in text, part
-    no_full_phone(chat.replies)
-    [element] = chat.custom
-    assert element["code"] == code and element["filename"] == f"juzhu-{code}.ics"
-    assert element["booking"] == {"code": code, "start": "2026-11-23 09:30", "station": "聊城市公安局东昌府分局古楼派出所"}
-    assert code in element["text"]
+    assert chat.events["booking_outcome"] == "booked" and chat.events["requested_slot"] is None
+    assert svc.find(code, PHONE).start == dt.datetime(2026, 11, 23, 9, 30)
+    assert f"预约码：{code}" in chat.text and MASKED in chat.text
+    [element] = chat.custom  # the ticket, as a json_message
+    assert element["code"] == code and element["booking"]["start"] == "2026-11-23 09:30"
     assert element["qr"].startswith("data:image/png;base64,")
-    png = base64.b64decode(element["qr"].split(",", 1)[1])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    from icalendar import Calendar
-
-    calendar = Calendar.from_ical(base64.b64decode(element["ics"]))
-    [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
-    assert code in str(event["description"]) and "本人居民身份证" in str(event["description"])
-    assert event.decoded("dtstart").replace(tzinfo=None) == dt.datetime(2026, 11, 23, 9, 30)
+    no_full_phone(chat.replies)
     # The form's slots are cleared once it is told: nothing personal stays in the tracker.
     assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+
+
+async def test_the_personal_checklist_of_the_last_decision_goes_with_the_confirmation(svc):
+    chat = await up_to_confirmation(svc, decision=eligible_decision())
+    await chat.say("确认", "affirm")
+    for part in ("□ 本人居民身份证", "房屋租赁合同", "劳动合同"):
+        assert part in chat.text, part
+    [element] = chat.custom
+    import base64
+
+    assert "房屋租赁合同" in base64.b64decode(element["ics"]).decode("utf-8").replace("\r\n ", "")
 
 
 async def test_without_a_decision_the_general_checklist(svc):
@@ -338,73 +268,116 @@ async def test_without_a_decision_the_general_checklist(svc):
     assert general.splitlines()[0] in chat.text
 
 
-async def test_deny_lets_them_change_an_item_or_stop(svc):
-    chat = await up_to_confirmation(svc)
-    await chat.say("不对", "deny")
-    assert chat.requested == "booking_change"
-    assert '/inform{"booking_change":"time"}' in chat.payloads and '/inform{"booking_change":"stop"}' in chat.payloads
-    await chat.say('/inform{"booking_change":"time"}')
-    assert chat.requested == "booking_time" and chat.slots["booking_time"] is None
-    await chat.say('/inform{"booking_time":"10:00"}')
-    assert chat.requested == "booking_confirmed" and "11月23日（周一） 10:00" in chat.text
-    await chat.say("改成下午三点")
-    assert chat.slots["booking_time"] == "15:00" and chat.requested == "booking_confirmed"
-    await chat.say("后天可以吗", "affirm")  # a new day, not a plain yes: the time is asked again
-    assert chat.slots["booking_day"] == "2026-11-24" and chat.requested == "booking_time"
-    await chat.say('/inform{"booking_time":"15:00"}')
-    assert chat.requested == "booking_confirmed" and svc.count_active_by_phone(PHONE) == 0
-    await chat.say("不对", "deny")
-    await chat.say('/inform{"booking_change":"stop"}')
-    assert chat.requested is None and "先不预约了" in chat.text
-    assert svc.count_active_by_phone(PHONE) == 0
-    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+async def test_without_a_city_the_city_is_asked_and_a_waiting_question_is_released(svc):
+    chat = Conversation(awaiting_city=True, pending_topic="fee")
+    await chat.say("我要预约", "book_appointment")
+    assert chat.requested == "city"
+    assert chat.payloads == ['/inform{"city":"liaocheng"}', '/inform{"city":"qujing"}']
+    await chat.say('/inform{"city":"qujing"}')
+    assert chat.events["city"] == "qujing" and chat.events["awaiting_city"] is False
+    assert chat.events["pending_topic"] is None and chat.requested == "booking_station"
 
 
-async def test_a_full_slot_at_confirmation_offers_the_nearest_free_times(svc):
-    chat = await up_to_confirmation(svc)
-    for phone in ("13900000001", "13900000002", "13900000003"):  # others take 09:30 meanwhile
-        svc.book("lc-dongchangfu", "2026-11-23 09:30", "别人", phone)
-    await chat.say("确认", "affirm")
-    assert chat.requested == "booking_time" and "刚刚约满" in chat.text
-    assert chat.slots["booking_alternatives"] == ["2026-11-23 09:00", "2026-11-23 10:00", "2026-11-23 10:30"]
-    assert chat.payloads[0] == '/inform{"booking_day":"2026-11-23","booking_time":"09:00"}'
-    assert all(len(p.encode("utf-8")) <= 64 for p in chat.payloads)
-    await chat.say('/inform{"booking_day":"2026-11-23","booking_time":"10:00"}')
-    code = chat.events["booking_code"]  # booked at once: no second confirmation
-    assert chat.events["booking_outcome"] == "booked" and f"预约码：{code}" in chat.text
-    assert svc.find(code, PHONE).start == dt.datetime(2026, 11, 23, 10, 0)
-
-
-def nothing_about(booking_info, chat: Conversation) -> None:
-    """The replies tell nothing of that booking: no code, time, station or name."""
-    dumped = json.dumps(chat.replies, ensure_ascii=False)
-    for secret in (booking_info.code, f"{booking_info.start:%H:%M}", f"{booking_info.start.month}月{booking_info.start.day}日",
-                   booking_info.station_name, booking_info.station_address, booking_info.name, MASKED):
-        assert secret not in dumped, secret
-    no_full_phone(chat.replies)
-
-
-async def test_a_phone_with_a_booking_learns_only_that_it_has_one(svc):
-    existing = svc.book("lc-linqing", "2026-11-25 14:00", "李四", PHONE)
+async def test_a_question_in_the_middle_is_left_to_the_rules(svc):
     chat = Conversation(city="liaocheng")
-    for step in ("我要预约", '/inform{"booking_station":"lc-dongchangfu"}', '/inform{"booking_day":"2026-11-23"}',
-                 '/inform{"booking_time":"09:30"}', "张三"):
-        await chat.say(step, "book_appointment" if step == "我要预约" else "inform")
-    await chat.say(PHONE)
-    assert chat.requested is None and chat.events["booking_outcome"] == "already_booked"
-    assert "已经有一个有效预约" in chat.text and "预约码" in chat.text  # the code is asked for
-    assert chat.payloads == ["/check_appointment", "/cancel_appointment", "/greet"]
-    nothing_about(existing, chat)
-    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    await chat.say("我要预约", "book_appointment")
+    await chat.say("办证要钱吗", "ask_fee")
+    assert chat.rejected
 
 
-async def test_a_phone_booked_meanwhile_learns_only_that_at_confirmation(svc):
+async def test_an_outcome_of_error_answers_busy(svc, dispatcher):
+    tracker = Tracker(sender_id="t", slots=all_slots(booking_outcome="error", booking_phone=PHONE),
+                      latest_message=message("确认", "affirm"), events=[], paused=False, followup_action=None,
+                      active_loop={}, latest_action_name="booking_form")
+    events = await booking.ActionBookAppointment().run(dispatcher, tracker, {})
+    assert [m["text"] for m in dispatcher.messages] == [booking.busy_text()]
+    assert {e["name"] for e in events} == set(booking.BOOKING_SLOTS) and all(e["value"] is None for e in events)
+
+
+# --- 算了, 再说一遍, a second answer not taken, through Rasa -----------------------------------------
+
+async def test_sorry_no_booking_ends_the_form_whatever_the_intent(svc):
     chat = await up_to_confirmation(svc)
-    existing = svc.book("lc-linqing", "2026-11-25 14:00", "李四", PHONE)  # another device, same phone
-    await chat.say("确认", "affirm")
-    assert chat.events["booking_outcome"] == "already_booked" and "已经有一个有效预约" in chat.text
-    nothing_about(existing, chat)
-    assert svc.count_active_by_phone(PHONE) == 1
+    await chat.say("算了，不约了", "out_of_scope")
+    assert not chat.rejected and chat.events["booking_outcome"] == "stopped" and chat.requested is None
+    assert chat.text == T.STOPPED and chat.payloads == ["/book_appointment", "/greet"]
+    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    assert svc.count_active_by_phone(PHONE) == 0
+
+
+async def test_say_it_again_asks_the_question_again(svc):
+    chat = Conversation(city="liaocheng")
+    await chat.say("我要预约", "book_appointment")
+    await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
+    asked = chat.replies
+    await chat.say("再说一遍", "out_of_scope")
+    assert not chat.rejected and chat.requested == "booking_day"
+    assert chat.events == {"booking_day": None, "requested_slot": "booking_day"}
+    assert chat.replies == asked
+
+
+async def test_a_second_answer_not_taken_is_explained_and_the_question_not_asked(svc):
+    chat = Conversation(city="liaocheng")
+    await chat.say("我要预约", "book_appointment")
+    await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
+    question = chat.replies[0]["text"]
+    await chat.say("嗯嗯", "affirm")
+    assert chat.text == f"{T.NOT_UNDERSTOOD_DAY}\n{question}"  # the first time: the question again
+    await chat.say("嗯嗯", "affirm")
+    assert [m["text"] for m in chat.replies] == [T.EXPLAIN_DAY]  # the ask action stayed silent
+    assert chat.payloads[0] == '/inform{"booking_day":"2026-11-23"}'
+    assert chat.payloads[-1] == '/inform{"booking_change":"stop"}'
+    await chat.say("23号")
+    assert chat.requested == "booking_time"
+
+
+async def test_a_question_between_two_answers_not_taken_starts_the_row_again(svc):
+    chat = Conversation(city="liaocheng")
+    await chat.say("我要预约", "book_appointment")
+    await chat.say('/inform{"booking_station":"lc-dongchangfu"}')
+    await chat.say("嗯嗯", "affirm")
+    await chat.say("办证要钱吗", "ask_fee")
+    assert chat.rejected
+    await chat.say("嗯嗯", "affirm")
+    assert chat.replies[0]["text"] == T.NOT_UNDERSTOOD_DAY and len(chat.replies) == 2
+
+
+async def test_the_phone_of_a_look_up_not_given_twice_is_explained(svc):
+    chat = Conversation("check_form")
+    await chat.say("查预约", "check_appointment")
+    await chat.say("嗯", "nlu_fallback")
+    assert T.ASK_LOOKUP_PHONE in chat.text
+    await chat.say("嗯", "nlu_fallback")
+    assert [m["text"] for m in chat.replies] == [T.EXPLAIN_LOOKUP_PHONE] and chat.payloads == ["/deny"]
+    await chat.say(T.NOT_NOW, "deny")
+    assert chat.requested is None and chat.text == T.LOOKUP_STOPPED
+
+
+def test_past_turns_from_rasa_events():
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "我要预约"}, {"event": "active_loop", "name": "booking_form"},
+        {"event": "slot", "name": "booking_station", "value": None},
+        {"event": "slot", "name": "requested_slot", "value": "booking_station"},
+        {"event": "bot", "text": "请选择办理点："},
+        {"event": "user", "text": "嗯"}, {"event": "action", "name": "booking_form"},
+        {"event": "slot", "name": "booking_station", "value": None},
+        {"event": "slot", "name": "requested_slot", "value": "booking_station"},
+        {"event": "user", "text": "这一条正在读"},
+    ]
+    assert booking.past_turns(events) == [
+        PastTurn("我要预约", None, {"booking_station": None}, "booking_station"),
+        PastTurn("嗯", "booking_station", {"booking_station": None}, "booking_station")]
+    assert booking.past_turns(events[:6] + [{"event": "restart"}] + events[6:])[0].text == "嗯"
+
+
+def test_only_the_validators_words_of_this_turn_count_as_asked():
+    buttons = {"buttons": [{"title": "x", "payload": "/y"}]}
+    earlier = [{"event": "bot", "text": "费用", "data": buttons}, {"event": "action", "name": "booking_form"}]
+    assert not booking.asked_already(Tracker("t", {}, {}, earlier, False, None, {}, "booking_form"))
+    now = earlier + [{"event": "bot", "text": T.EXPLAIN_DAY, "data": buttons},
+                     {"event": "slot", "name": "requested_slot", "value": "booking_day"}]
+    assert booking.asked_already(Tracker("t", {}, {}, now, False, None, {}, "booking_form"))
 
 
 # --- rate limit ---------------------------------------------------------------------------------
@@ -444,18 +417,6 @@ async def test_only_a_confirmation_counts_not_every_message(svc, monkeypatch):
     assert chat.events["booking_outcome"] == "booked"
 
 
-async def test_a_free_time_picked_after_the_slot_filled_up_is_the_same_try(svc, monkeypatch):
-    once = RateLimiter("memory://", rules={"bookings": "1/hour"})
-    monkeypatch.setattr(booking, "limiter", lambda: once)
-    chat = await up_to_confirmation(svc)
-    for phone in ("13900000001", "13900000002", "13900000003"):
-        svc.book("lc-dongchangfu", "2026-11-23 09:30", "别人", phone)
-    await chat.say("确认", "affirm")
-    assert chat.requested == "booking_time" and chat.slots["booking_alternatives"]
-    await chat.say('/inform{"booking_day":"2026-11-23","booking_time":"10:00"}')
-    assert chat.events["booking_outcome"] == "booked"
-
-
 async def test_the_limit_comes_from_rate_limit_bookings(svc, monkeypatch):
     import bot.ratelimit
 
@@ -473,33 +434,20 @@ async def test_the_limit_comes_from_rate_limit_bookings(svc, monkeypatch):
 
 # --- check and cancel --------------------------------------------------------------------------
 
-async def test_check_by_code_and_phone(svc):
-    made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
-    chat = Conversation("check_form")
-    await chat.say(f"查一下{made.code.lower()}", "check_appointment")
-    assert chat.requested == "lookup_phone" and made.code in chat.text
-    await chat.say(PHONE)
-    assert chat.requested is None
-    assert "有效" in chat.text and "11月24日（周二） 10:00" in chat.text and MASKED in chat.text
-    no_full_phone(chat.replies)
-
-
-async def test_check_by_phone_alone_gives_the_count_and_asks_for_the_code(svc):
+async def test_check_by_phone_alone_then_the_code(svc):
     made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
     chat = Conversation("check_form")
     await chat.say(f"用手机号{PHONE}查预约", "check_appointment")
-    assert chat.requested == "lookup_code" and chat.slots.get("lookup_outcome") is None
-    assert chat.text.startswith("该号码有1个有效预约，请提供预约码")
-    nothing_about(made, chat)
-    await chat.say("不记得了", "nlu_fallback")  # no code: asked again, still nothing shown
-    assert chat.requested == "lookup_code" and "没有看到预约码" in chat.text
-    nothing_about(made, chat)
+    assert chat.events == {"lookup_phone": PHONE, "requested_slot": "lookup_code"}
+    assert chat.text.startswith("该号码有1个有效预约，请提供预约码") and made.code not in chat.text
     await chat.say(PHONE)  # the same phone again: the code is asked for, never silence
-    assert chat.requested == "lookup_code" and chat.text == booking.T.ASK_LOOKUP_CODE
-    nothing_about(made, chat)
+    assert chat.events == {"lookup_phone": PHONE, "requested_slot": "lookup_code"}
+    assert chat.text == T.ASK_LOOKUP_CODE
     await chat.say(made.code.lower())
-    assert chat.requested is None and "有效" in chat.text
-    assert made.code in chat.text and "11月24日（周二） 10:00" in chat.text and MASKED in chat.text
+    assert chat.events["lookup_outcome"] == "found" and chat.requested is None
+    assert made.code in chat.text and MASKED in chat.text
+    assert chat.payloads == [f'/cancel_appointment{{"booking_code":"{made.code}"}}']
+    assert all(chat.slots.get(name) is None for name in booking.LOOKUP_SLOTS)
     no_full_phone(chat.replies)
 
 
@@ -510,67 +458,24 @@ async def test_back_from_a_question_the_code_is_asked_again(svc, dispatcher):
     tracker = form_turn(msg("要带什么材料", "ask_materials"),
                         {"lookup_phone": PHONE, "requested_slot": "lookup_code"}, kind="resume", form="check_form")
     events = await booking.ValidateCheckForm().run(dispatcher, tracker, {})
-    assert [m["text"] for m in dispatcher.messages] == [booking.T.ASK_LOOKUP_CODE]
+    assert [m["text"] for m in dispatcher.messages] == [T.ASK_LOOKUP_CODE]
     assert {"event": "slot", "name": "requested_slot", "value": "lookup_code"} in [
         {k: e[k] for k in ("event", "name", "value")} for e in events]
 
 
-async def test_a_wrong_code_after_the_count_reads_like_any_unknown_code(svc):
-    made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
-    chat = Conversation("check_form")
-    await chat.say("查预约", "check_appointment")
-    await chat.say(PHONE)
-    assert chat.requested == "lookup_code"
-    await chat.say("ZZZZZZ")
-    assert chat.requested is None and chat.text.startswith("没有找到与这个手机号码对应的预约码 ZZZZZZ")
-    nothing_about(made, chat)
-
-
-async def test_another_persons_phone_sees_nothing(svc):
-    made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
-    chat = Conversation("check_form")
-    await chat.say("查预约", "check_appointment")
-    await chat.say(OTHER_PHONE)
-    assert "没有有效的预约" in chat.text and made.code not in chat.text and "10:00" not in chat.text
-    # With the code but another phone: the same answer as an unknown code.
-    chat = Conversation("check_form")
-    await chat.say(f"{made.code} {OTHER_PHONE}", "check_appointment")
-    assert chat.text.startswith(f"没有找到与这个手机号码对应的预约码 {made.code}")
-    assert "张三" not in chat.text and "10:00" not in chat.text and "东昌府" not in chat.text
-    unknown = Conversation("check_form")
-    await unknown.say(f"ZZZZZZ {OTHER_PHONE}", "check_appointment")
-    assert unknown.text.replace("ZZZZZZ", made.code) == chat.text
-    no_full_phone(chat.replies + unknown.replies)
-
-
-async def test_cancel_by_phone_alone_needs_the_code_then_asks_first(svc):
-    made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
-    chat = Conversation("cancel_form")
-    await chat.say("取消预约", "cancel_appointment")
-    assert chat.requested == "lookup_phone" and "预约码" in chat.text
-    await chat.say(PHONE)
-    assert chat.requested == "lookup_code" and chat.text.startswith("该号码有1个有效预约，请提供预约码")
-    nothing_about(made, chat)
-    assert svc.find(made.code, PHONE).status == "booked"
-    await chat.say(f"预约码是{made.code}")
-    assert chat.requested == "cancel_confirmed" and made.code in chat.text and "确定要取消吗" in chat.text
-    assert chat.payloads == ["/affirm", "/deny"]
-    await chat.say("确定", "affirm")
-    assert chat.requested is None and f"已为您取消预约 {made.code}" in chat.text
-    assert svc.find(made.code, PHONE).status == "cancelled"
-    slot = next(s for s in svc.slots("lc-dongchangfu", dt.date(2026, 11, 24)) if s.start.hour == 10 and s.start.minute == 0)
-    assert slot.remaining == 3  # the seat is free again
-    assert all(chat.slots.get(name) is None for name in booking.LOOKUP_SLOTS)
-    no_full_phone(chat.replies)
-
-
-async def test_cancel_by_code_and_phone_and_keeping_it(svc):
+async def test_cancel_by_code_and_phone(svc):
     made = svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
     chat = Conversation("cancel_form")
     await chat.say(f"取消{made.code}，手机{PHONE}", "cancel_appointment")
-    assert chat.requested == "cancel_confirmed"
-    await chat.say("算了不取消了", "deny")
-    assert "预约保留" in chat.text and svc.find(made.code, PHONE).status == "booked"
+    assert chat.events == {"lookup_code": made.code, "lookup_phone": PHONE, "lookup_outcome": "found",
+                           "requested_slot": "cancel_confirmed"}
+    assert "确定要取消吗" in chat.text and chat.payloads == ["/affirm", "/deny"]
+    await chat.say("确定", "affirm")
+    assert chat.events == {"cancel_confirmed": True, "requested_slot": None}
+    assert f"已为您取消预约 {made.code}" in chat.text and chat.payloads == ["/book_appointment", "/greet"]
+    assert svc.find(made.code, PHONE).status == "cancelled"
+    assert all(chat.slots.get(name) is None for name in booking.LOOKUP_SLOTS)
+    no_full_phone(chat.replies)
 
 
 async def test_cancel_with_another_phone_cancels_nothing(svc):
@@ -579,8 +484,11 @@ async def test_cancel_with_another_phone_cancels_nothing(svc):
     await chat.say(f"取消{made.code}", "cancel_appointment")
     await chat.say(OTHER_PHONE)
     assert chat.requested is None and "没有找到" in chat.text
+    assert chat.payloads == ["/cancel_appointment", "/book_appointment"]
     assert svc.find(made.code, PHONE).status == "booked"
 
+
+# --- the store ----------------------------------------------------------------------------------
 
 async def test_store_calls_leave_the_event_loop_free(svc, monkeypatch):
     import threading
@@ -605,28 +513,12 @@ def test_the_store_is_made_by_the_factory(monkeypatch, tmp_path):
     monkeypatch.setattr(booking, "make_store",
                         lambda: made.append(1) or AppointmentService(f"sqlite:///{tmp_path / 'x.db'}"))
     assert booking.store() is booking.store() and made == [1]
+    db.dispose_engines()
 
 
-def test_the_code_is_spelled_out():
-    assert booking.spelled("K7M3QX") == "K 7 M 3 Q X"
-    assert re.fullmatch(r"[0-9A-Z ]+", booking.spelled("23456A"))
-
-
-async def test_a_yes_is_no_name_and_a_no_thanks_stops(svc):
-    chat = Conversation(city="liaocheng")
-    for step in ("我要预约", '/inform{"booking_station":"lc-dongchangfu"}', '/inform{"booking_day":"2026-11-23"}',
-                 '/inform{"booking_time":"09:30"}'):
-        await chat.say(step, "book_appointment" if step == "我要预约" else "inform")
-    await chat.say("好的", "affirm")
-    assert chat.slots.get("booking_name") is None and chat.requested == "booking_name"
-    await chat.say("王五", "deny")  # a name the NLU took for a no is still a name
-    assert chat.slots["booking_name"] == "王五" and chat.requested == "booking_phone"
-    await chat.say("算了不约了", "cancel_appointment")
-    assert chat.requested is None and "先不预约了" in chat.text
-
-
-async def test_looking_up_while_booking_is_left_to_the_rules(svc):
-    chat = Conversation(city="liaocheng")
-    await chat.say("我要预约", "book_appointment")
-    await chat.say("查一下我的预约", "check_appointment")
-    assert chat.rejected
+async def test_a_question_without_the_store_does_not_connect(monkeypatch, dispatcher):
+    monkeypatch.setattr(booking, "_store", None)
+    monkeypatch.setattr(booking, "make_store", lambda: pytest.fail("the store was made"))
+    tracker = Tracker("t", all_slots(), message("张三"), [], False, None, {"name": "booking_form"}, "booking_form")
+    await booking.ActionAskBookingName().run(dispatcher, tracker, {})
+    assert [m["text"] for m in dispatcher.messages] == [T.ASK_NAME]
