@@ -6,7 +6,9 @@
 
 Modules: models (tables), db (URL, engines, ensure_schema), service (the
 rules of booking), stations (hours, CSV, seed), tickets (ICS, QR PNG),
-validation (phones, names, codes, BookingRefused), cli (juzhu commands).
+validation (phones, names, codes, BookingRefused), cli (juzhu commands),
+dialogue (the steps of booking, looking up and cancelling a visit, without
+Rasa), replies and texts (what those steps say).
 Masking of phones and names for logs and replies: bot.masking.
 """
 from .service import AppointmentService, BookingInfo, DayInfo, SlotInfo, StationInfo
