@@ -1,8 +1,12 @@
-"""Questions answered from the regulation data, the hand-off, clarification.
+"""Everything outside the interview's form: questions about the regulation,
+the hand-off, clarification, and the conversation-repair actions the rules
+run anywhere (start over, stop, repeat, facts said in passing).
 
-The answers themselves (with their article numbers) come from
-``bot.rules.render_topic``; this module only works out the topic and the
-city, asks for the city when it is needed and unknown, and picks buttons.
+Each hands the message to the interview driver (``bot.interview``), which
+reads the facts in it whatever the intent, so nothing a person says is lost:
+a question that also tells a case ("我在聊城租房，要带什么材料") is answered
+for that case and the interview goes on; a message the NLU could not place
+but that tells a case starts the interview instead of a "您是想问…？".
 """
 from __future__ import annotations
 
@@ -10,33 +14,21 @@ import logging
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, Restarted, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.rules import render_topic
+from bot.interview import TOPIC_OF_INTENT, Out, personal
+from bot.interview import texts as interview_texts
 
 from . import texts
-from .facts import all_city_ids, city_id_of, city_name, today
+from .facts import MEMO, all_city_ids, city_id_of, city_name, interview, state_events, state_of, today
 from .guard import GuardedAction
-from .interview import FORM, button, city_buttons
-from .understanding import is_payload
+from .interview import FORM, button, city_buttons, say
+from .understanding import is_payload, message_key, message_of
 
 logger = logging.getLogger(__name__)
 
-TOPIC_OF_INTENT = {
-    "ask_fee": "fee",
-    "ask_processing_time": "processing",
-    "ask_where": "where",
-    "ask_proxy": "proxy",
-    "ask_endorsement": "endorsement",
-    "ask_replacement": "replacement",
-    "ask_address_change": "address_change",
-    "ask_benefits": "benefits",
-    "ask_hukou": "hukou",
-    "ask_registration": "registration",
-    "ask_materials": "materials",
-}
 # Related questions offered under an answer (at most three buttons).
 FOLLOW_UPS = {
     "fee": ("ask_materials", "ask_processing_time", "ask_eligibility"),
@@ -59,8 +51,7 @@ def topic_button(intent: str) -> dict[str, str]:
 
 def city_in_message(message: dict[str, Any]) -> Optional[str]:
     """A city named in the message: a button's city, or a city or county where the
-    applicant lives named in the text (not the 户口's: the parser tells them apart).
-    The NLU's entities are not used for free text: the shared parser reads it."""
+    applicant lives named in the text (not the 户口's: the parser tells them apart)."""
     text = message.get("text") or ""
     if is_payload(text):
         for entity in message.get("entities") or ():
@@ -72,11 +63,9 @@ def city_in_message(message: dict[str, Any]) -> Optional[str]:
     if not text.strip():
         return None
     try:
-        from bot.parsing import extract_facts
-
-        return city_id_of(extract_facts(text, None, today()).get("city"))
+        return city_id_of(interview().read_facts(text).get("city"))
     except Exception:  # the parser must never silence the answer
-        logger.exception("extract_facts failed on a question")
+        logger.exception("reading the city of a question failed")
         return None
 
 
@@ -89,11 +78,17 @@ def personal_materials(decision: dict[str, Any]) -> Optional[str]:
     return "\n".join(lines)
 
 
+def active_form(tracker: Tracker) -> Optional[str]:
+    return (tracker.active_loop or {}).get("name") or None
+
+
 class ActionAnswerTopic(GuardedAction):
-    """Answers fee, processing, where, proxy, 签注, … from the city's data, with articles.
+    """Answers fee, processing, where, proxy, materials, 签注, … from the city's data, with articles,
+    for the facts known so far.
 
     Always sets ``awaiting_city`` (the rules rely on it): false when it
-    answered, true when the question waits for the city.
+    answered, true when the question waits for the city. A question that
+    also tells a case starts (or goes on with) the interview after the answer.
     """
 
     def name(self) -> str:
@@ -101,42 +96,64 @@ class ActionAnswerTopic(GuardedAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        topic = TOPIC_OF_INTENT.get(intent) or tracker.get_slot("pending_topic")
+        message = message_of(tracker)
+        topic = TOPIC_OF_INTENT.get(message.intent or "") or tracker.get_slot("pending_topic")
         answered = [SlotSet("awaiting_city", False), SlotSet("pending_topic", None)]
         if topic is None:
-            logger.warning("action_answer_topic without a topic (intent %s)", intent)
+            logger.warning("action_answer_topic without a topic (intent %s)", message.intent)
             dispatcher.utter_message(response="utter_anything_else")
             return answered
-        named = city_in_message(message)
-        city = named or city_id_of(tracker.get_slot("city"))
-        as_of = today()
-        in_interview = bool(tracker.active_loop) and tracker.active_loop.get("name") == FORM
+        driver = interview(tracker)
+        before = state_of(tracker)
+        state, reading, changed = driver.absorb(before, message)
+        city = state.city
+        form = active_form(tracker)
 
-        if city is None and in_interview:
-            # The interview asks for the city next; answer for every city now.
-            parts = [texts.EVERY_CITY] + [render_topic(c, topic, as_of) for c in all_city_ids()]
-            dispatcher.utter_message(text="\n\n".join(parts))
+        if city is None and form:
+            # A form is going on: answer for every city rather than ask.
+            say(dispatcher, [driver.answer_topic(topic, state)])
             return answered
         if city is None:
-            if tracker.get_slot("awaiting_city") and intent == "inform":
+            if tracker.get_slot("awaiting_city") and message.intent == "inform":
                 names = "、".join(city_name(c) for c in all_city_ids())
                 dispatcher.utter_message(text=texts.CITY_NOT_SERVED.format(cities=names), buttons=city_buttons())
             else:
                 dispatcher.utter_message(text=texts.ASK_CITY_FOR_TOPIC, buttons=city_buttons())
             return [SlotSet("awaiting_city", True), SlotSet("pending_topic", topic)]
 
-        events: list[EventType] = []
-        if named and named != city_id_of(tracker.get_slot("city")) and not in_interview:
-            events.append(SlotSet("city", named))
         decision = tracker.get_slot("decision")
-        personal = personal_materials(decision) if topic == "materials" and decision and \
-            decision.get("city") == city else None
-        text = personal or render_topic(city, topic, as_of)
-        buttons = [] if in_interview else [topic_button(i) for i in FOLLOW_UPS[topic]]
-        dispatcher.utter_message(text=text, buttons=buttons)
+        personal_list = personal_materials(decision) if topic == "materials" and decision and \
+            decision.get("city") == city and not changed else None
+        out = Out(personal_list) if personal_list else driver.answer_topic(topic, state)
+        buttons: list[dict[str, str]] = []
+        if not form:
+            buttons = [topic_button(i) for i in FOLLOW_UPS[topic]]
+            if topic == "materials" and not personal_list:
+                buttons = [button(interview_texts.CHECK_PERSONAL, "ask_eligibility")] + buttons[1:]
+                out.text += "\n" + interview_texts.MY_MATERIALS_OFFER
+        dispatcher.utter_message(text=out.text, buttons=buttons)
+        goes_on = not form and personal(reading.found)
+        events = state_events(tracker, state, seen=message_key(tracker) if goes_on else None)
+        if goes_on:
+            # The message told a case: the interview goes on from it.
+            return events + answered + [FollowupAction(FORM)]
         return events + answered
+
+
+def handoff_text(city: Optional[str], county: Optional[str] = None) -> str:
+    """The stations' phone numbers (or the general route) for a person who wants a person."""
+    stations = stations_of(city, county) if city else []
+    if stations:
+        lines = [texts.HANDOFF_STATIONS.format(city=city_name(city))]
+        lines += [texts.HANDOFF_STATION_LINE.format(name=s.name, county=s.county, phone=s.phone,
+                                                    address=s.address) for s in stations[:3]]
+        if any(s.sample for s in stations[:3]):
+            lines.append(texts.HANDOFF_SAMPLE)
+        lines.append(texts.HANDOFF_HOTLINE)
+    else:
+        lines = [texts.HANDOFF_GENERAL]
+    lines.append(texts.HANDOFF_MORE)
+    return "\n".join(lines)
 
 
 class ActionHumanHandoff(GuardedAction):
@@ -148,21 +165,9 @@ class ActionHumanHandoff(GuardedAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         city = city_id_of(tracker.get_slot("city")) or city_in_message(tracker.latest_message or {})
-        stations = stations_of(city, tracker.get_slot("residence_county")) if city else []
-        if stations:
-            lines = [texts.HANDOFF_STATIONS.format(city=city_name(city))]
-            lines += [texts.HANDOFF_STATION_LINE.format(name=s.name, county=s.county, phone=s.phone,
-                                                        address=s.address) for s in stations[:3]]
-            if any(s.sample for s in stations[:3]):
-                lines.append(texts.HANDOFF_SAMPLE)
-            lines.append(texts.HANDOFF_HOTLINE)
-        else:
-            lines = [texts.HANDOFF_GENERAL]
-        lines.append(texts.HANDOFF_MORE)
-        dispatcher.utter_message(text="\n".join(lines))
+        dispatcher.utter_message(text=handoff_text(city, tracker.get_slot("residence_county")))
         # The record: no sender id, no text, no personal facts.
-        logger.info("handoff requested city=%s stations=%d in_interview=%s", city or "-", len(stations),
-                    bool(tracker.active_loop))
+        logger.info("handoff requested city=%s in_form=%s", city or "-", bool(active_form(tracker)))
         return [SlotSet("handoff", True)]
 
 
@@ -173,18 +178,31 @@ def stations_of(city: str, county: Optional[str] = None) -> list[Any]:
 
         return AppointmentService().stations(city=city, county=county)
     except Exception:  # no store yet, or no database: the general advice is given instead
-        logger.warning("appointment store not available for the hand-off", exc_info=True)
+        logger.warning("appointment store not available", exc_info=True)
         return []
 
 
+def _tells_a_case(tracker: Tracker) -> bool:
+    """The latest message gives facts (beyond a bare city): the interview should hear it."""
+    if active_form(tracker):
+        return False
+    state = state_of(tracker)
+    _, reading, _ = interview(tracker).absorb(state, message_of(tracker))
+    found = reading.found
+    return personal(found) or bool(found.get("residence")) or (bool(found.get("city")) and state.city is None)
+
+
 class ActionClarify(GuardedAction):
-    """Low NLU confidence: ask back with buttons of the likely topics, never silence."""
+    """Low NLU confidence: a message that tells a case starts the interview; anything
+    else is asked back with buttons of the likely topics, never silence."""
 
     def name(self) -> str:
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        if _tells_a_case(tracker):
+            return [FollowupAction(FORM)]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [item["name"] for item in ranking if item.get("name") in texts.TOPIC_TITLES][:3]
         for default in ("ask_eligibility", "ask_materials", "request_human"):
@@ -199,12 +217,89 @@ class ActionClarify(GuardedAction):
 class ActionDefaultFallback(ActionClarify):
     """Rasa's core fallback (no policy is sure what to do): ask back instead of
     Rasa's default, which is silent without an utter_default response. Like
-    the default, it reverts the user's message so the dialogue state stays clean."""
+    the default, it reverts the user's message so the dialogue state stays
+    clean; unless the message tells a case, which starts the interview."""
 
     def name(self) -> str:
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        if any(event.get("event") == "followup" for event in events):
+            return events
         return [UserUtteranceReverted()]
+
+
+class ActionReadFacts(GuardedAction):
+    """Small talk that also tells a case ("你好，我在聊城租房住了一年"): the interview
+    hears it instead of the small-talk answer. Otherwise silent."""
+
+    def name(self) -> str:
+        return "action_read_facts"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if active_form(tracker):
+            return []
+        _, reading, _ = interview(tracker).absorb(state_of(tracker), message_of(tracker))
+        return [FollowupAction(FORM)] if personal(reading.found) else []
+
+
+class ActionStartOver(GuardedAction):
+    """"重来一遍", "从头开始": like the kiosk's 重新开始 button, the conversation is forgotten."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        say(dispatcher, interview(tracker).restart().messages)
+        return [Restarted()]
+
+
+class ActionStop(GuardedAction):
+    """"算了", "不问了": whatever was going on stops (the rules end the form first)."""
+
+    def name(self) -> str:
+        return "action_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        reply = interview(tracker).stop(state_of(tracker))
+        say(dispatcher, reply.messages)
+        return state_events(tracker, reply.state, seen=message_key(tracker))
+
+
+class ActionRepeat(GuardedAction):
+    """"再说一遍": the assistant's last turn again (inside a form, the form asks again)."""
+
+    def name(self) -> str:
+        return "action_repeat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if active_form(tracker):
+            return []  # the form comes back and asks its question again
+        last = last_bot_turn(tracker)
+        if not last:
+            dispatcher.utter_message(text=interview_texts.REPEAT_NOTHING)
+            return []
+        for event in last:
+            data = event.get("data") or {}
+            kwargs: dict[str, Any] = {"text": event.get("text"), "buttons": data.get("buttons") or []}
+            if data.get("custom") is not None:
+                kwargs["json_message"] = data["custom"]
+            if data.get("image"):
+                kwargs["image"] = data["image"]
+            dispatcher.utter_message(**kwargs)
+        return []
+
+
+def last_bot_turn(tracker: Tracker) -> list[dict[str, Any]]:
+    """The bot messages between the two latest user messages."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return [] if not users else [e for e in events[:users[-1]] if e.get("event") == "bot"]
+    return [e for e in events[users[-2] + 1:users[-1]] if e.get("event") == "bot"]

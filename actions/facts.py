@@ -1,8 +1,11 @@
-"""Slots <-> the facts object of CONTRACT.md section 3, and the decision.
+"""Rasa slots <-> the interview's state (bot.interview.State).
 
 One slot per fact; the dotted fact names of the engine's ``missing`` list
 (``hukou.county``) become slot names (``hukou_county``). "Never registered"
-(``registered_months: null``) is the ``never_registered`` flag.
+(``registered_months: null``) is the ``never_registered`` flag. What the
+interview remembers beyond the facts (the question asked, failed answers,
+skipped questions, the last reply, the last message it read) is one slot,
+``interview``.
 """
 from __future__ import annotations
 
@@ -10,9 +13,13 @@ import datetime as dt
 import logging
 from typing import Any, Optional
 
-from bot.rules import FactsError, assess_dict, parse_facts
-from bot.rules.policy import city_ids, find_city, find_county, load_city
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
 from bot.clock import today
+from bot.interview import Interview, State, decide as decide_facts
+from bot.interview.facts import city_id_of
+from bot.rules.policy import city_ids, load_city
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +51,7 @@ FACT_SLOTS = ("city", "nationality", "hukou_province", "hukou_city", "hukou_coun
               "residence_county", "residence_township", "lived_months", "registered_months",
               "never_registered", "supplementary_proof_months", "housing", "employment", "study", "age",
               "disabled", "mobility_impaired", "by_proxy")
-# Slots that only make sense for one city (cleared when the city changes).
-CITY_BOUND_SLOTS = ("residence_county", "residence_township")
-
-
-
-
-def city_id_of(value: Any) -> Optional[str]:
-    """A city id from an id, a Chinese city name or a county name; None if unknown."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    city = find_city(value.strip())
-    if city:
-        return city.id
-    found = find_county(value.strip())
-    return found[0].id if found else None
+MEMO = "interview"  # the interview's own memory (see the module's docstring)
 
 
 def city_name(city_id: str) -> str:
@@ -78,12 +71,21 @@ def _as_int(value: Any) -> Optional[int]:
         return None
 
 
-def facts_from_slots(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> Optional[dict[str, Any]]:
-    """The facts object for the slots; None while the city is unknown."""
-    city = city_id_of(slots.get("city"))
-    if city is None:
+def slot_of(fact: Optional[str]) -> Optional[str]:
+    """The slot asking for ``fact`` ("city" is its own slot)."""
+    if fact is None:
         return None
-    facts: dict[str, Any] = {"city": city, "as_of": (as_of or today()).isoformat()}
+    return "city" if fact == "city" else SLOT_OF_FACT.get(fact, fact.replace(".", "_"))
+
+
+def facts_from_slots(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> dict[str, Any]:
+    """The facts object for the slots (with ``as_of`` only when given)."""
+    facts: dict[str, Any] = {}
+    city = city_id_of(slots.get("city"))
+    if city:
+        facts["city"] = city
+    if as_of:
+        facts["as_of"] = as_of.isoformat()
     for group in ("hukou", "residence"):
         values = {fact.split(".", 1)[1]: slots.get(slot) for fact, slot in SLOT_OF_FACT.items()
                   if fact.startswith(group + ".") and slots.get(slot)}
@@ -104,89 +106,91 @@ def facts_from_slots(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> 
     return facts
 
 
-def slots_from_facts(found: dict[str, Any]) -> dict[str, Any]:
-    """Slot values for a partial facts dict (from the parser or a payload)."""
-    slots: dict[str, Any] = {}
-    for key, value in found.items():
-        if key in ("hukou", "residence") and isinstance(value, dict):
-            for sub, sub_value in value.items():
-                slot = SLOT_OF_FACT.get(f"{key}.{sub}")
-                if slot and sub_value:
-                    slots[slot] = sub_value
-        elif key == "city":
-            city = city_id_of(value)
-            if city:
-                slots["city"] = city
-        elif key == "registered_months":
-            if value is None:
-                slots["registered_months"], slots["never_registered"] = None, True
-            else:
-                slots["registered_months"], slots["never_registered"] = value, False
-        elif key in SLOT_OF_FACT:
-            slots[SLOT_OF_FACT[key]] = value
+def slots_from_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """Every fact slot's value for a facts object (None for what it does not say)."""
+    slots: dict[str, Any] = {name: None for name in FACT_SLOTS}
+    slots["city"] = city_id_of(facts.get("city"))
+    for fact, slot in SLOT_OF_FACT.items():
+        if "." in fact:
+            group, key = fact.split(".", 1)
+            slots[slot] = (facts.get(group) or {}).get(key) or None
+        elif fact != "registered_months":
+            slots[slot] = facts.get(fact)
+    if "registered_months" in facts:
+        slots["registered_months"] = facts["registered_months"]
+        slots["never_registered"] = facts["registered_months"] is None
     return slots
 
 
-def slot_of_field(field_name: str) -> list[str]:
-    """The slots behind a FactsError field (``hukou.county`` -> hukou_county)."""
-    if field_name in SLOT_OF_FACT:
-        return [SLOT_OF_FACT[field_name]]
-    if field_name in ("hukou", "residence"):
-        return [slot for fact, slot in SLOT_OF_FACT.items() if fact.startswith(field_name + ".")]
-    if field_name.startswith(("hukou.", "residence.")):
-        return [SLOT_OF_FACT.get(field_name, field_name.replace(".", "_"))]
-    if field_name == "city":
-        return ["city"]
-    return [field_name] if field_name in FACT_SLOTS else []
+def tracker_slots(tracker: Tracker) -> dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in FACT_SLOTS}
+
+
+def state_of(tracker: Tracker) -> State:
+    """The interview's state from the tracker's slots."""
+    memo = tracker.get_slot(MEMO) or {}
+    state = State.from_dict(memo if isinstance(memo, dict) else {})
+    state.facts = facts_from_slots(tracker_slots(tracker))
+    if "asked" not in memo and tracker.active_loop:
+        # No memory yet (a conversation older than it): the form's requested slot.
+        requested = tracker.get_slot("requested_slot")
+        state.asked = fact_of(requested)
+        state.previous = fact_of(_asked_before(tracker, requested))
+    return state
+
+
+def fact_of(slot: Optional[str]) -> Optional[str]:
+    if not slot:
+        return None
+    return "city" if slot == "city" else FACT_OF_SLOT.get(slot, slot)
+
+
+def _asked_before(tracker: Tracker, requested: Optional[str]) -> Optional[str]:
+    """The slot the form asked before the current one."""
+    asked = [e.get("value") for e in tracker.events
+             if e.get("event") == "slot" and e.get("name") == "requested_slot" and e.get("value")]
+    for value in reversed(asked):
+        if value != requested:
+            return value
+    return None
+
+
+def state_events(tracker: Tracker, state: State, seen: Optional[int] = None,
+                 memo_always: bool = False) -> list[EventType]:
+    """SlotSet events that bring the tracker to ``state`` (the facts that changed, and the
+    memo when it changed or ``memo_always``: a form's validator must set a slot)."""
+    before = tracker_slots(tracker)
+    after = slots_from_facts(state.facts)
+    events: list[EventType] = [SlotSet(name, value) for name, value in after.items()
+                               if _differs(before.get(name), value)]
+    memo = {key: value for key, value in state.to_dict().items() if key != "facts"}
+    old = tracker.get_slot(MEMO) if isinstance(tracker.get_slot(MEMO), dict) else {}
+    memo["seen"] = seen if seen is not None else old.get("seen")
+    before_memo = {key: value for key, value in State.from_dict(old).to_dict().items() if key != "facts"}
+    before_memo["seen"] = old.get("seen")
+    if memo_always or memo != before_memo:
+        events.append(SlotSet(MEMO, memo))
+    return events
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, (int, float)) and not isinstance(old, bool) and isinstance(new, (int, float)) \
+            and not isinstance(new, bool):
+        return float(old) != float(new)
+    return old != new
+
+
+def interview(tracker: Optional[Tracker] = None) -> Interview:
+    """The driver, with the station list for "几点下班" when the store is there."""
+    from .answers import stations_of
+
+    return Interview(as_of=today(), stations=lambda city, county=None: stations_of(city, county))
 
 
 def decide(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> tuple[Optional[dict[str, Any]], list[str]]:
-    """(decision, slots dropped as invalid) for the slots; (None, []) without a city.
-
-    A value the engine refuses (a county of another city after the city
-    changed, say) is dropped and the decision made without it, so the
-    interview asks for it again instead of failing.
-    """
-    slots = dict(slots)
-    dropped: list[str] = []
-    for _ in range(len(FACT_SLOTS) + 1):
-        facts = facts_from_slots(slots, as_of)
-        if facts is None:
-            return None, dropped
-        try:
-            return assess_dict(facts), dropped
-        except FactsError as error:
-            names = [name for name in slot_of_field(error.field) if slots.get(name) is not None]
-            if not names:
-                logger.error("facts refused and no slot to drop: %s", error)
-                return None, dropped
-            logger.info("dropping %s: %s", names, error)
-            for name in names:
-                slots[name] = None
-                dropped.append(name)
-    return None, dropped
-
-
-def valid_slot_values(slots: dict[str, Any], candidates: dict[str, Any],
-                      as_of: Optional[dt.date] = None) -> tuple[dict[str, Any], list[str]]:
-    """The candidates that the engine accepts on top of ``slots``, and the refused ones."""
-    merged = {**slots, **candidates}
-    refused: list[str] = []
-    for _ in range(len(candidates) + 1):
-        facts = facts_from_slots(merged, as_of)
-        if facts is None:
-            break
-        try:
-            parse_facts(facts)
-            break
-        except FactsError as error:
-            names = [name for name in slot_of_field(error.field) if name in candidates and name not in refused]
-            if not names:
-                break
-            for name in names:
-                refused.append(name)
-                merged[name] = slots.get(name)
-    return {k: v for k, v in candidates.items() if k not in refused}, refused
+    """(decision, slots dropped as invalid) for the slots; (None, []) without a city."""
+    decision, dropped = decide_facts(facts_from_slots(slots), as_of or today())
+    return decision, [slot_of(name) or name for name in dropped]
 
 
 def first_missing_slot(decision: Optional[dict[str, Any]]) -> Optional[str]:

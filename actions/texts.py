@@ -1,39 +1,12 @@
-"""The assistant's own words: prompts, button titles, hints.
+"""The assistant's own words outside the interview: prompts, button titles, hand-off.
 
-Nothing here says what the law is; that is bot.rules' job. Kept in one place
-so a wording is changed once.
+Nothing here says what the law is; that is bot.rules' job. The interview's
+own words are in bot/interview/texts.py (the same for every channel).
 """
 from __future__ import annotations
 
-ASK_CITY = "您现在住在哪个城市？目前我能解答{cities}的居住证问题。"
 ASK_CITY_FOR_TOPIC = "请问您在哪个城市办理？各地的规定不一样。"
-ASK_HUKOU_CITY_IN_PROVINCE = "您的户口在{province}哪个市？"
 CITY_NOT_SERVED = "抱歉，目前我只能解答{cities}的居住证问题，请选择其中一个城市。"
-NOT_UNDERSTOOD = "抱歉，我没听明白您的回答。"
-FREE_TEXT_HINT = "也可以直接打字回答。"
-MONTHS_HINT = "请直接说时间，例如：八个月、一年多、去年三月来的。"
-CORRECTED = "好的，已按您说的更正。"
-EVERY_CITY = "您还没告诉我城市，下面是各地的规定："
-
-# Buttons offered under the hukou question.
-HUKOU_LOCAL = "户口在{city}"
-HUKOU_OTHER_CITY = "本省其他城市"
-HUKOU_OTHER_PROVINCE = "外省户口"
-# What those buttons stand for in the facts (free text place names).
-HUKOU_OTHER_CITY_VALUE = "省内其他城市"
-HUKOU_OTHER_PROVINCE_VALUE = "外省"
-NEVER_REGISTERED = "没办过"
-# Durations offered as buttons (months); free text gives any other value.
-DURATIONS = (("3个月", 3), ("半年", 6), ("一年", 12), ("两年以上", 24))
-JUST_ARRIVED = "刚来"
-NONE_PROOF = "没有这类证明"
-YES, NO = "是", "不是"
-
-# After the verdict.
-NEXT_BOOK = "预约办理"
-NEXT_BENEFITS = "持证有什么用"
-NEXT_OTHER = "问其他问题"
-NEXT_STEP = "接下来您可以预约到派出所办理，或者了解持证后的权益。"
 
 # The personal checklist from an earlier decision.
 MY_MATERIALS = "根据您刚才说的情况，{city}办理居住证需要带："

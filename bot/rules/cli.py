@@ -7,13 +7,10 @@ import json
 import sys
 from typing import Any, Callable, Optional
 
-from . import labels
 from .engine import assess
 from .facts import FactsError, parse_facts
 from .policy import city_ids, find_city
-from .render import question_for, render_decision
-
-MAX_TRIES_PER_QUESTION = 3
+from .render import render_decision
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,109 +50,68 @@ def run_assess(args: argparse.Namespace) -> int:
 
 
 class Interview:
-    """Asks only what the engine reports missing, one question at a time."""
+    """The hotline script aid: the interview driver (bot.interview) in a terminal.
+
+    ``ask(prompt)`` returns the caller's answer as typed (None at the end of
+    input); ``say(text)`` prints everything else. The questions, the reading
+    of the answers and every repair (corrections, side questions, "重来",
+    "不知道", "再说一遍") are the driver's, as in the chat and on the staff
+    page; closed questions are numbered and a number picks that answer.
+    """
 
     def __init__(self, ask: Callable[[str], Optional[str]], say: Callable[[str], None],
                  city: Optional[str] = None, as_of: Optional[dt.date] = None):
+        from bot.interview import Interview as Driver
+
         self.ask, self.say = ask, say
-        self.facts: dict[str, Any] = {}
-        if city:
-            self.facts["city"] = city
-        self.as_of = as_of
+        self.city = city
+        self.driver = Driver(as_of=as_of)
         self.questions = 0
+        self.asked: list[str] = []  # the facts asked, in order
+        self.reply = None
 
     def run(self) -> Optional[dict[str, Any]]:
-        from bot.parsing import extract_facts
+        from bot.interview import Message
 
-        if "city" not in self.facts:
-            city = self._ask_until("city", "申请人现在住在哪个城市？（" + "、".join(
-                find_city(c).name for c in city_ids()) + "）", self._parse_city)
-            if city is None:
-                return None
-            self.facts["city"] = city
-        opening = self.ask("请简单说说申请人的情况（户口在哪、住了多久、住房和工作等；直接回车跳过）：")
-        if opening is None:
-            return None
-        if opening.strip():
-            self._merge(extract_facts(opening, self.facts["city"], self.as_of))
+        reply = self.driver.start(city=self.city)
         while True:
-            decision = self._decide()
-            if decision["verdict"] != "undetermined":
-                return decision
-            fact = decision["missing"][0]
-            value = self._ask_until(fact, self._question(fact), self._answer_parser(fact))
-            if value is _GAVE_UP:
+            self.reply = reply
+            question = None
+            for out in reply.messages:
+                if out.role == "verdict":
+                    continue
+                if out.role == "question" and out is reply.messages[-1]:
+                    question = out
+                else:
+                    self.say(out.text)
+            if reply.ended == "verdict":
+                return reply.decision
+            if reply.ended == "stopped":
                 return None
-            self._set(fact, value)
-
-    def _decide(self) -> dict[str, Any]:
-        facts = dict(self.facts)
-        if self.as_of:
-            facts["as_of"] = self.as_of.isoformat()
-        return assess(parse_facts(facts))
-
-    def _question(self, fact: str) -> str:
-        question = question_for(fact, self.facts["city"])
-        choices = labels.CHOICES.get(fact)
-        if choices:
-            question += "\n" + "  ".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, 1))
-        return question
-
-    def _answer_parser(self, fact: str) -> Callable[[str], Any]:
-        from bot.parsing import parse_answer
-
-        choices = labels.CHOICES.get(fact)
-
-        def parse(text: str) -> Any:
-            if choices and text.strip().isdigit() and 1 <= int(text.strip()) <= len(choices):
-                return choices[int(text.strip()) - 1][0]
-            return parse_answer(fact, text, self.facts["city"], self.as_of)
-        return parse
+            if question is None:
+                return reply.decision if reply.decision and reply.decision["verdict"] != "undetermined" else None
+            self.questions += 1
+            self.asked.append(question.fact or "")
+            answer = self.ask(self._prompt(question))
+            if answer is None:
+                return None
+            message = self._choice(question, answer) or Message.parse(answer)
+            reply = self.driver.handle(reply.state, message)
 
     @staticmethod
-    def _parse_city(text: str) -> str:
-        city = find_city(text.strip())
-        if city is None:
-            from bot.parsing import NotUnderstood
-            raise NotUnderstood("目前只能办理" + "、".join(find_city(c).name for c in city_ids()) + "的居住证，请说其中一个。")
-        return city.id
+    def _prompt(question: Any) -> str:
+        text = question.text
+        if question.closed and question.choices:
+            text += "\n" + "  ".join(f"{n}. {c.title}" for n, c in enumerate(question.choices, 1))
+        return text
 
-    def _ask_until(self, fact: str, question: str, parse: Callable[[str], Any]) -> Any:
-        from bot.parsing import NotUnderstood
-
-        for _ in range(MAX_TRIES_PER_QUESTION):
-            self.questions += 1
-            answer = self.ask(question)
-            if answer is None:
-                return _GAVE_UP
-            try:
-                return parse(answer)
-            except NotUnderstood as error:
-                self.say(str(error))
-        self.say("这个问题先跳过，建议让来电人到派出所当面咨询。")
-        return _GAVE_UP
-
-    def _set(self, fact: str, value: Any) -> None:
-        if fact.startswith(("hukou.", "residence.")):
-            group, key = fact.split(".", 1)
-            if isinstance(value, dict):
-                self.facts.setdefault(group, {}).update({k: v for k, v in value.items() if v})
-            else:
-                self.facts.setdefault(group, {})[key] = value
-        else:
-            self.facts[fact] = value
-
-    def _merge(self, found: dict[str, Any]) -> None:
-        for key, value in found.items():
-            if key == "city" and value != self.facts.get("city"):
-                continue  # the city was asked for explicitly
-            if isinstance(value, dict):
-                self.facts.setdefault(key, {}).update(value)
-            else:
-                self.facts[key] = value
-
-
-_GAVE_UP = object()
+    @staticmethod
+    def _choice(question: Any, answer: str) -> Any:
+        """A number typed for a closed question picks that answer."""
+        text = answer.strip()
+        if question.closed and text.isdigit() and 1 <= int(text) <= len(question.choices):
+            return question.choices[int(text) - 1].message()
+        return None
 
 
 def _terminal_ask(prompt: str) -> Optional[str]:

@@ -145,3 +145,109 @@ def render_topic(city_id: str, topic: str, as_of=None) -> str:
     if warning:
         lines.append(f"！{warning}")
     return "\n".join(lines)
+
+
+# --- side questions during an interview: the same answers, for the facts known so far ---
+
+def render_materials(decision: dict[str, Any], as_of=None, known: tuple = ()) -> str:
+    """What to bring, from a decision made on the facts known so far (any verdict).
+
+    The general list of the city's data, with every item the facts already
+    settle made personal (the address proof for the housing said, the
+    agent's ID card when someone applies for another), and the items still
+    open said as conditions ("有工作的带…"). ``known``: the names of the facts
+    already given (employment, study, by_proxy…).
+    """
+    city = load_city(decision["city"])
+    materials = city["materials"]
+    codes = {item["code"] for item in decision.get("materials") or ()}
+    lines = [f"在{city.name}申领居住证要带："]
+    for item in decision.get("materials") or ():
+        lines.append(f"□ {item['text']}（{articles_text(item['articles'])}）")
+    if not decision.get("materials"):
+        lines.append(f"□ {materials['id_card']['text']}（{materials['id_card']['article']}）")
+        if "photos" in materials:
+            lines.append(f"□ {materials['photos']['text']}（{materials['photos']['article']}）")
+        lines.append(f"□ {materials['address_proof']['default']}（{materials['address_proof']['article']}）")
+    if "employment_proof" not in codes and "employment" not in known:
+        lines.append(f"□ 有工作的带就业证明：劳动合同、营业执照或用人单位出具的劳动关系证明"
+                     f"（{materials['employment_proof']['article']}）")
+    if "study_proof" not in codes and "study" not in known:
+        lines.append(f"□ 在读的带就读证明：{materials['study_proof']['text'].split('：', 1)[-1]}"
+                     f"（{materials['study_proof']['article']}）")
+    if "agent_id" not in codes and "by_proxy" not in known:
+        lines.append(f"□ 别人代办的，还要带{materials['agent_id']['text']}（{materials['agent_id']['article']}）")
+    warning = policy_warning(city.id, as_of or clock.today())
+    if warning:
+        lines.append(f"！{warning}")
+    return "\n".join(lines)
+
+
+def render_proxy(decision: dict[str, Any], as_of=None) -> str:
+    """Whether this applicant may send someone else, when the facts say so; else the rule."""
+    if decision.get("proxy_allowed") is None:
+        return render_topic(decision["city"], "proxy", as_of)
+    city = load_city(decision["city"])
+    proxy, agent = city["proxy"], city["materials"]["agent_id"]
+    if decision["proxy_allowed"]:
+        lines = [f"按您说的情况，可以由{proxy['agents']}代为申领（{proxy['article']}），"
+                 f"代办时要带：{agent['text']}（{agent['article']}）。"]
+    else:
+        lines = [f"按您说的情况，需要本人申请：{proxy['text']}（{proxy['article']}）"]
+    warning = policy_warning(city.id, as_of or clock.today())
+    if warning:
+        lines.append(f"！{warning}")
+    return "\n".join(lines)
+
+
+def render_where(decision: dict[str, Any], as_of=None) -> str:
+    """Where to apply, with the county when it is known."""
+    city = load_city(decision["city"])
+    where = city["where"]
+    lines = [f"{city.name}的居住证在{decision.get('where') or where['text']}申请"
+             f"（{articles_text(where['articles'])}）。"]
+    if where.get("doubt"):
+        lines.append(where["doubt"])
+    warning = policy_warning(city.id, as_of or clock.today())
+    if warning:
+        lines.append(f"！{warning}")
+    return "\n".join(lines)
+
+
+def render_topic_for(decision: Optional[dict[str, Any]], topic: str, city_id: str, as_of=None,
+                     known: tuple = ()) -> str:
+    """``render_topic``, made personal by a decision on the facts known so far when it has any."""
+    if decision and decision.get("city") == city_id:
+        if topic == "materials":
+            return render_materials(decision, as_of, known)
+        if topic == "proxy":
+            return render_proxy(decision, as_of)
+        if topic == "where" and decision.get("where") and "的" in decision["where"]:
+            return render_where(decision, as_of)
+    return render_topic(city_id, topic, as_of)
+
+
+def question_reason(fact: str, city_id: str) -> Optional[str]:
+    """Why the interview asks for ``fact``: the condition of the regulation behind it."""
+    city = load_city(city_id)
+    if fact.startswith("hukou."):
+        return (f"办法是否适用于您，要看您的户口是不是在现在住的地方（{city['scope']['article']}），"
+                "所以要先知道您的户口在哪里。")
+    if fact.startswith("residence."):
+        return f"办理地点和是否属于跨区居住，要看您现在住在{city.name}哪个县（市、区）（{city['scope']['article']}）。"
+    if fact in ("lived_months", "registered_months"):
+        rule = city["duration"]
+        what = "住了多久" if fact == "lived_months" else f"{city['registration']['name']}办了多久"
+        return f"申领条件之一是“{rule['text']}”（{rule['article']}），所以想知道您{what}，说个大概的范围就行。"
+    if fact == "supplementary_proof_months":
+        route = city["duration"].get("supplementary_route")
+        if route:
+            return f"{route['text'].rstrip('。')}（{route['article']}）。"
+        return None
+    if fact in ("housing", "employment", "study"):
+        basis = city["basis"]
+        return f"申领居住证须{basis['text']}（{basis['article']}），所以要了解您的住房、工作或上学情况。"
+    if fact in ("age", "disabled", "mobility_impaired", "by_proxy"):
+        proxy = city["proxy"]
+        return f"{proxy['text'].rstrip('。')}（{proxy['article']}）。所以要了解办证人的情况。"
+    return None

@@ -11,8 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.answers
 from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
-                             ActionHumanHandoff, city_in_message)
-from bot.rules import render_topic
+                             ActionHumanHandoff, ActionReadFacts, ActionRepeat, ActionStartOver, ActionStop,
+                             city_in_message)
+from bot.interview import texts as interview_texts
+from bot.rules import assess_dict, render_topic
+from bot.rules.render import render_materials
 
 from tests.actions.action_trackers import (TODAY, message, payload_message, payloads_of, slot_events,
                                            texts_of, tracker_for)
@@ -31,7 +34,13 @@ async def answer(tracker, domain):
 @pytest.mark.parametrize("city", ["liaocheng", "qujing"])
 async def test_every_topic_is_answered_from_the_citys_data(domain, intent, topic, city):
     slots, dispatcher = await answer(tracker_for(message("问一下", intent), {"city": city}), domain)
-    assert texts_of(dispatcher) == [render_topic(city, topic, TODAY)]
+    if topic == "materials":
+        # Issue 8.8: the city's list at once (from the data, with articles), then the short check offered.
+        decision = assess_dict({"city": city, "as_of": TODAY.isoformat()})
+        assert texts_of(dispatcher) == [render_materials(decision, TODAY) + "\n" + interview_texts.MY_MATERIALS_OFFER]
+        assert payloads_of(dispatcher)[0] == "/ask_eligibility"
+    else:
+        assert texts_of(dispatcher) == [render_topic(city, topic, TODAY)]
     assert "第" in texts_of(dispatcher)[0] and "条" in texts_of(dispatcher)[0]  # cites its article
     assert slots == ANSWERED
 
@@ -66,7 +75,8 @@ async def test_the_city_named_in_the_question_is_used_and_kept(domain):
     assert texts_of(dispatcher) == [render_topic("qujing", "processing", TODAY)]
     assert slots == {"city": "qujing", **ANSWERED}
     slots, dispatcher = await answer(tracker_for(message("东昌府区在哪里办", "ask_where")), domain)
-    assert texts_of(dispatcher) == [render_topic("liaocheng", "where", TODAY)]
+    # The county named is where the applicant lives: the answer names it.
+    assert texts_of(dispatcher)[0].startswith("聊城市的居住证在东昌府区的居住地公安派出所")
 
 
 async def test_in_the_interview_without_city_every_city_is_answered(domain):
@@ -85,9 +95,10 @@ async def test_materials_after_a_verdict_are_the_personal_checklist(domain):
                                              {"city": "qujing", "decision": decision}), domain)
     text = texts_of(dispatcher)[0]
     assert "□ 本人居民身份证（第十二条）" in text and "□ 就读证明：学生证（第十二条）" in text
-    # without a decision: the general list
+    # without a decision: the city's list, with the short check offered
     _, dispatcher = await answer(tracker_for(message("要带什么", "ask_materials"), {"city": "qujing"}), domain)
-    assert texts_of(dispatcher) == [render_topic("qujing", "materials", TODAY)]
+    assert texts_of(dispatcher)[0].startswith("在曲靖市申领居住证要带：\n□ 本人居民身份证（第十二条）")
+    assert interview_texts.MY_MATERIALS_OFFER in texts_of(dispatcher)[0]
 
 
 async def test_answers_offer_follow_up_questions(domain):
@@ -164,3 +175,87 @@ async def test_core_fallback_asks_back_and_forgets_the_message(domain):
     events = await ActionDefaultFallback().run(dispatcher, tracker_for(message("嗯那个", "inform", 0.9)), domain)
     assert events == [{"event": "rewind", "timestamp": None}]
     assert texts_of(dispatcher)[0] and len(payloads_of(dispatcher)) == 3
+
+
+# --- issue 8: facts are read from every message, whatever the intent --------------------
+
+async def test_facts_in_a_fallback_sentence_are_kept(domain):
+    """Issue 8.1: a parent's long message the NLU could not place starts the interview
+    (which reads every fact of it) instead of "您是想问下面哪一项？"."""
+    text = "我儿子今年8岁，在曲靖麒麟区上小学，户口是四川的，能给他办吗"
+    for action in (ActionClarify(), ActionDefaultFallback()):
+        dispatcher = CollectingDispatcher()
+        events = await action.run(dispatcher, tracker_for(message(text, "nlu_fallback", 0.3)), domain)
+        assert dispatcher.messages == []
+        assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
+
+
+async def test_materials_are_answered_at_once_for_what_is_known(domain):
+    """Issue 8.8: "要带什么材料" after saying one rents: the list at once, the rented
+    address proof in it, the check offered; the facts kept."""
+    slots, dispatcher = await answer(tracker_for(message("我在东昌府租房住，要带什么材料", "ask_materials")), domain)
+    text = texts_of(dispatcher)[0]
+    assert text.startswith("在聊城市申领居住证要带：")
+    assert "房屋租赁合同（或房屋出租人出具的住宿证明）（第七条）" in text
+    assert slots["city"] == "liaocheng" and slots["housing"] == "rented"
+
+
+async def test_a_question_that_tells_a_case_goes_on_with_the_interview(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerTopic().run(dispatcher, tracker_for(
+        message("我想给我妈办，她68了腿脚不方便，需要她本人去吗", "ask_proxy"), {"city": "liaocheng"}), domain)
+    text = texts_of(dispatcher)[0]
+    assert "可以由监护人、近亲属代为申领（第六条）" in text  # for her, not the rule in general
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "eligibility_form"}
+    found = slot_events(events)
+    assert found["by_proxy"] is True and found["age"] == 68 and found["mobility_impaired"] is True
+    assert found["interview"]["seen"] == 1  # the form only asks its next question
+
+
+async def test_a_greeting_that_tells_a_case_starts_the_interview(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionReadFacts().run(dispatcher, tracker_for(message("你好，我在聊城租房住了一年", "greet")), domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
+    events = await ActionReadFacts().run(dispatcher, tracker_for(message("你好", "greet")), domain)
+    assert events == [] and dispatcher.messages == []
+
+
+# --- repair anywhere -----------------------------------------------------------------------
+
+async def test_start_over_forgets_the_conversation(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartOver().run(dispatcher, tracker_for(message("从头开始吧", "start_over"),
+                                                                 {"city": "qujing"}), domain)
+    assert events == [{"event": "restart", "timestamp": None}]
+    assert "从头开始" in texts_of(dispatcher)[0]
+    assert '/inform{"city":"liaocheng"}' in payloads_of(dispatcher)
+
+
+async def test_stop_says_so_and_offers_what_else(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionStop().run(dispatcher, tracker_for(message("不问这个了", "stop"), {"city": "qujing"}), domain)
+    assert texts_of(dispatcher) == ["好的，不问了。还有什么可以帮您？"]
+    assert "/ask_eligibility" in payloads_of(dispatcher)
+    assert slot_events(events)["interview"]["asked"] is None
+
+
+async def test_repeat_outside_a_form_says_the_last_turn_again(domain):
+    bot = {"event": "bot", "text": "曲靖市办理居住证免费。", "data": {"buttons": [{"title": "签注", "payload": "/x"}]}}
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "要钱吗", "parse_data": message("要钱吗", "ask_fee")}, bot,
+              {"event": "action", "name": "action_listen"}]
+    dispatcher = CollectingDispatcher()
+    await ActionRepeat().run(dispatcher, tracker_for(message("再说一遍", "repeat"), events=events), domain)
+    assert texts_of(dispatcher) == ["曲靖市办理居住证免费。"] and payloads_of(dispatcher) == ["/x"]
+    # Inside a form, the form asks again by itself.
+    dispatcher = CollectingDispatcher()
+    await ActionRepeat().run(dispatcher, tracker_for(message("再说一遍", "repeat"), events=events,
+                                                     active_loop="booking_form"), domain)
+    assert dispatcher.messages == []
+
+
+async def test_a_side_question_in_another_form_is_answered_for_every_city(domain):
+    tracker = tracker_for(message("要钱吗", "ask_fee"), {}, active_loop="booking_form")
+    slots, dispatcher = await answer(tracker, domain)
+    assert "聊城市" in texts_of(dispatcher)[0] and "曲靖市" in texts_of(dispatcher)[0]
+    assert slots == ANSWERED

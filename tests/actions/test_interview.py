@@ -1,19 +1,24 @@
-"""validate_eligibility_form, the ask actions and action_assess, from tracker fixtures."""
+"""validate_eligibility_form and action_assess, from tracker fixtures: the Rasa
+adapter of the interview driver (tracker in, driver, events out).
+
+The driver's own behaviour is tested in tests/interview; here: that each
+repair case reaches Rasa the right way (slots, messages, the end of the form,
+rejection, follow-up actions).
+"""
 from __future__ import annotations
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.interview import (ASK_ACTIONS, ActionAssess, ValidateEligibilityForm, question,
-                               turn_kind)
-from bot.rules import labels, question_for
+from actions.interview import ActionAssess, ValidateEligibilityForm
+from bot.rules import question_for
 
 from tests.actions.action_trackers import (form_turn, message, payload_message, payloads_of, slot_events,
                                            texts_of, tracker_for)
 
-# A 聊城 applicant from 河北 who has told everything but the registration.
+# A 聊城 applicant from 河北 who applies for themselves and has told everything but the registration.
 HEBEI_RENTER = {"city": "liaocheng", "hukou_province": "河北省", "lived_months": 8.0,
-                "housing": "rented", "employment": "labor_contract"}
+                "housing": "rented", "employment": "labor_contract", "by_proxy": False}
 
 
 async def validate(tracker, domain, dispatcher=None):
@@ -22,24 +27,38 @@ async def validate(tracker, domain, dispatcher=None):
     return slot_events(events), dispatcher
 
 
+async def run_form(tracker, domain):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateEligibilityForm().run(dispatcher, tracker, domain)
+    return events, dispatcher
+
+
+def event_kinds(events):
+    return [e["event"] for e in events]
+
+
 # --- how the next question is chosen ------------------------------------------------
 
 async def test_without_city_the_city_is_asked_first(domain):
     slots, dispatcher = await validate(form_turn(message("我能办居住证吗", "ask_eligibility"), kind="activation"),
                                        domain)
-    assert slots == {"requested_slot": "city"}
-    assert dispatcher.messages == []  # starting the form is not a wrong answer
+    assert slots["requested_slot"] == "city"
+    # The validator asks (there are no ask actions): the city question with its buttons.
+    assert texts_of(dispatcher) == ["您现在住在哪个城市？目前我能解答聊城市、曲靖市的居住证问题。"]
+    assert payloads_of(dispatcher) == ['/inform{"city":"liaocheng"}', '/inform{"city":"qujing"}']
 
 
 async def test_unprompted_facts_fill_several_slots_at_once(domain):
     text = "我在聊城租房住了八个月，在厂里上班，能办居住证吗"
-    slots, _ = await validate(form_turn(message(text, "ask_eligibility"), kind="activation"), domain)
+    slots, dispatcher = await validate(form_turn(message(text, "ask_eligibility"), kind="activation"), domain)
     assert slots["city"] == "liaocheng"
     assert slots["lived_months"] == 8
     assert slots["housing"] == "rented"
     assert slots["employment"] == "labor_contract"
+    assert slots["by_proxy"] is False  # "我在…": for oneself
     # The engine's first missing fact: where the 户口 is.
     assert slots["requested_slot"] == "hukou_city"
+    assert texts_of(dispatcher)[-1] == question_for("hukou.city", "liaocheng")
 
 
 async def test_the_answer_to_the_question_is_read_for_that_fact(domain):
@@ -50,22 +69,35 @@ async def test_the_answer_to_the_question_is_read_for_that_fact(domain):
     assert slots["requested_slot"] == "registered_months"
 
 
-async def test_engine_decides_so_the_form_ends(domain):
-    slots, _ = await validate(form_turn(message("登记了八个月"), {**HEBEI_RENTER,
-                                                            "requested_slot": "registered_months"}), domain)
+async def test_engine_decides_so_the_form_ends_and_action_assess_says_it(domain):
+    events, dispatcher = await run_form(form_turn(message("登记了八个月"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    slots = slot_events(events)
     assert slots["registered_months"] == 8
     assert slots["never_registered"] is False
     assert slots["requested_slot"] is None
+    assert "followup" not in event_kinds(events)  # the rules run action_assess
+    assert not any(t.startswith("结论") for t in texts_of(dispatcher))
 
 
-async def test_required_slots_is_the_first_missing_fact(domain):
-    tracker = tracker_for(message("x"), HEBEI_RENTER)
+async def test_required_slots_is_the_next_question(domain):
     form = ValidateEligibilityForm()
+    tracker = tracker_for(message("x"), HEBEI_RENTER)
     assert await form.required_slots([], CollectingDispatcher(), tracker, domain) == ["registered_months"]
     tracker = tracker_for(message("x"), {**HEBEI_RENTER, "registered_months": 8.0})
     assert await form.required_slots([], CollectingDispatcher(), tracker, domain) == []
     tracker = tracker_for(message("x"), {})
     assert await form.required_slots([], CollectingDispatcher(), tracker, domain) == ["city"]
+
+
+async def test_who_applies_is_asked_once_after_the_city(domain):
+    slots, dispatcher = await validate(form_turn(message("聊城"), {"requested_slot": "city"}), domain)
+    assert slots["requested_slot"] == "by_proxy"
+    assert payloads_of(dispatcher) == ['/inform{"proxy_for":"self"}', '/inform{"proxy_for":"child"}',
+                                       '/inform{"proxy_for":"elderly"}', '/inform{"proxy_for":"other"}']
+    slots, _ = await validate(form_turn(payload_message('/inform{"proxy_for":"elderly"}'),
+                                        {"city": "liaocheng", "requested_slot": "by_proxy"}), domain)
+    assert slots["by_proxy"] is True and slots["requested_slot"] == "hukou_city"
 
 
 async def test_a_foreigner_is_not_asked_about_housing(domain):
@@ -91,10 +123,11 @@ async def test_a_newcomer_never_registered_gets_a_verdict(domain):
     assert slots["requested_slot"] is None
 
 
-async def test_hukou_in_this_province_asks_which_city():
-    text, buttons = question("hukou_city", "liaocheng", {"hukou_province": "山东省"})
-    assert text == "您的户口在山东省哪个市？"
-    assert {b["payload"] for b in buttons} >= {'/inform{"city":"liaocheng"}', '/inform{"province":"other"}'}
+async def test_hukou_in_this_province_asks_which_city(domain):
+    _, dispatcher = await validate(form_turn(message("山东的"), {"city": "liaocheng", "by_proxy": False,
+                                                              "requested_slot": "hukou_city"}), domain)
+    assert texts_of(dispatcher)[-1] == "您的户口在山东省哪个市？"
+    assert {'/inform{"city":"liaocheng"}', '/inform{"province":"other"}'} <= set(payloads_of(dispatcher))
 
 
 # --- corrections -----------------------------------------------------------------------
@@ -105,7 +138,7 @@ async def test_a_correction_overwrites_the_previous_answer(domain):
     slots, dispatcher = await validate(tracker, domain)
     assert slots["lived_months"] == 9
     assert "registered_months" not in slots
-    assert texts_of(dispatcher) == ["好的，已按您说的更正。"]
+    assert texts_of(dispatcher)[0] == "好的，已按您说的更正。"
     assert slots["requested_slot"] == "registered_months"  # still missing, asked again
 
 
@@ -134,47 +167,130 @@ async def test_a_correction_after_the_verdict_reopens_the_decision(domain):
 
 
 async def test_a_new_city_clears_the_old_citys_places(domain):
-    slots, _ = await validate(form_turn(message("说错了，我在曲靖"), {
+    slots, dispatcher = await validate(form_turn(message("说错了，我在曲靖"), {
         "city": "liaocheng", "residence_county": "东昌府区", "requested_slot": "hukou_city"}), domain)
     assert slots["city"] == "qujing"
     assert slots["residence_county"] is None
+    assert "好的，改为按曲靖市的规定来看。" in texts_of(dispatcher)
 
 
-# --- answers that are not understood, and questions in the middle ----------------------
+async def test_change_of_city_is_not_a_hukou_answer(domain):
+    # Issue 8.6: "那曲靖呢" to the 户口 question moved the 户口 to 那曲 (西藏).
+    slots, _ = await validate(form_turn(message("那曲靖呢"), {**HEBEI_RENTER, "hukou_province": None,
+                                                           "requested_slot": "hukou_city"}), domain)
+    assert slots["city"] == "qujing"
+    assert "hukou_city" not in slots and "hukou_province" not in slots
+
+
+# --- answers that are not understood, and the other repair cases --------------------------
 
 async def test_not_understood_gets_the_parsers_hint_and_the_question_again(domain):
     slots, dispatcher = await validate(form_turn(message("嗯嗯随便", "inform"), {
         **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
-    assert slots == {"registered_months": None, "requested_slot": "registered_months"}
+    assert slots["requested_slot"] == "registered_months"
+    assert "interview" in slots  # a slot other than requested_slot: the form does not reject
     assert "没办过就说“没办”" in texts_of(dispatcher)[0]
+    assert texts_of(dispatcher)[1] == question_for("registered_months", "liaocheng")
+
+
+async def test_vague_answers_never_loop_the_same_question_three_times(domain):
+    # Issue 8.3: after two failed answers, the reason and a choice; never a third time.
+    slots = {**HEBEI_RENTER, "requested_slot": "registered_months",
+             "interview": {"asked": "registered_months", "tries": 1}}
+    found, dispatcher = await validate(form_turn(message("差不多吧"), slots), domain)
+    assert found["interview"]["tries"] == 2
+    assert "第五条" in texts_of(dispatcher)[-1] and "/skip" in payloads_of(dispatcher)
+    assert question_for("registered_months", "liaocheng") not in texts_of(dispatcher)
+    slots["interview"] = {**found["interview"], "seen": None}  # the next message is a new one
+    found, dispatcher = await validate(form_turn(message("反正挺那个的"), slots), domain)
+    assert "registered_months" in found["interview"]["skipped"]
+    assert found["requested_slot"] != "registered_months"
 
 
 async def test_an_unserved_city_is_explained(domain):
     slots, dispatcher = await validate(form_turn(message("北京"), {"requested_slot": "city"}), domain)
-    assert slots == {"city": None, "requested_slot": "city"}
+    assert slots["requested_slot"] == "city"
     assert "聊城市" in texts_of(dispatcher)[0] and "曲靖市" in texts_of(dispatcher)[0]
 
 
-async def test_a_question_is_left_to_the_rules(domain):
-    # Nothing returned: the form rejects, the rules answer, the form resumes.
-    tracker = form_turn(message("办居住证要钱吗", "ask_fee"), {**HEBEI_RENTER, "requested_slot": "registered_months"})
-    events = await ValidateEligibilityForm().run(CollectingDispatcher(), tracker, domain)
-    assert events == []
+async def test_a_side_question_is_answered_and_the_interview_goes_on(domain):
+    # Issue 8.4: answered from the renderer, then the same question; no rejection.
+    tracker = form_turn(message("要花多少钱", "ask_fee"), {**HEBEI_RENTER, "requested_slot": "registered_months"})
+    events, dispatcher = await run_form(tracker, domain)
+    assert "action_execution_rejected" not in event_kinds(events)
+    assert "免费" in texts_of(dispatcher)[0] and "第四条" in texts_of(dispatcher)[0]
+    assert texts_of(dispatcher)[-1] == question_for("registered_months", "liaocheng")
+    assert slot_events(events)["requested_slot"] == "registered_months"
 
 
-async def test_an_unsure_classification_that_answers_is_an_answer(domain):
-    tracker = form_turn(message("八个月", "ask_processing_time", confidence=0.4),
-                        {**HEBEI_RENTER, "requested_slot": "registered_months"})
-    slots, _ = await validate(tracker, domain)
-    assert slots["registered_months"] == 8
+async def test_chitchat_gets_a_word_then_the_question(domain):
+    # Issue 8.5.
+    _, dispatcher = await validate(form_turn(message("你吃饭了吗", "out_of_scope"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert "居住证" in texts_of(dispatcher)[0]
+    assert texts_of(dispatcher)[-1] == question_for("registered_months", "liaocheng")
 
 
-async def test_resuming_after_a_question_asks_again_without_reading_it(domain):
-    tracker = form_turn(message("聊城办证要钱吗", "ask_fee"),
-                        {**HEBEI_RENTER, "requested_slot": "registered_months"}, kind="resume")
-    slots, dispatcher = await validate(tracker, domain)
-    assert slots == {"requested_slot": "registered_months"}
+async def test_repeat_says_the_last_reply_again(domain):
+    last = [{"text": "您在现住地办理居住登记多久了？", "role": "question"}]
+    _, dispatcher = await validate(form_turn(message("再说一遍", "repeat"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months",
+        "interview": {"asked": "registered_months", "last": last}}), domain)
+    assert texts_of(dispatcher) == ["您在现住地办理居住登记多久了？"]
+
+
+async def test_skip_moves_on(domain):
+    slots, dispatcher = await validate(form_turn(message("不知道", "skip"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert "registered_months" in slots["interview"]["skipped"]
+    assert texts_of(dispatcher)[0] == "好的，这个先跳过。"
+
+
+async def test_typed_restart_works_like_the_button(domain):
+    # Issue 8.6: "重来一遍" forgets the conversation (Rasa's action_restart).
+    events, dispatcher = await run_form(form_turn(message("重来一遍", "inform"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_restart"}
+    assert slot_events(events)["requested_slot"] is None
+    assert "从头开始" in texts_of(dispatcher)[0]
+
+
+async def test_stop_ends_the_interview_without_a_verdict(domain):
+    events, dispatcher = await run_form(form_turn(message("算了", "deny"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert slot_events(events)["requested_slot"] is None
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "action_listen"
+    assert "不问了" in texts_of(dispatcher)[0]
+
+
+async def test_a_hand_off_is_left_to_the_rules_with_the_facts_kept(domain):
+    events, dispatcher = await run_form(form_turn(message("户口在河北，帮我转人工", "request_human"), {
+        "city": "liaocheng", "requested_slot": "hukou_city"}), domain)
+    assert events[-1]["event"] == "action_execution_rejected"
+    assert slot_events(events)["hukou_province"] == "河北省"
     assert dispatcher.messages == []
+
+
+async def test_a_hand_off_the_nlu_missed_is_given_by_the_form(domain):
+    events, dispatcher = await run_form(form_turn(message("转人工", "inform"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert "12345" in texts_of(dispatcher)[0]
+    assert slot_events(events)["handoff"] is True and slot_events(events)["requested_slot"] is None
+
+
+async def test_booking_in_the_middle_is_left_to_the_rules(domain):
+    events, _ = await run_form(form_turn(message("我要预约", "book_appointment"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert events[-1]["event"] == "action_execution_rejected"
+
+
+async def test_resuming_after_another_action_read_the_message_asks_again(domain):
+    tracker = form_turn(message("聊城办证要钱吗", "ask_fee"),
+                        {**HEBEI_RENTER, "requested_slot": "registered_months",
+                         "interview": {"asked": "registered_months", "seen": 1}}, kind="resume")
+    slots, dispatcher = await validate(tracker, domain)
+    assert slots["requested_slot"] == "registered_months"
+    assert texts_of(dispatcher) == [question_for("registered_months", "liaocheng")]
 
 
 async def test_a_pending_city_question_is_forgotten_in_the_interview(domain):
@@ -184,10 +300,17 @@ async def test_a_pending_city_question_is_forgotten_in_the_interview(domain):
     assert slots["awaiting_city"] is False and slots["pending_topic"] is None
 
 
-def test_turn_kind():
-    assert turn_kind(form_turn(message("x"))) == "answer"
-    assert turn_kind(form_turn(message("x"), kind="activation")) == "activation"
-    assert turn_kind(form_turn(message("x"), kind="resume")) == "resume"
+async def test_an_internal_error_answers_busy_and_ends_the_form(domain, monkeypatch):
+    import actions.interview
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(actions.interview, "interview", broken)
+    events, dispatcher = await run_form(form_turn(message("八个月"), {
+        **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
+    assert "系统繁忙" in texts_of(dispatcher)[0]
+    assert slot_events(events)["requested_slot"] is None
 
 
 # --- buttons ---------------------------------------------------------------------------
@@ -209,6 +332,7 @@ def test_turn_kind():
     ("/deny", "supplementary_proof_months", {"supplementary_proof_months": 0}),
     ("/affirm", "disabled", {"disabled": True}),
     ("/deny", "mobility_impaired", {"mobility_impaired": False}),
+    ('/inform{"proxy_for":"self"}', "by_proxy", {"by_proxy": False}),
 ])
 async def test_button_payloads(domain, payload, requested, expected):
     slots = {"city": "liaocheng", "hukou_province": "河北省", "requested_slot": requested}
@@ -221,41 +345,21 @@ async def test_button_payloads(domain, payload, requested, expected):
         assert found[name] == value
 
 
-async def test_every_question_asked_has_an_ask_action_and_buttons_fit_telegram(domain):
-    for slot, action_class in ASK_ACTIONS.items():
-        assert f"action_ask_{slot}" in domain["actions"]
-        for city in ("liaocheng", "qujing"):
-            dispatcher = CollectingDispatcher()
-            await action_class().run(dispatcher, tracker_for(message("x"), {"city": city}), domain)
-            assert len(dispatcher.messages) == 1 and dispatcher.messages[0]["text"]
-            for payload in payloads_of(dispatcher):
-                assert len(payload.encode("utf-8")) <= 64, payload
+async def test_every_question_fits_telegram(domain):
+    from bot.interview import Interview, State
+    from bot.interview.facts import flatten
 
-
-async def test_questions_come_from_the_rules_with_their_choices(domain):
-    dispatcher = CollectingDispatcher()
-    await ASK_ACTIONS["housing"]().run(dispatcher, tracker_for(message("x"), {"city": "liaocheng"}), domain)
-    assert texts_of(dispatcher) == [question_for("housing", "liaocheng")]
-    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == [label for _, label in labels.CHOICES["housing"]]
-    dispatcher = CollectingDispatcher()
-    await ASK_ACTIONS["residence_county"]().run(dispatcher, tracker_for(message("x"), {"city": "qujing"}), domain)
-    assert '/inform{"county":"麒麟区"}' in payloads_of(dispatcher)
-    dispatcher = CollectingDispatcher()
-    await ASK_ACTIONS["disabled"]().run(dispatcher, tracker_for(message("x"), {"city": "qujing"}), domain)
-    assert payloads_of(dispatcher) == ["/affirm", "/deny"]
-
-
-async def test_duration_questions_offer_common_durations(domain):
-    dispatcher = CollectingDispatcher()
-    await ASK_ACTIONS["registered_months"]().run(dispatcher, tracker_for(message("x"), {"city": "liaocheng"}), domain)
-    assert payloads_of(dispatcher) == ["/deny", '/inform{"duration":3}', '/inform{"duration":6}',
-                                       '/inform{"duration":12}', '/inform{"duration":24}']
-
-
-async def test_the_city_question_offers_the_cities(domain):
-    dispatcher = CollectingDispatcher()
-    await ASK_ACTIONS["city"]().run(dispatcher, tracker_for(message("x"), {}), domain)
-    assert payloads_of(dispatcher) == ['/inform{"city":"liaocheng"}', '/inform{"city":"qujing"}']
+    driver = Interview()
+    for city in ("liaocheng", "qujing"):
+        for fact in ("city", "by_proxy", "hukou.city", "hukou.county", "hukou.township", "residence.county",
+                     "residence.township", "lived_months", "registered_months", "supplementary_proof_months",
+                     "housing", "employment", "study", "age", "disabled", "mobility_impaired"):
+            state = State(facts={"city": city})
+            for out in (driver.question(fact, state), driver.explain(fact, state)):
+                assert out.text
+                for choice in out.choices:
+                    assert len(choice.payload().encode("utf-8")) <= 64, choice.payload()
+    assert flatten({"hukou": {"city": "x"}}) == {"hukou.city": "x"}
 
 
 # --- the verdict -------------------------------------------------------------------------
@@ -267,6 +371,10 @@ PERSONAS = {
     "qujing student": (
         {"city": "qujing", "hukou_province": "四川省", "lived_months": 12.0, "study": "full_time"}, "eligible",
         ["id_card", "photos", "address_proof", "study_proof"], ["第十一条", "第十二条"], "本人证件照2张"),
+    "qujing child through a parent": (
+        {"city": "qujing", "hukou_province": "四川省", "lived_months": 12.0, "study": "full_time",
+         "by_proxy": True, "age": 8.0}, "eligible",
+        ["id_card", "photos", "address_proof", "study_proof", "agent_id"], ["第十二条"], "监护人、近亲属"),
     "local in liaocheng's exempt districts": (
         {"city": "liaocheng", "hukou_city": "聊城市", "hukou_county": "东昌府区", "residence_county": "茌平区"},
         "not_required", [], ["第二条"], "不需要办理居住证"),
@@ -290,6 +398,8 @@ async def test_verdict_for_each_persona(domain, persona):
     for article in articles:
         assert article in text
     assert "已过有效期" in text  # both regulations had expired by 2026-11-22
+    # The structured decision beside the text, for the kiosk to draw.
+    assert dispatcher.messages[0]["custom"] == {"decision": decision}
     payloads = payloads_of(dispatcher)
     if verdict in ("eligible", "not_yet_eligible"):
         assert payloads[:2] == ["/book_appointment", "/ask_benefits"]
@@ -300,7 +410,7 @@ async def test_verdict_for_each_persona(domain, persona):
 async def test_verdict_without_city_asks_for_it(domain):
     dispatcher = CollectingDispatcher()
     events = await ActionAssess().run(dispatcher, tracker_for(message("x"), {}), domain)
-    assert events == []
+    assert "decision" not in slot_events(events)
     assert '/inform{"city":"liaocheng"}' in payloads_of(dispatcher)
 
 

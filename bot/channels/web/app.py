@@ -473,20 +473,26 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _as_of(facts: dict[str, Any]) -> Optional[dt.date]:
+    if isinstance(facts.get("as_of"), str) and DATE_RE.match(facts["as_of"]):
+        try:
+            return dt.date.fromisoformat(facts["as_of"])
+        except ValueError:
+            return None
+    return None
+
+
 def _parse_texts(facts: dict[str, Any], texts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Fields the operator typed in words (一年多, 八个月, 东昌府) -> values via bot.parsing."""
+    """Fields the operator typed in words (一年多, 八个月, 东昌府) -> values, read by the
+    interview driver exactly as the chat reads the same answer to the same question."""
     parsed: dict[str, Any] = {}
     problems: dict[str, str] = {}
     if not texts:
         return parsed, problems
-    from bot.parsing import NotUnderstood, parse_answer
+    from bot.interview import Interview
+    from bot.parsing import NotUnderstood
 
-    as_of = None
-    if isinstance(facts.get("as_of"), str) and DATE_RE.match(facts["as_of"]):
-        try:
-            as_of = dt.date.fromisoformat(facts["as_of"])
-        except ValueError:
-            as_of = None
+    driver = Interview(as_of=_as_of(facts))
     for fact, text in texts.items():
         if not isinstance(fact, str) or not isinstance(text, str) or not text.strip():
             continue
@@ -494,7 +500,7 @@ def _parse_texts(facts: dict[str, Any], texts: dict[str, Any]) -> tuple[dict[str
             problems[fact] = "not a fact the script aid asks for"
             continue
         try:
-            parsed[fact] = parse_answer(fact, text, facts.get("city"), as_of)
+            parsed[fact] = driver.read_answer(fact, text, facts.get("city"))
         except NotUnderstood as error:
             problems[fact] = str(error)
     return parsed, problems
@@ -513,9 +519,65 @@ def _merge(facts: dict[str, Any], fact: str, value: Any) -> None:
         facts[fact] = value
 
 
+def _out(out: Any) -> dict[str, Any]:
+    return out.as_dict()
+
+
+async def _staff_turn(body: dict[str, Any]) -> web.Response:
+    """One turn of the interview, as the chat has it: ``{"state", "message"}`` -> the
+    driver's reply (``state`` to send back with the next message; ``message`` the
+    caller's words or a choice's payload; no message: the first question)."""
+    from bot.interview import Interview, Message, State
+
+    state_data = body.get("state")
+    if state_data is not None and not isinstance(state_data, dict):
+        return _json_error(400, "state: expected the object of the previous reply", field="state")
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > MAX_MESSAGE_CHARS):
+        return _json_error(400, f"message: text of at most {MAX_MESSAGE_CHARS} characters", field="message")
+    as_of = None
+    if isinstance(body.get("as_of"), str):
+        as_of = _as_of({"as_of": body["as_of"]})
+        if as_of is None:
+            return _json_error(400, "as_of: expected YYYY-MM-DD", field="as_of")
+    driver = Interview(as_of=as_of)
+    try:
+        state = State.from_dict(state_data)
+    except (TypeError, ValueError, AttributeError):
+        return _json_error(400, "state: expected the object of the previous reply", field="state")
+    city = body.get("city") if isinstance(body.get("city"), str) else None
+    if message is None or not message.strip():
+        reply = driver.start(state, city=city)
+    else:
+        reply = driver.handle(state, Message.parse(message))
+    decision = reply.decision
+    next_question = None
+    question = next((out for out in reversed(reply.messages) if out.role == "question"), None)
+    if question is not None:
+        next_question = {"fact": question.fact, "question": question.text, "choices": _choices(question.fact or ""),
+                         "buttons": [{"title": c.title, "payload": c.payload()} for c in question.choices]}
+    return _json({
+        "state": reply.state.to_dict(),
+        "messages": [_out(out) for out in reply.messages],
+        "cases": reply.cases,
+        "ended": reply.ended,
+        "decision": decision,
+        "verdict_label": labels.VERDICT[decision["verdict"]] if decision else None,
+        "text": render_decision(decision) if decision else None,
+        "next": next_question,
+    })
+
+
 async def staff_assess(request: web.Request) -> web.Response:
-    """Facts (and words to parse) -> decision, the sentences to read, the next question."""
+    """Facts (and words to parse) -> decision, the sentences to read, the next question.
+
+    With ``{"state", "message"}`` instead: one turn of the same interview the
+    chat and ``juzhu interview`` run (bot.interview), for a caller's answers
+    taken one by one.
+    """
     body = await _json_body(request)
+    if "message" in body or "state" in body:
+        return await _staff_turn(body)
     facts = body.get("facts", body)
     if not isinstance(facts, dict):
         return _json_error(400, "facts: expected a JSON object", field="facts")
@@ -546,7 +608,7 @@ async def staff_assess(request: web.Request) -> web.Response:
 
 
 async def staff_extract(request: web.Request) -> web.Response:
-    """A caller's words -> the facts found in them (the same parser as the chat)."""
+    """A caller's words -> the facts found in them, read as the chat reads them (bot.interview)."""
     body = await _json_body(request)
     text, city = body.get("text"), body.get("city")
     if not isinstance(text, str) or not text.strip() or len(text) > 2000:
@@ -554,10 +616,10 @@ async def staff_extract(request: web.Request) -> web.Response:
     if city is not None and city not in city_ids():
         return _json_error(400, f"city: unknown city {city!r}; accepted: " + ", ".join(city_ids()), field="city")
     try:
-        from bot.parsing import extract_facts
+        from bot.interview import Interview
     except ImportError:
         return _json_error(503, "bot.parsing is not available")
-    facts = extract_facts(text, city)
+    facts = Interview().read_facts(text, city)
     return _json({"facts": facts})
 
 

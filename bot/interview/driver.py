@@ -1,0 +1,573 @@
+"""The one interview: every channel gives it the person's messages and gets
+back what to say, the facts known so far and what to ask next.
+
+    interview = Interview()                     # as_of: today (bot.clock)
+    reply = interview.start()                   # the first question
+    reply = interview.handle(reply.state, Message.parse("我在聊城租房住了八个月"))
+    reply.messages                              # [Out(text, choices, custom, role)], in order
+    reply.next                                  # the fact asked next ("hukou.city"), None when decided
+    reply.ended                                 # None, "verdict", "stopped", "restart" or "leave"
+    reply.state.to_dict()                       # JSON: keep it, give it back with the next message
+
+The law decides what to ask: the next question is the first fact of the
+engine's ``decision["missing"]`` the person has not skipped. The interview
+itself asks only two things the engine cannot: the city (without it there
+is no regulation to apply) and, once, who applies (第六条/第十二条: a child
+or an elderly parent may apply through a relative, with other documents).
+
+Each message may give facts (any number, whatever else it says), correct
+earlier ones, move to another city, ask a question in passing (answered by
+the renderer for the facts known so far, then the interview goes on), make
+small talk, ask to start over, stop, hear the last message again or skip the
+question. An answer that cannot be read is explained with the parser's hint;
+a second one gets the reason for the question and a choice of answers; there
+is never a third time: the question is skipped.
+
+The Rasa form validator (actions/interview.py), ``juzhu interview``
+(bot/rules/cli.py) and the staff page (bot/channels/web/app.py) all run this
+class; none of them has dialogue logic of its own.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Optional
+
+from bot import clock
+from bot.rules import labels, question_for, render_decision, render_topic
+from bot.rules.policy import city_ids, load_city
+from bot.rules.render import question_reason, render_topic_for
+
+from . import texts
+from .facts import change_city, city_id_of, decide, drop, get, known, merge, personal
+from .reading import Message, Reading, command, leave, read, small_talk, speaks_for_self, topic
+
+logger = logging.getLogger(__name__)
+
+WHO = "by_proxy"  # the fact behind "who applies"
+MAX_FAILED = 2  # failed answers to one question before it is skipped (never asked a third time)
+CLOSED = set(labels.CHOICES) | {WHO}
+
+# Station look-up for "几点下班": (city id, county or None) -> objects with name, hours.
+Stations = Callable[[str, Optional[str]], list[Any]]
+
+
+@dataclass
+class Choice:
+    """A button: what it says, and the message it sends (an intent and values)."""
+
+    title: str
+    intent: str
+    entities: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> str:
+        """``/intent{"k":v}``, compact (Telegram's callback_data is at most 64 bytes)."""
+        if not self.entities:
+            return f"/{self.intent}"
+        return f"/{self.intent}" + json.dumps(self.entities, ensure_ascii=False, separators=(",", ":"))
+
+    def message(self) -> Message:
+        return Message(text=self.payload(), intent=self.intent, entities=dict(self.entities), button=True)
+
+
+@dataclass
+class Out:
+    """One message to the person.
+
+    ``role``: "say", "question" (asks ``fact``) or "verdict" (the decision,
+    also as ``custom = {"decision": …}`` for channels that draw it).
+    ``closed``: the choices are the answers (a terminal may number them).
+    """
+
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    custom: Optional[dict[str, Any]] = None
+    role: str = "say"
+    fact: Optional[str] = None
+    closed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text, "role": self.role}
+        if self.choices:
+            data["choices"] = [{"title": c.title, "payload": c.payload()} for c in self.choices]
+        if self.custom is not None:
+            data["custom"] = self.custom
+        if self.fact:
+            data["fact"] = self.fact
+        if self.closed:
+            data["closed"] = True
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Out":
+        choices = []
+        for item in data.get("choices") or ():
+            message = Message.parse(item.get("payload") or "")
+            choices.append(Choice(item.get("title") or "", message.intent or "", message.entities))
+        return cls(text=data.get("text") or "", choices=choices, custom=data.get("custom"),
+                   role=data.get("role") or "say", fact=data.get("fact"), closed=bool(data.get("closed")))
+
+
+@dataclass
+class State:
+    """What the interview knows between two messages (JSON with ``to_dict``)."""
+
+    facts: dict[str, Any] = field(default_factory=dict)  # CONTRACT.md §3 facts (no as_of)
+    asked: Optional[str] = None  # the fact asked last ("city", "by_proxy", "hukou.city", …)
+    previous: Optional[str] = None  # the fact asked before that (a correction may be for it)
+    tries: int = 0  # failed answers to ``asked``
+    skipped: list[str] = field(default_factory=list)  # facts the person could not or would not give
+    last: list[dict[str, Any]] = field(default_factory=list)  # the last reply (再说一遍)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Optional[dict[str, Any]]) -> "State":
+        data = data or {}
+        return cls(facts=copy.deepcopy(data.get("facts") or {}), asked=data.get("asked"),
+                   previous=data.get("previous"), tries=int(data.get("tries") or 0),
+                   skipped=list(data.get("skipped") or ()), last=list(data.get("last") or ()))
+
+    def copy(self) -> "State":
+        return State.from_dict(copy.deepcopy(self.to_dict()))
+
+    @property
+    def city(self) -> Optional[str]:
+        return city_id_of(self.facts.get("city"))
+
+
+@dataclass
+class Reply:
+    """What one message led to.
+
+    ``cases``: the conversation-repair cases handled, in order (``answer``,
+    ``facts``, ``correction``, ``city_change``, ``side_question``,
+    ``chitchat``, ``repeat``, ``skip``, ``not_understood``, ``explain``,
+    ``restart``, ``stop``, ``leave``, ``verdict``…). ``ended``: None while
+    the interview goes on; "verdict", "stopped", "restart" or "leave" (then
+    ``leave`` is the intent handed over: request_human, goodbye,
+    book_appointment…). ``changed``: the facts this message set, by name.
+    """
+
+    state: State
+    messages: list[Out] = field(default_factory=list)
+    cases: list[str] = field(default_factory=list)
+    decision: Optional[dict[str, Any]] = None
+    next: Optional[str] = None
+    ended: Optional[str] = None
+    leave: Optional[str] = None
+    changed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def texts(self) -> list[str]:
+        return [out.text for out in self.messages]
+
+    @property
+    def verdict(self) -> Optional[Out]:
+        return next((out for out in self.messages if out.role == "verdict"), None)
+
+
+class Interview:
+    """The interview's rules of conversation (see the module's docstring)."""
+
+    def __init__(self, as_of: Optional[dt.date] = None, stations: Optional[Stations] = None,
+                 ask_who: bool = True):
+        self.as_of = as_of
+        self.stations = stations
+        self.ask_who = ask_who
+
+    def today(self) -> dt.date:
+        return self.as_of or clock.today()
+
+    # --- entry points ---------------------------------------------------------------
+
+    def start(self, state: Optional[State] = None, city: Optional[str] = None) -> Reply:
+        """The first question (the city, unless given)."""
+        state = state.copy() if state else State()
+        if city and city_id_of(city):
+            state.facts["city"] = city_id_of(city)
+        return self._finish(state, Reply(state=state), asked_before=None)
+
+    def resume(self, state: State) -> Reply:
+        """Back after an interruption answered elsewhere: the open question again."""
+        state = state.copy()
+        return self._finish(state, Reply(state=state, cases=["resume"]), asked_before=state.asked)
+
+    def restart(self, state: Optional[State] = None) -> Reply:
+        """Everything said so far forgotten; the first question again."""
+        fresh = State()
+        reply = Reply(state=fresh, cases=["restart"], messages=[Out(texts.RESTARTED)])
+        reply = self._finish(fresh, reply, asked_before=None)
+        reply.ended = "restart"
+        return reply
+
+    def stop(self, state: State) -> Reply:
+        """"算了": no more questions; the facts stay for later answers."""
+        state = state.copy()
+        state.asked, state.tries = None, 0
+        reply = Reply(state=state, cases=["stop"], ended="stopped", messages=[Out(texts.STOPPED, self._menu())])
+        reply.decision, _ = decide(state.facts, self.today())
+        state.last = [out.as_dict() for out in reply.messages]
+        return reply
+
+    def handle(self, state: State, message: Message) -> Reply:
+        """One message from the person: what to say, and the new state."""
+        state = state.copy()
+        as_of = self.today()
+        asked = state.asked
+        wants = command(message)
+        if wants == "restart":
+            return self.restart(state)
+        if wants == "stop":
+            return self.stop(state)
+        if wants == "repeat":
+            messages = [Out.from_dict(item) for item in state.last] or [Out(texts.REPEAT_NOTHING)]
+            reply = Reply(state=state, cases=["repeat"], messages=messages, next=state.asked)
+            reply.decision, _ = decide(state.facts, as_of)
+            return reply
+
+        reply = Reply(state=state)
+        reading = read(message, asked, state.previous, state.city, as_of)
+        self._take(state, reading, message, reply)
+        if wants == "skip" and asked and not reading.answered:
+            reply.cases.append("skip")
+            self._skip(state, asked)
+            reply.messages.append(Out(texts.SKIPPED))
+        handed = leave(message, reading.answered)
+        if handed:
+            reply.cases.append("leave")
+            reply.ended, reply.leave = "leave", handed
+            reply.decision, _ = decide(state.facts, as_of)
+            return reply
+        side = topic(message)
+        if side:
+            reply.cases.append("side_question")
+            reply.messages.append(self.answer_topic(side, state))
+        talk = small_talk(message) if not (reply.changed or side or reading.answered) else None
+        if talk:
+            reply.cases.append("chitchat")
+            reply.messages.append(Out({"greet": texts.GREET, "thank": texts.THANK, "bot": texts.BOT}.get(
+                talk, texts.CHITCHAT)))
+        failed = bool(asked) and not (reading.answered or reply.changed or side or talk or wants == "skip")
+        if failed and asked == WHO:
+            failed = False  # asked once: no answer is "for oneself"
+            self._skip(state, WHO)
+        elif failed and message.nlu("ask_eligibility") and not (message.text or "").startswith("/"):
+            failed = False  # "能办吗？" while being asked: the question again, with a word
+            reply.cases.append("restate")
+            reply.messages.append(Out(texts.STILL_ASKING))
+        if failed:
+            state.tries += 1
+            reply.cases.append("not_understood")
+            return self._finish(state, reply, asked_before=asked, failed=True, hint=reading.hint)
+        if asked == WHO and not reading.answered and reply.changed:
+            self._skip(state, WHO)
+        return self._finish(state, reply, asked_before=asked)
+
+    def conclude(self, state: State) -> list[Out]:
+        """The verdict on the facts known (what a finished interview says)."""
+        decision, dropped = decide(state.facts, self.today())
+        if decision is None:
+            return [self.question("city", state)]
+        text = render_decision(decision)
+        if decision["verdict"] == "undetermined" and state.skipped:
+            text = texts.SKIPPED_ALL + "\n" + text
+        return [Out(text, self.next_step_choices(decision["verdict"]), custom={"decision": decision},
+                    role="verdict")]
+
+    # --- reading outside the interview (answers to questions, the staff page) ---------
+
+    def absorb(self, state: State, message: Message) -> tuple[State, Reading, dict[str, Any]]:
+        """The facts of a message that is not an answer (a question, a greeting):
+        (new state, the reading, what changed)."""
+        state = state.copy()
+        reading = read(message, None, None, state.city, self.today())
+        reply = Reply(state=state)
+        self._take(state, reading, message, reply, announce=False)
+        return state, reading, reply.changed
+
+    def read_facts(self, text: str, city: Optional[str] = None) -> dict[str, Any]:
+        """The facts in a caller's words, read as the chat reads them."""
+        state = State(facts={"city": city} if city_id_of(city) else {})
+        state, _, _ = self.absorb(state, Message.parse(text))
+        return state.facts
+
+    def read_answer(self, fact: str, text: str, city: Optional[str] = None) -> Any:
+        """The answer to one question, read as the chat reads it; raises NotUnderstood."""
+        from bot.parsing import NotUnderstood
+
+        state = State(facts={"city": city} if city_id_of(city) else {}, asked=fact)
+        reading = read(Message.parse(text), fact, None, state.city, self.today())
+        if not reading.answered:
+            raise NotUnderstood(reading.hint or texts.NOT_UNDERSTOOD, fact)
+        if fact.startswith("hukou."):
+            return reading.found.get("hukou")
+        return get(reading.found, fact)
+
+    def answer_topic(self, name: str, state: State, city: Optional[str] = None) -> Out:
+        """A question about the regulation (or the stations' hours), answered for the facts known."""
+        city = city or state.city
+        as_of = self.today()
+        if name == "hours":
+            return Out(self._hours(city, get(state.facts, "residence.county")))
+        if city is None:
+            parts = [texts.EVERY_CITY] + [render_topic(c, name, as_of) for c in city_ids()]
+            return Out("\n\n".join(parts))
+        facts = dict(state.facts, city=city) if city != state.city else state.facts
+        if city != state.city:
+            facts = change_city(state.facts, city)
+        decision, _ = decide(facts, as_of)
+        given = tuple(name for name in ("employment", "study", "by_proxy") if known(facts, name))
+        return Out(render_topic_for(decision, name, city, as_of, given))
+
+    # --- questions --------------------------------------------------------------------
+
+    def question(self, fact: str, state: State) -> Out:
+        """The question for one fact, with buttons for the usual answers."""
+        city = state.city
+        if fact == "city" or city is None:
+            names = "、".join(load_city(c).name for c in city_ids())
+            return Out(texts.ASK_CITY.format(cities=names), self._city_choices(), role="question", fact="city")
+        if fact == WHO:
+            return Out(texts.ASK_WHO, [Choice(texts.WHO_SELF, "inform", {"proxy_for": "self"}),
+                                       Choice(texts.WHO_CHILD, "inform", {"proxy_for": "child"}),
+                                       Choice(texts.WHO_ELDERLY, "inform", {"proxy_for": "elderly"}),
+                                       Choice(texts.WHO_OTHER, "inform", {"proxy_for": "other"})],
+                       role="question", fact=fact, closed=True)
+        this = load_city(city)
+        text = question_for(fact, city)
+        choices: list[Choice] = []
+        if fact == "hukou.city":
+            province = get(state.facts, "hukou.province")
+            if province and this.is_this_province(province):
+                text = f"您的户口在{this.province}哪个市？"
+            choices = self._hukou_choices(this)
+        elif fact in ("hukou.county", "residence.county"):
+            choices = [Choice(county.name, "inform", {"county": county.name}) for county in this.counties]
+        elif fact == "lived_months":
+            choices = [Choice(texts.JUST_ARRIVED, "inform", {"duration": 0})] + self._durations(texts.DURATIONS)
+        elif fact == "registered_months":
+            choices = [Choice(texts.NEVER_REGISTERED, "deny")] + self._durations(texts.DURATIONS)
+        elif fact == "supplementary_proof_months":
+            choices = [Choice(texts.NONE_PROOF, "deny")] + self._durations(texts.DURATIONS)
+        elif fact in labels.CHOICES:
+            for code, label in labels.CHOICES[fact]:
+                if isinstance(code, bool):
+                    choices.append(Choice(label, "affirm" if code else "deny"))
+                else:
+                    choices.append(Choice(label, "inform", {fact: code}))
+        return Out(text, choices, role="question", fact=fact, closed=fact in CLOSED)
+
+    def explain(self, fact: str, state: State) -> Out:
+        """The question asked the third way: why it matters, and a choice of answers."""
+        city = state.city
+        if fact == "city" or city is None:
+            names = "、".join(load_city(c).name for c in city_ids())
+            return Out(texts.CITY_NOT_SERVED.format(cities=names),
+                       self._city_choices() + [Choice(texts.HUMAN, "request_human")],
+                       role="question", fact="city", closed=True)
+        this = load_city(city)
+        why = question_reason(fact, city) or question_for(fact, city)
+        choices: list[Choice]
+        if fact in ("lived_months", "registered_months", "supplementary_proof_months"):
+            choices = self._durations(texts.DURATION_RANGES)
+            if fact == "registered_months":
+                choices = [Choice(texts.NEVER_REGISTERED, "deny")] + choices
+            elif fact == "supplementary_proof_months":
+                choices = [Choice(texts.NONE_PROOF, "deny")] + choices
+        elif fact == "hukou.city":
+            choices = self._hukou_choices(this)
+        elif fact == "age":
+            choices = [Choice("不满16岁", "inform", {"age": 10}), Choice("16到59岁", "inform", {"age": 30}),
+                       Choice("60岁以上", "inform", {"age": 70})]
+        else:
+            choices = list(self.question(fact, state).choices)
+        choices.append(Choice(texts.SKIP, "skip"))
+        return Out(texts.EXPLAIN.format(why=why) + "\n" + texts.PICK_ONE, choices, role="question", fact=fact,
+                   closed=True)
+
+    def next_step_choices(self, verdict: str) -> list[Choice]:
+        if verdict in ("eligible", "eligible_after_review", "not_yet_eligible"):
+            return [Choice(texts.NEXT_BOOK, "book_appointment"), Choice(texts.NEXT_BENEFITS, "ask_benefits"),
+                    Choice(texts.NEXT_OTHER, "greet")]
+        if verdict == "not_eligible":
+            return [Choice("居住登记", "ask_registration"), Choice(texts.HUMAN, "request_human"),
+                    Choice(texts.NEXT_OTHER, "greet")]
+        return [Choice(texts.HUMAN, "request_human"), Choice(texts.NEXT_OTHER, "greet")]
+
+    # --- inside -------------------------------------------------------------------------
+
+    def _take(self, state: State, reading: Reading, message: Message, reply: Reply, announce: bool = True) -> None:
+        """Merge what the message says into the state, with the words that say so."""
+        found = dict(reading.found)
+        new_city = city_id_of(found.pop("city", None))
+        if new_city and state.city and new_city != state.city:
+            state.facts = change_city(state.facts, new_city)
+            state.skipped = [name for name in state.skipped if not name.startswith("residence.")]
+            reply.changed["city"] = new_city
+            reply.cases.append("city_change")
+            if announce:
+                reply.messages.append(Out(texts.CITY_CHANGED.format(city=load_city(new_city).name)))
+        elif new_city and not state.city:
+            state.facts["city"] = new_city
+            reply.changed["city"] = new_city
+        if self.ask_who and WHO not in state.facts and WHO not in found and personal(found) \
+                and not message.button and speaks_for_self(message.text):
+            found[WHO] = False  # "我在聊城租房…": the speaker applies for themselves
+        state.facts, changed, corrected = merge(state.facts, found)
+        reply.changed.update(changed)
+        for name in changed:
+            if name in state.skipped:
+                state.skipped.remove(name)
+        if reading.answered:
+            reply.cases.append("answer")
+        elif changed:
+            reply.cases.append("facts")
+        if corrected:
+            reply.cases.append("correction")
+            if announce:
+                reply.messages.append(Out(texts.CORRECTED))
+        if announce:
+            for name, words in reading.approximate.items():
+                value = state.facts.get(name)
+                if isinstance(value, int) and name != "age":
+                    value = _months_text(value)
+                elif name == "age" and isinstance(value, int):
+                    value = f"{value}岁"
+                elif name == "hukou":
+                    value = "外地户口" if (state.facts.get("hukou") or {}).get("city") == "外地" else None
+                if value:
+                    reply.messages.append(Out(texts.APPROXIMATE.format(words=words.strip("，。 "), value=value)))
+
+    def _skip(self, state: State, fact: str) -> None:
+        if fact not in state.skipped:
+            state.skipped.append(fact)
+
+    def _next(self, state: State, decision: Optional[dict[str, Any]]) -> Optional[str]:
+        if decision is None:
+            return "city"
+        if decision["verdict"] != "undetermined":
+            return None
+        if self.ask_who and WHO not in state.facts and WHO not in state.skipped:
+            return WHO
+        for fact in decision["missing"]:
+            if fact not in state.skipped:
+                return fact
+        return None
+
+    def _finish(self, state: State, reply: Reply, *, asked_before: Optional[str], failed: bool = False,
+                hint: Optional[str] = None) -> Reply:
+        """Decide on the facts, then ask the next question (or give the verdict).
+
+        After a failed answer the question comes again with the parser's hint;
+        after a second one, the reason for it and a choice of answers; a third
+        skips it (the city cannot be skipped: the interview stops instead).
+        """
+        decision, dropped = decide(state.facts, self.today())
+        for name in dropped:
+            drop(state.facts, name)
+            reply.changed[name] = None
+        next_fact = self._next(state, decision)
+        if next_fact != asked_before:
+            state.tries = 0
+        elif failed and next_fact:
+            if state.tries > MAX_FAILED:
+                state.tries = 0
+                if next_fact == "city":
+                    names = "、".join(load_city(c).name for c in city_ids())
+                    reply.messages.append(Out(texts.CITY_GIVE_UP.format(cities=names), self._menu()))
+                    reply.cases.append("stop")
+                    reply.ended = "stopped"
+                    return self._end_turn(state, reply, decision, None, asked_before)
+                reply.cases.append("skip")
+                self._skip(state, next_fact)
+                reply.messages.append(Out(texts.SKIPPED_AFTER_TRIES))
+                return self._finish(state, reply, asked_before=next_fact)
+            if state.tries == MAX_FAILED:
+                reply.cases.append("explain")
+                reply.messages.append(self.explain(next_fact, state))
+                return self._end_turn(state, reply, decision, next_fact, asked_before)
+            reply.messages.append(Out(hint or texts.NOT_UNDERSTOOD))
+        if next_fact is None:
+            reply.cases.append("verdict")
+            reply.ended = "verdict"
+            reply.messages.extend(self.conclude(state))
+        else:
+            reply.messages.append(self.question(next_fact, state))
+        return self._end_turn(state, reply, decision, next_fact, asked_before)
+
+    def _end_turn(self, state: State, reply: Reply, decision: Optional[dict[str, Any]], next_fact: Optional[str],
+                  asked_before: Optional[str]) -> Reply:
+        reply.decision = decision
+        reply.next = next_fact
+        if next_fact != asked_before:
+            state.previous = asked_before if asked_before else state.previous
+        state.asked = next_fact
+        state.last = [out.as_dict() for out in reply.messages]
+        return reply
+
+    def _city_choices(self) -> list[Choice]:
+        return [Choice(load_city(c).name, "inform", {"city": c}) for c in city_ids()]
+
+    @staticmethod
+    def _hukou_choices(city: Any) -> list[Choice]:
+        return [Choice(texts.HUKOU_LOCAL.format(city=city.name), "inform", {"city": city.id}),
+                Choice(texts.HUKOU_OTHER_CITY, "inform", {"city": "other"}),
+                Choice(texts.HUKOU_OTHER_PROVINCE, "inform", {"province": "other"})]
+
+    @staticmethod
+    def _durations(options: tuple[tuple[str, int], ...]) -> list[Choice]:
+        return [Choice(title, "inform", {"duration": months}) for title, months in options]
+
+    @staticmethod
+    def _menu() -> list[Choice]:
+        return [Choice("我能办居住证吗", "ask_eligibility"), Choice("要带什么材料", "ask_materials"),
+                Choice("预约办理", "book_appointment"), Choice(texts.HUMAN, "request_human")]
+
+    def _hours(self, city: Optional[str], county: Optional[str]) -> str:
+        stations: list[Any] = []
+        if city and self.stations:
+            try:
+                stations = list(self.stations(city, county) or [])
+            except Exception:  # the store is a convenience here: the general answer instead
+                logger.warning("stations unavailable for the hours", exc_info=True)
+        if not stations:
+            return texts.HOURS_UNKNOWN
+        lines = [texts.HOURS_FROM_STATIONS.format(city=load_city(city).name)]
+        lines += [texts.HOURS_LINE.format(name=s.name, hours=_hours_text(getattr(s, "hours", "")))
+                  for s in stations[:3]]
+        return "\n".join(lines)
+
+
+def _months_text(months: int) -> str:
+    if months and months % 12 == 0:
+        return f"{months // 12}年"
+    if months == 6:
+        return "半年"
+    return f"{months}个月"
+
+
+_WEEKDAYS = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日"}
+
+
+def _hours_text(hours: Any) -> str:
+    """"mon-fri 09:00-12:00,13:30-17:00; sat 09:00-12:00" -> 周一至周五 09:00-12:00、13:30-17:00；周六 …"""
+    if not isinstance(hours, str):
+        return str(hours or "")
+    parts = []
+    for part in hours.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        days, _, times = part.partition(" ")
+        if "-" in days:
+            first, _, last = days.partition("-")
+            days_text = f"{_WEEKDAYS.get(first, first)}至{_WEEKDAYS.get(last, last)}"
+        else:
+            days_text = _WEEKDAYS.get(days, days)
+        parts.append(f"{days_text} {times.replace(',', '、')}")
+    return "；".join(parts)
