@@ -1,17 +1,27 @@
 #!/usr/bin/env python
-"""Per-turn latency and throughput of the assistant through Rasa's REST channel.
+"""Per-turn latency and throughput of juzhu against a stock `rasa init` bot, as ratios.
 
-Simulated applicants (each its own sender id) hold scripted conversations
-with the Rasa server: the eligibility interview of the five applicant types
-of issue 3 and some questions. The run is bounded (a fixed number of
-conversations per applicant) and talks to loopback only.
+Both assistants run on this machine with the same Rasa: juzhu (action
+server + Rasa with models/juzhu.tar.gz, its SQL tracker store and lock
+store, as `make run` has them) and the stock assistant `rasa init` creates
+(built once into var/bench/moodbot; `rasa run` with its own defaults).
+Simulated applicants (each its own sender id) hold whole scripted
+conversations through Rasa's REST channel: the same sender across turns,
+so forms and slots build up as in real use. The rounds alternate between
+the two assistants at each concurrency level, so a burst of load from
+elsewhere on the machine hits both alike. The run is bounded and talks to
+loopback only.
 
-    scripts/bench_rest.py                         # RASA_URL or http://127.0.0.1:5005
-    scripts/bench_rest.py --users 1 10 --conversations 3
-    scripts/bench_rest.py --start always          # start Rasa + actions on free ports first
+    scripts/bench_rest.py                         # 1 and 10 users, 3 alternating rounds
+    scripts/bench_rest.py --users 1 10 --rounds 5 --json results/bench.json
+    scripts/bench_rest.py --no-stock              # juzhu alone (RASA_URL, or started)
+    scripts/bench_rest.py --script moodbot --url http://127.0.0.1:5005   # one assistant, as before
 
-Prints, per concurrency level: turns, p50 and p95 per-turn latency (ms),
-messages per second (turns completed / wall time) and errors.
+Prints, per assistant and concurrency level: turns, p50 and p95 per-turn
+latency (ms), messages per second (turns completed / wall time), errors;
+then the ratios juzhu / stock: per-turn p50 (lower is better; the goal is
+<= 1.0 at 1 user) and throughput (higher is better; the goal is >= 1.0 at
+10 users).
 """
 from __future__ import annotations
 
@@ -29,6 +39,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 CONVERSATIONS = [
     # 聊城 renter with a labour contract
@@ -56,6 +67,22 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     silent: int = 0
+    wall: float = 0.0
+
+    def add(self, other: "Result") -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.silent += other.silent
+        self.wall += other.wall
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall if self.wall else float("nan")
+
+    def summary(self) -> dict[str, float]:
+        return {"turns": len(self.latencies), "p50_ms": percentile(self.latencies, 50) * 1000,
+                "p95_ms": percentile(self.latencies, 95) * 1000, "msg_per_s": self.rate,
+                "errors": self.errors, "no_reply": self.silent}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -67,10 +94,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def applicant(session: aiohttp.ClientSession, url: str, number: int, conversations: int,
-                    result: Result, scripts: list[list[str]]) -> None:
+                    result: Result, scripts: list[list[str]], tag: str) -> None:
     for round_ in range(conversations):
         script = scripts[(number + round_) % len(scripts)]
-        sender = f"bench-{uuid.uuid4().hex[:12]}"
+        sender = f"bench-{tag}-{uuid.uuid4().hex[:12]}"
         for text in script:
             started = time.perf_counter()
             try:
@@ -87,86 +114,142 @@ async def applicant(session: aiohttp.ClientSession, url: str, number: int, conve
                 result.silent += 1
 
 
-async def level(base_url: str, users: int, conversations: int,
-                scripts: list[list[str]]) -> tuple[Result, float]:
+async def level(base_url: str, users: int, conversations: int, scripts: list[list[str]],
+                tag: str = "x") -> Result:
     url = base_url.rstrip("/") + "/webhooks/rest/webhook"
     result = Result()
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(applicant(session, url, n, conversations, result, scripts) for n in range(users)))
-        wall = time.perf_counter() - started
-    return result, wall
+        await asyncio.gather(*(applicant(session, url, n, conversations, result, scripts, tag)
+                               for n in range(users)))
+        result.wall = time.perf_counter() - started
+    return result
 
 
 async def warm_up(base_url: str, scripts: list[list[str]]) -> None:
     url = base_url.rstrip("/") + "/webhooks/rest/webhook"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        for text in scripts[0]:
-            async with session.post(url, json={"sender": "bench-warmup", "message": text}) as response:
-                await response.read()
+        for script in scripts:
+            sender = f"bench-warmup-{uuid.uuid4().hex[:8]}"
+            for text in script:
+                async with session.post(url, json={"sender": sender, "message": text}) as response:
+                    await response.read()
 
 
-def table(rows: list[tuple[int, Result, float]]) -> str:
-    lines = ["| users | turns | p50 ms | p95 ms | msg/s | errors | no reply |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for users, result, wall in rows:
-        turns = len(result.latencies)
-        lines.append(f"| {users} | {turns} | {percentile(result.latencies, 50) * 1000:.0f} | "
-                     f"{percentile(result.latencies, 95) * 1000:.0f} | {turns / wall:.1f} | "
-                     f"{result.errors} | {result.silent} |")
+def table(rows: list[tuple[str, int, Result]]) -> str:
+    lines = ["| assistant | users | turns | p50 ms | p95 ms | msg/s | errors | no reply |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, users, result in rows:
+        s = result.summary()
+        lines.append(f"| {name} | {users} | {s['turns']} | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | "
+                     f"{s['msg_per_s']:.1f} | {s['errors']} | {s['no_reply']} |")
     return "\n".join(lines)
+
+
+def ratios(results: dict[tuple[str, int], Result], levels: list[int]) -> list[dict[str, float]]:
+    out = []
+    for users in levels:
+        ours, stock = results.get(("juzhu", users)), results.get(("stock", users))
+        if not ours or not stock or not ours.latencies or not stock.latencies:
+            continue
+        out.append({"users": users,
+                    "p50_ratio": percentile(ours.latencies, 50) / percentile(stock.latencies, 50),
+                    "p95_ratio": percentile(ours.latencies, 95) / percentile(stock.latencies, 95),
+                    "throughput_ratio": ours.rate / stock.rate})
+    return out
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
-                        help="Rasa server (default: $RASA_URL or http://127.0.0.1:5005)")
+                        help="juzhu's Rasa server (default: $RASA_URL or http://127.0.0.1:5005); started on "
+                             "free ports when nothing answers there (see --start)")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10], help="concurrency levels (default 1 10)")
-    parser.add_argument("--conversations", type=int, default=3,
-                        help="scripted conversations per simulated applicant (default 3)")
-    parser.add_argument("--script", choices=sorted(SCRIPTS), default="juzhu",
-                        help="conversations to play: juzhu (default) or moodbot (a stock `rasa init` bot)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds per assistant and level (default 3)")
+    parser.add_argument("--conversations", type=int, default=2,
+                        help="whole scripted conversations per simulated applicant and round (default 2)")
+    parser.add_argument("--script", choices=sorted(SCRIPTS), default=None,
+                        help="bench one assistant at --url with these conversations (no comparison)")
+    parser.add_argument("--no-stock", action="store_true", help="juzhu alone, no stock bot")
+    parser.add_argument("--stock-dir", default=str(ROOT / "var" / "bench" / "moodbot"),
+                        help="where the stock `rasa init` bot is built once (default var/bench/moodbot)")
     parser.add_argument("--start", choices=("auto", "always", "never"), default="auto",
-                        help="start the action server and Rasa (models/juzhu.tar.gz) on free ports: "
+                        help="start juzhu's action server and Rasa (models/juzhu.tar.gz) on free ports: "
                              "auto (default) when nothing answers at --url, always, or never")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    if not 1 <= args.conversations <= 50 or not all(1 <= u <= 50 for u in args.users):
-        parser.error("--users and --conversations must be between 1 and 50")
-
+    if not 1 <= args.conversations <= 50 or not all(1 <= u <= 50 for u in args.users) \
+            or not 1 <= args.rounds <= 20:
+        parser.error("--users and --conversations must be between 1 and 50, --rounds between 1 and 20")
     if urlparse(args.url).hostname not in LOOPBACK:
         print(f"bench: refusing {args.url}: the bench only talks to loopback", file=sys.stderr)
         return 2
     sys.path.insert(0, str(Path(__file__).parent))
     import rasa_servers
+    import stock_bot
 
-    servers = None
-    if args.start == "always" or (args.start == "auto" and not rasa_servers.url_ok(args.url.rstrip("/") + "/")):
-        model = rasa_servers.latest_model()
-        if model is None:
-            print("bench: no trained model in models/ (run `make model`)", file=sys.stderr)
-            return 2
-        print(f"starting the action server and Rasa with {model} on free ports …",
-              file=sys.stderr, flush=True)
-        servers = rasa_servers.start(model)
-        args.url = servers.rasa_url
+    single = args.script is not None
+    compare = not single and not args.no_stock
+    started: list = []
     try:
-        try:
-            asyncio.run(warm_up(args.url, SCRIPTS[args.script]))
-        except (aiohttp.ClientError, OSError) as error:
-            print(f"bench: no Rasa server at {args.url} ({error}); start one with `make run`, "
-                  f"or use --start always", file=sys.stderr)
-            return 2
-        rows = []
+        targets: dict[str, str] = {}
+        if single and args.script == "moodbot":
+            targets["stock"] = args.url
+        else:
+            url = args.url
+            if args.start == "always" or (args.start == "auto" and not rasa_servers.url_ok(url.rstrip("/") + "/")):
+                model = rasa_servers.latest_model()
+                if model is None:
+                    print("bench: no trained model in models/ (run `make model`)", file=sys.stderr)
+                    return 2
+                print(f"bench: starting juzhu's action server and Rasa with {model} on free ports …",
+                      file=sys.stderr, flush=True)
+                servers = rasa_servers.start(model)
+                started.append(servers)
+                url = servers.rasa_url
+            targets["juzhu"] = url
+        if compare:
+            print("bench: starting the stock `rasa init` bot on a free port (built once into "
+                  f"{args.stock_dir}) …", file=sys.stderr, flush=True)
+            stock = stock_bot.start(Path(args.stock_dir))
+            started.append(stock)
+            targets["stock"] = stock.rasa_url
+        scripts = {"juzhu": CONVERSATIONS, "stock": MOODBOT}
+        for name, url in targets.items():
+            try:
+                asyncio.run(warm_up(url, scripts[name]))
+            except (aiohttp.ClientError, OSError) as error:
+                print(f"bench: no Rasa server at {url} ({error}); start one with `make run`, "
+                      f"or use --start always", file=sys.stderr)
+                return 2
+
+        results: dict[tuple[str, int], Result] = {}
+        names = list(targets)
         for users in args.users:
-            result, wall = asyncio.run(level(args.url, users, args.conversations, SCRIPTS[args.script]))
-            rows.append((users, result, wall))
-        print(f"REST bench against {args.url} ({args.script}): {args.conversations} scripted conversations "
-              f"per simulated applicant")
+            for round_ in range(args.rounds):
+                order = names if round_ % 2 == 0 else names[::-1]
+                for name in order:
+                    result = asyncio.run(level(targets[name], users, args.conversations, scripts[name], name))
+                    results.setdefault((name, users), Result()).add(result)
+        rows = [(name, users, results[(name, users)]) for users in args.users for name in names]
+        print(f"REST bench: {args.rounds} alternating round(s) per level, {args.conversations} whole "
+              f"conversation(s) per simulated applicant per round ({', '.join(f'{n} at {u}' for n, u in targets.items())})")
         print(table(rows))
-        return 1 if any(result.errors for _, result, _ in rows) else 0
+        found = ratios(results, args.users)
+        for row in found:
+            print(f"juzhu / stock at {row['users']} user(s): per-turn p50 x{row['p50_ratio']:.2f} "
+                  f"(p95 x{row['p95_ratio']:.2f}), throughput x{row['throughput_ratio']:.2f}")
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps({
+                "rounds": args.rounds, "conversations": args.conversations,
+                "results": [{"assistant": n, "users": u, **r.summary()} for n, u, r in rows],
+                "ratios": found}, indent=2), encoding="utf-8")
+        return 1 if any(result.errors for _, _, result in rows) else 0
     finally:
-        if servers:
+        for servers in reversed(started):
             servers.stop()
 
 

@@ -1,0 +1,292 @@
+#!/usr/bin/env python
+"""Where a turn's time goes: Rasa in this process, timed phase by phase.
+
+Starts the action server (``juzhu actions``) on a free loopback port, loads
+the model into this process with endpoints.yml (the masked SQL tracker
+store on a throw-away SQLite file, or ``--database-url``), then plays the
+bench's whole conversations (scripts/bench_rest.py: same sender across
+turns) and times, per turn:
+
+- lock: the lock store's lock around the turn;
+- tracker load / save: the tracker store (SQL, masking, sealing);
+- NLU: the NLU graph (Jieba, featurizers, DIET, regex entities, fallback);
+- policies: each prediction of the policy graph, and inside it each
+  policy's own ``predict_action_probabilities``;
+- action server: each call of a custom action (HTTP round trip, including
+  the request's JSON: tracker and domain), and how much of it is building
+  that JSON;
+- the rest (Rasa's bookkeeping, built-in actions, responses).
+
+    scripts/profile_turn.py                     # models/juzhu.tar.gz, 3 rounds
+    scripts/profile_turn.py --model models/x.tar.gz --rounds 5 --json out.json
+
+Loopback only; bounded (rounds x the bench's conversations).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import bench_rest  # noqa: E402
+import rasa_servers  # noqa: E402
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+class Clock:
+    """Seconds and call counts per phase, for the turn in progress."""
+
+    def __init__(self) -> None:
+        self.turn: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.turns: list[tuple[dict[str, float], dict[str, int]]] = []
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.turn[phase] += seconds
+        self.calls[phase] += 1
+
+    def close_turn(self) -> None:
+        self.turns.append((dict(self.turn), dict(self.calls)))
+        self.turn.clear()
+        self.calls.clear()
+
+
+CLOCK = Clock()
+
+
+def timed_async(owner: Any, name: str, phase: str) -> None:
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            CLOCK.add(phase, time.perf_counter() - started)
+
+    setattr(owner, name, wrapper)
+
+
+def timed_sync(owner: Any, name: str, phase: Callable[..., str] | str) -> None:
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            CLOCK.add(phase(*args) if callable(phase) else phase, time.perf_counter() - started)
+
+    setattr(owner, name, wrapper)
+
+
+def instrument() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.policy import Policy
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import TrackerStore
+
+    timed_async(MessageProcessor, "get_tracker", "tracker load")
+    timed_async(MessageProcessor, "save_tracker", "tracker save")
+    timed_async(MessageProcessor, "parse_message", "NLU")
+    timed_sync(MessageProcessor, "_predict_next_with_tracker", "policies (graph)")
+    _count_winners(MessageProcessor)
+    timed_async(RemoteAction, "run", "action server call")
+    timed_sync(RemoteAction, "_action_call_format", "action request JSON")
+    import rasa.core.policies.memoization  # noqa: F401 - the policy classes, to be found below
+    import rasa.core.policies.rule_policy  # noqa: F401
+    import rasa.core.policies.ted_policy  # noqa: F401
+
+    for policy in _subclasses(Policy):
+        if "predict_action_probabilities" in policy.__dict__:
+            timed_sync(policy, "predict_action_probabilities", f"policy {policy.__name__}")
+    del TrackerStore
+
+
+WINNERS: dict[str, int] = defaultdict(int)
+
+
+def _count_winners(processor: Any) -> None:
+    """Which policy's prediction Rasa followed, per prediction (what each policy decides)."""
+    original = processor._predict_next_with_tracker
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        prediction = original(*args, **kwargs)
+        name = (getattr(prediction, "policy_name", None) or "?").rsplit(".", 1)[-1]
+        WINNERS[name.split("_", 1)[-1] if name[:1].isdigit() else name] += 1
+        return prediction
+
+    processor._predict_next_with_tracker = wrapper
+
+
+def instrument_lock(lock_store: Any) -> None:
+    """The lock: the store's async context manager, wrapped."""
+    original_lock = lock_store.lock
+
+    @contextlib.asynccontextmanager
+    async def lock(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        async with original_lock(*args, **kwargs) as held:
+            CLOCK.add("lock", time.perf_counter() - started)
+            yield held
+
+    lock_store.lock = lock
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
+
+
+async def play(agent: Any, rounds: int, scripts: list[list[str]]) -> list[float]:
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    totals: list[float] = []
+    for round_ in range(rounds + 1):  # round 0 warms up and is not counted
+        for script in scripts:
+            sender = f"profile-{uuid.uuid4().hex[:10]}"
+            for text in script:
+                started = time.perf_counter()
+                await agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender))
+                elapsed = time.perf_counter() - started
+                if round_ == 0:
+                    WINNERS.clear()
+                    CLOCK.turn.clear()
+                    CLOCK.calls.clear()
+                    continue
+                CLOCK.turn["turn (total)"] = elapsed
+                CLOCK.close_turn()
+                totals.append(elapsed)
+    return totals
+
+
+ORDER = ["turn (total)", "lock", "tracker load", "NLU", "policies (graph)", "policy TEDPolicy",
+         "policy RulePolicy", "policy MemoizationPolicy", "action server call", "action request JSON",
+         "tracker save"]
+
+
+def report(totals: list[float]) -> dict[str, Any]:
+    phases = {phase for turn, _ in CLOCK.turns for phase in turn}
+    ordered = [p for p in ORDER if p in phases] + sorted(phases - set(ORDER))
+    rows = {}
+    n = len(CLOCK.turns)
+    for phase in ordered:
+        per_turn = [turn.get(phase, 0.0) for turn, _ in CLOCK.turns]
+        calls = sum(calls.get(phase, 0) for _, calls in CLOCK.turns)
+        rows[phase] = {"ms_per_turn_mean": 1000 * statistics.fmean(per_turn),
+                       "ms_per_turn_p50": 1000 * statistics.median(per_turn),
+                       "calls_per_turn": calls / n if n else 0.0}
+    accounted = sum(rows[p]["ms_per_turn_mean"] for p in ("lock", "tracker load", "NLU", "policies (graph)",
+                                                          "action server call", "tracker save") if p in rows)
+    rows["other (Rasa bookkeeping, built-in actions)"] = {
+        "ms_per_turn_mean": rows["turn (total)"]["ms_per_turn_mean"] - accounted,
+        "ms_per_turn_p50": float("nan"), "calls_per_turn": float("nan")}
+    return {"turns": n, "phases": rows, "predictions_by_policy": dict(WINNERS)}
+
+
+def print_table(result: dict[str, Any], title: str) -> None:
+    print(title)
+    print("| phase | ms per turn (mean) | ms per turn (p50) | calls per turn |")
+    print("| --- | ---: | ---: | ---: |")
+    for phase, row in result["phases"].items():
+        p50 = "" if row["ms_per_turn_p50"] != row["ms_per_turn_p50"] else f"{row['ms_per_turn_p50']:.1f}"
+        calls = "" if row["calls_per_turn"] != row["calls_per_turn"] else f"{row['calls_per_turn']:.2f}"
+        indent = "  " if phase.startswith("policy ") or phase == "action request JSON" else ""
+        print(f"| {indent}{phase} | {row['ms_per_turn_mean']:.1f} | {p50} | {calls} |")
+    winners = result.get("predictions_by_policy") or {}
+    if winners:
+        print("Predictions followed, by policy: " + ", ".join(f"{name} {count}" for name, count
+                                                             in sorted(winners.items(), key=lambda x: -x[1])))
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "juzhu.tar.gz"))
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the bench's conversations (default 3)")
+    parser.add_argument("--database-url", default=None,
+                        help="conversations database (default: a throw-away SQLite file)")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds must be between 1 and 20")
+
+    work = Path(tempfile.mkdtemp(prefix="juzhu-profile-"))
+    env = {"ACTION_SECRET": os.environ.get("ACTION_SECRET") or secrets.token_urlsafe(24),
+           "DATABASE_URL": os.environ.get("PROFILE_BOOKINGS_URL") or f"sqlite:///{work / 'juzhu.db'}",
+           "CONVERSATIONS_DATABASE_URL": args.database_url or f"sqlite:///{work / 'conversations.db'}"}
+    os.environ.update(env)
+    action_port = rasa_servers.free_port()
+    os.environ["ACTION_PORT"] = str(action_port)
+    import subprocess
+
+    log = open(work / "action.log", "ab")
+    action = subprocess.Popen([str(rasa_servers.BIN / "juzhu"), "actions", "--port", str(action_port)],
+                              cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not rasa_servers.url_ok(f"http://127.0.0.1:{action_port}/health"):
+            if action.poll() is not None or time.monotonic() > deadline:
+                print(f"profile: the action server did not start; see {work / 'action.log'}", file=sys.stderr)
+                return 1
+            time.sleep(0.3)
+        import logging
+
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+
+        # As `rasa run` logs by default (INFO): debug logging would be most of the turn.
+        configure_logging_and_warnings(logging.INFO)
+        configure_structlog(logging.INFO)
+        from rasa.core.agent import load_agent
+        from rasa.core.utils import AvailableEndpoints
+
+        endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+
+        async def run() -> list[float]:
+            instrument()  # before loading: the graph binds the policies' methods when it is built
+            agent = await load_agent(model_path=args.model, endpoints=endpoints)
+            instrument_lock(agent.lock_store)
+            return await play(agent, args.rounds, bench_rest.CONVERSATIONS)
+
+        totals = asyncio.run(run())
+        result = report(totals)
+        result["model"] = args.model
+        print_table(result, f"Where a turn's time goes ({result['turns']} turns of the bench's conversations, "
+                            f"Rasa in-process, {Path(args.model).name}):")
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
+        return 0
+    finally:
+        action.terminate()
+        try:
+            action.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            action.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
