@@ -250,7 +250,7 @@ def explanation(svc: AppointmentService, slot: str, slots: Mapping[str, Any]) ->
 
     Said instead of the step's question (never the same question a third
     time): the buttons are the question's own choices, and a way out (不约了,
-    先不查了) where the answer has to be typed.
+    算了) where the answer has to be typed.
     """
     if slot == "city":
         text = T.EXPLAIN_CITY.format(cities="、".join(city_name(c) for c in city_ids()))

@@ -53,7 +53,7 @@ STOP = "不约了"
 # What the step expects, said once instead of the same question a third time;
 # the buttons follow.
 EXPLAIN_CITY = "目前只能预约{cities}的办理点。请点下面的城市；不想预约了，点“不约了”。"
-EXPLAIN_STATION = "还是没找到这个办理点。请点下面的一个办理点，也可以打区县名，例如“东昌府”。"
+EXPLAIN_STATION = "还是没找到这个办理点。请点下面的一个办理点，也可以打出它所在的区县名。"
 EXPLAIN_DAY = ("还是没听明白是哪一天。请点下面还有空位的日期，"
                "或者打“明天”“23号”“下周一”这样的日子。")
 EXPLAIN_TIME = "还是没听明白是几点。请点下面还有空位的时间，或者打“九点半”“下午两点”这样的时间。"
@@ -106,7 +106,7 @@ KEPT = "好的，预约保留，请按时前往。"
 LOOKUP_STOPPED = "好的。还有什么可以帮您？"
 LOOK_AGAIN = "重新查询"
 CANCEL_AGAIN = "重新取消"
-NOT_NOW = "先不查了"
+NOT_NOW = "算了"
 # A second answer it did not take.
 EXPLAIN_LOOKUP_PHONE = ("这里要填预约时留的手机号码：11位数字，例如 13812345678；"
                         "有预约码的话一起发，例如：K7M3QX 13812345678。")
