@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.interview import TOPIC_OF_INTENT, Out, personal
+from bot.interview.reading import command
 from bot.interview import texts as interview_texts
 
 from . import texts
@@ -189,7 +190,9 @@ def _tells_a_case(tracker: Tracker) -> bool:
     state = state_of(tracker)
     _, reading, _ = interview(tracker).absorb(state, message_of(tracker))
     found = reading.found
-    return personal(found) or bool(found.get("residence")) or (bool(found.get("city")) and state.city is None)
+    named = city_id_of(found.get("city"))
+    # A case, an address, or a city other than the one spoken of ("那曲靖呢" after a verdict).
+    return personal(found) or bool(found.get("residence")) or (bool(named) and named != state.city)
 
 
 class ActionClarify(GuardedAction):
@@ -201,6 +204,10 @@ class ActionClarify(GuardedAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        wants = command(message_of(tracker))
+        if wants in REPAIR and not active_form(tracker):
+            # "重来一遍" the NLU could not place: the same as when it could.
+            return await REPAIR[wants]().run(dispatcher, tracker, domain)
         if _tells_a_case(tracker):
             return [FollowupAction(FORM)]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -226,9 +233,7 @@ class ActionDefaultFallback(ActionClarify):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
-        if any(event.get("event") == "followup" for event in events):
-            return events
-        return [UserUtteranceReverted()]
+        return events or [UserUtteranceReverted()]
 
 
 class ActionReadFacts(GuardedAction):
@@ -303,3 +308,7 @@ def last_bot_turn(tracker: Tracker) -> list[dict[str, Any]]:
     if len(users) < 2:
         return [] if not users else [e for e in events[:users[-1]] if e.get("event") == "bot"]
     return [e for e in events[users[-2] + 1:users[-1]] if e.get("event") == "bot"]
+
+
+# What action_clarify does when the NLU missed a repair request the words make plain.
+REPAIR = {"restart": ActionStartOver, "stop": ActionStop, "repeat": ActionRepeat}

@@ -344,7 +344,7 @@ class Interview:
         if fact == "hukou.city":
             province = get(state.facts, "hukou.province")
             if province and this.is_this_province(province):
-                text = f"您的户口在{this.province}哪个市？"
+                text = texts.ASK_HUKOU_CITY_IN_PROVINCE.format(province=this.province)
             choices = self._hukou_choices(this)
         elif fact in ("hukou.county", "residence.county"):
             choices = [Choice(county.name, "inform", {"county": county.name}) for county in this.counties]
@@ -382,8 +382,11 @@ class Interview:
         elif fact == "hukou.city":
             choices = self._hukou_choices(this)
         elif fact == "age":
-            choices = [Choice("不满16岁", "inform", {"age": 10}), Choice("16到59岁", "inform", {"age": 30}),
-                       Choice("60岁以上", "inform", {"age": 70})]
+            # The ages that matter are the regulation's (第六条/第十二条): a minor, an adult, an elderly person.
+            minor, elderly = this["proxy"]["minor_under_age"], this["proxy"]["elderly_from_age"]
+            choices = [Choice(texts.AGE_MINOR.format(age=minor), "inform", {"age": max(minor - 6, 0)}),
+                       Choice(texts.AGE_ADULT.format(low=minor, high=elderly - 1), "inform", {"age": (minor + elderly) // 2}),
+                       Choice(texts.AGE_ELDERLY.format(age=elderly), "inform", {"age": elderly + 10})]
         else:
             choices = list(self.question(fact, state).choices)
         choices.append(Choice(texts.SKIP, "skip"))

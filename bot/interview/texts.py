@@ -20,6 +20,9 @@ EVERY_CITY = "您还没告诉我城市，下面是各地的规定："
 ASK_WHO = "是给您本人办，还是帮别人（比如孩子、老人）办？"
 WHO_SELF, WHO_CHILD, WHO_ELDERLY, WHO_OTHER = "本人办理", "给孩子办", "给老人办", "帮其他人办"
 
+ASK_HUKOU_CITY_IN_PROVINCE = "您的户口在{province}哪个市？"
+AGE_MINOR, AGE_ADULT, AGE_ELDERLY = "不满{age}岁", "{low}到{high}岁", "{age}岁以上"
+
 # --- answers ---------------------------------------------------------------------
 CORRECTED = "好的，已按您说的更正。"
 APPROXIMATE = "（“{words}”按{value}算，如果不准请直接告诉我。）"

@@ -259,3 +259,12 @@ async def test_a_side_question_in_another_form_is_answered_for_every_city(domain
     slots, dispatcher = await answer(tracker, domain)
     assert "聊城市" in texts_of(dispatcher)[0] and "曲靖市" in texts_of(dispatcher)[0]
     assert slots == ANSWERED
+
+
+async def test_a_repair_request_the_nlu_missed_is_still_done(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionClarify().run(dispatcher, tracker_for(message("从头开始吧", "nlu_fallback", 0.3)), domain)
+    assert events == [{"event": "restart", "timestamp": None}] and "从头开始" in texts_of(dispatcher)[0]
+    dispatcher = CollectingDispatcher()
+    events = await ActionDefaultFallback().run(dispatcher, tracker_for(message("不问这个了", "inform", 0.4)), domain)
+    assert texts_of(dispatcher) == ["好的，不问了。还有什么可以帮您？"] and events
