@@ -106,6 +106,10 @@ def instrument() -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import TrackerStore
 
+    from rasa.engine.graph import GraphNode
+
+    timed_sync(GraphNode, "__call__", lambda node, *_: "node " + node._node_name.split("_", 1)[-1]
+               if node._node_name.startswith(("run_", "predict_")) else "node (other) " + node._node_name)
     timed_async(MessageProcessor, "get_tracker", "tracker load")
     timed_async(MessageProcessor, "save_tracker", "tracker save")
     timed_async(MessageProcessor, "parse_message", "NLU")
@@ -213,10 +217,19 @@ def print_table(result: dict[str, Any], title: str) -> None:
     print("| phase | ms per turn (mean) | ms per turn (p50) | calls per turn |")
     print("| --- | ---: | ---: | ---: |")
     for phase, row in result["phases"].items():
+        if phase.startswith("node "):
+            continue
         p50 = "" if row["ms_per_turn_p50"] != row["ms_per_turn_p50"] else f"{row['ms_per_turn_p50']:.1f}"
         calls = "" if row["calls_per_turn"] != row["calls_per_turn"] else f"{row['calls_per_turn']:.2f}"
         indent = "  " if phase.startswith("policy ") or phase == "action request JSON" else ""
         print(f"| {indent}{phase} | {row['ms_per_turn_mean']:.1f} | {p50} | {calls} |")
+    nodes = {k: v for k, v in result["phases"].items() if k.startswith("node ") and v["ms_per_turn_mean"] >= 0.05}
+    if nodes:
+        print("\nGraph components (NLU and policies), ms per turn:")
+        print("| component | ms per turn (mean) | calls per turn |")
+        print("| --- | ---: | ---: |")
+        for phase, row in sorted(nodes.items(), key=lambda x: -x[1]["ms_per_turn_mean"]):
+            print(f"| {phase[5:]} | {row['ms_per_turn_mean']:.2f} | {row['calls_per_turn']:.2f} |")
     winners = result.get("predictions_by_policy") or {}
     if winners:
         print("Predictions followed, by policy: " + ", ".join(f"{name} {count}" for name, count
@@ -230,6 +243,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--database-url", default=None,
                         help="conversations database (default: a throw-away SQLite file)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
+    parser.add_argument("--stock", action="store_true",
+                        help="profile the stock `rasa init` bot instead (var/bench/moodbot, its own "
+                             "endpoints: in-memory stores, no action server), with the bench's moodbot turns")
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 20:
         parser.error("--rounds must be between 1 and 20")
@@ -264,19 +280,27 @@ def main(argv: Optional[list[str]] = None) -> int:
         from rasa.core.agent import load_agent
         from rasa.core.utils import AvailableEndpoints
 
-        endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+        model, scripts = args.model, bench_rest.CONVERSATIONS
+        endpoints_file = ROOT / "endpoints.yml"
+        if args.stock:
+            import stock_bot
+
+            stock_dir = ROOT / "var" / "bench" / "moodbot"
+            model, scripts = str(stock_bot.build(stock_dir)), bench_rest.MOODBOT
+            endpoints_file = stock_dir / "endpoints.yml"
+        endpoints = AvailableEndpoints.read_endpoints(str(endpoints_file))
 
         async def run() -> list[float]:
             instrument()  # before loading: the graph binds the policies' methods when it is built
-            agent = await load_agent(model_path=args.model, endpoints=endpoints)
+            agent = await load_agent(model_path=model, endpoints=endpoints)
             instrument_lock(agent.lock_store)
-            return await play(agent, args.rounds, bench_rest.CONVERSATIONS)
+            return await play(agent, args.rounds, scripts)
 
         totals = asyncio.run(run())
         result = report(totals)
-        result["model"] = args.model
+        result["model"] = model
         print_table(result, f"Where a turn's time goes ({result['turns']} turns of the bench's conversations, "
-                            f"Rasa in-process, {Path(args.model).name}):")
+                            f"Rasa in-process, {Path(model).name}):")
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
         return 0
