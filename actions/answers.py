@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.interview import TOPIC_OF_INTENT, Out, personal
-from bot.interview.reading import command
+from bot.interview.reading import asks_eligibility, command, topic
 from bot.interview import texts as interview_texts
 
 from . import texts
@@ -99,46 +99,56 @@ class ActionAnswerTopic(GuardedAction):
                   domain: DomainDict) -> list[EventType]:
         message = message_of(tracker)
         topic = TOPIC_OF_INTENT.get(message.intent or "") or tracker.get_slot("pending_topic")
-        answered = [SlotSet("awaiting_city", False), SlotSet("pending_topic", None)]
-        if topic is None:
-            logger.warning("action_answer_topic without a topic (intent %s)", message.intent)
-            dispatcher.utter_message(response="utter_anything_else")
-            return answered
-        driver = interview(tracker)
-        before = state_of(tracker)
-        state, reading, changed = driver.absorb(before, message)
-        city = state.city
-        form = active_form(tracker)
+        return answer_topic(dispatcher, tracker, topic)
 
-        if city is None and form:
-            # A form is going on: answer for every city rather than ask.
-            say(dispatcher, [driver.answer_topic(topic, state)])
-            return answered
-        if city is None:
-            if tracker.get_slot("awaiting_city") and message.intent == "inform":
-                names = "、".join(city_name(c) for c in all_city_ids())
-                dispatcher.utter_message(text=texts.CITY_NOT_SERVED.format(cities=names), buttons=city_buttons())
-            else:
-                dispatcher.utter_message(text=texts.ASK_CITY_FOR_TOPIC, buttons=city_buttons())
-            return [SlotSet("awaiting_city", True), SlotSet("pending_topic", topic)]
 
-        decision = tracker.get_slot("decision")
-        personal_list = personal_materials(decision) if topic == "materials" and decision and \
-            decision.get("city") == city and not changed else None
-        out = Out(personal_list) if personal_list else driver.answer_topic(topic, state)
-        buttons: list[dict[str, str]] = []
-        if not form:
-            buttons = [topic_button(i) for i in FOLLOW_UPS[topic]]
-            if topic == "materials" and not personal_list:
-                buttons = [button(interview_texts.CHECK_PERSONAL, "ask_eligibility")] + buttons[1:]
-                out.text += "\n" + interview_texts.MY_MATERIALS_OFFER
-        dispatcher.utter_message(text=out.text, buttons=buttons)
-        goes_on = not form and personal(reading.found)
-        events = state_events(tracker, state, seen=message_key(tracker) if goes_on else None)
-        if goes_on:
-            # The message told a case: the interview goes on from it.
-            return events + answered + [FollowupAction(FORM)]
-        return events + answered
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Optional[str]) -> list[EventType]:
+    """The answer to a question about ``topic`` for the facts known (see ActionAnswerTopic)."""
+    message = message_of(tracker)
+    answered = [SlotSet("awaiting_city", False), SlotSet("pending_topic", None)]
+    if topic is None:
+        logger.warning("action_answer_topic without a topic (intent %s)", message.intent)
+        dispatcher.utter_message(response="utter_anything_else")
+        return answered
+    driver = interview(tracker)
+    before = state_of(tracker)
+    state, reading, changed = driver.absorb(before, message)
+    city = state.city
+    form = active_form(tracker)
+
+    if topic == "hours" or (city is None and form):
+        # Office hours need no city; a form going on: answer for every city rather than ask.
+        say(dispatcher, [driver.answer_topic(topic, state)])
+        return state_events(tracker, state, memo=False) + answered
+    if city is None:
+        if tracker.get_slot("awaiting_city") and message.intent == "inform":
+            names = "、".join(city_name(c) for c in all_city_ids())
+            dispatcher.utter_message(text=texts.CITY_NOT_SERVED.format(cities=names), buttons=city_buttons())
+        else:
+            dispatcher.utter_message(text=texts.ASK_CITY_FOR_TOPIC, buttons=city_buttons())
+        # The facts of the question are kept ("我想给我闺女办…": someone applies for a child).
+        return state_events(tracker, state, memo=False) + [SlotSet("awaiting_city", True),
+                                                           SlotSet("pending_topic", topic)]
+
+    decision = tracker.get_slot("decision")
+    personal_list = personal_materials(decision) if topic == "materials" and decision and \
+        decision.get("city") == city and not changed else None
+    out = Out(personal_list) if personal_list else driver.answer_topic(topic, state)
+    buttons: list[dict[str, str]] = []
+    if not form:
+        buttons = [topic_button(i) for i in FOLLOW_UPS[topic]]
+        if topic == "materials" and not personal_list:
+            buttons = [button(interview_texts.CHECK_PERSONAL, "ask_eligibility")] + buttons[1:]
+            out.text += "\n" + interview_texts.MY_MATERIALS_OFFER
+    dispatcher.utter_message(text=out.text, buttons=buttons)
+    # A case told with the question (or with the question that waited for the city) goes on.
+    waited = bool(tracker.get_slot("awaiting_city")) and personal(state.facts)
+    goes_on = not form and (personal(reading.found) or waited)
+    events = state_events(tracker, state, seen=message_key(tracker), memo=goes_on)
+    if goes_on:
+        # The message told a case: the interview goes on from it.
+        return events + answered + [FollowupAction(FORM)]
+    return events + answered
 
 
 def handoff_text(city: Optional[str], county: Optional[str] = None) -> str:
@@ -208,8 +218,13 @@ class ActionClarify(GuardedAction):
         if wants in REPAIR and not active_form(tracker):
             # "重来一遍" the NLU could not place: the same as when it could.
             return await REPAIR[wants]().run(dispatcher, tracker, domain)
-        if _tells_a_case(tracker):
-            return [FollowupAction(FORM)]
+        if not active_form(tracker):
+            message = message_of(tracker)
+            side = topic(message)
+            if side:  # "派出所几点下班": a question the words make plain
+                return answer_topic(dispatcher, tracker, side)
+            if _tells_a_case(tracker) or asks_eligibility(message):
+                return [FollowupAction(FORM)]
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [item["name"] for item in ranking if item.get("name") in texts.TOPIC_TITLES][:3]
         for default in ("ask_eligibility", "ask_materials", "request_human"):

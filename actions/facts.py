@@ -131,7 +131,7 @@ def state_of(tracker: Tracker) -> State:
     memo = tracker.get_slot(MEMO) or {}
     state = State.from_dict(memo if isinstance(memo, dict) else {})
     state.facts = facts_from_slots(tracker_slots(tracker))
-    if "asked" not in memo and tracker.active_loop:
+    if "asked" not in memo and (tracker.active_loop or {}).get("name") == "eligibility_form":
         # No memory yet (a conversation older than it): the form's requested slot.
         requested = tracker.get_slot("requested_slot")
         state.asked = fact_of(requested)
@@ -142,7 +142,7 @@ def state_of(tracker: Tracker) -> State:
 def fact_of(slot: Optional[str]) -> Optional[str]:
     if not slot:
         return None
-    return "city" if slot == "city" else FACT_OF_SLOT.get(slot, slot)
+    return "city" if slot == "city" else FACT_OF_SLOT.get(slot)
 
 
 def _asked_before(tracker: Tracker, requested: Optional[str]) -> Optional[str]:
@@ -156,20 +156,22 @@ def _asked_before(tracker: Tracker, requested: Optional[str]) -> Optional[str]:
 
 
 def state_events(tracker: Tracker, state: State, seen: Optional[int] = None,
-                 memo_always: bool = False) -> list[EventType]:
+                 memo_always: bool = False, memo: bool = True) -> list[EventType]:
     """SlotSet events that bring the tracker to ``state`` (the facts that changed, and the
     memo when it changed or ``memo_always``: a form's validator must set a slot)."""
     before = tracker_slots(tracker)
     after = slots_from_facts(state.facts)
     events: list[EventType] = [SlotSet(name, value) for name, value in after.items()
                                if _differs(before.get(name), value)]
-    memo = {key: value for key, value in state.to_dict().items() if key != "facts"}
+    if not memo:
+        return events
+    after_memo = {key: value for key, value in state.to_dict().items() if key != "facts"}
     old = tracker.get_slot(MEMO) if isinstance(tracker.get_slot(MEMO), dict) else {}
-    memo["seen"] = seen if seen is not None else old.get("seen")
+    after_memo["seen"] = seen if seen is not None else old.get("seen")
     before_memo = {key: value for key, value in State.from_dict(old).to_dict().items() if key != "facts"}
     before_memo["seen"] = old.get("seen")
-    if memo_always or memo != before_memo:
-        events.append(SlotSet(MEMO, memo))
+    if memo_always or after_memo != before_memo:
+        events.append(SlotSet(MEMO, after_memo))
     return events
 
 

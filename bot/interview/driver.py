@@ -43,7 +43,8 @@ from bot.rules.render import question_reason, render_topic_for
 
 from . import texts
 from .facts import change_city, city_id_of, decide, drop, get, known, merge, personal
-from .reading import Message, Reading, command, leave, read, small_talk, speaks_for_self, topic
+from .reading import (Message, Reading, asks_eligibility, command, leave, read, small_talk, speaks_for_self,
+                      topic)
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ class Interview:
         if failed and asked == WHO:
             failed = False  # asked once: no answer is "for oneself"
             self._skip(state, WHO)
-        elif failed and message.nlu("ask_eligibility") and not (message.text or "").startswith("/"):
+        elif failed and asks_eligibility(message):
             failed = False  # "能办吗？" while being asked: the question again, with a word
             reply.cases.append("restate")
             reply.messages.append(Out(texts.STILL_ASKING))

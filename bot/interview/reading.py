@@ -167,6 +167,17 @@ def topic(message: Message) -> Optional[str]:
     return None
 
 
+_CAN_I = re.compile(r"能(?:不能)?办|可以办|可不可以办|能不能申请|够不够条件|符合条件|办得了|能办下来|核对个人清单|个人清单|"
+                    r"帮我(?:看看|判断|查查)")
+
+
+def asks_eligibility(message: Message) -> bool:
+    """"能办吗？" while being asked something: the interview is the answer."""
+    if message.button:
+        return message.intent == "ask_eligibility"
+    return message.nlu("ask_eligibility") or bool(_CAN_I.search(_plain(message.text)))
+
+
 SMALL_TALK_INTENTS = {"greet": "greet", "thank": "thank", "bot_challenge": "bot", "out_of_scope": "chitchat",
                       "chitchat": "chitchat"}
 _SMALL_TALK = (
@@ -314,6 +325,10 @@ _CUES = {"lived_months": re.compile(r"住|来|到|待|呆|搬"), "registered_mon
 # bot.parsing; kept here until the parser has one.)
 _VAGUE_LONG = re.compile(r"好几年|好多年|很多年|多年|十几年|几十年|很久|挺久|好久|老早|早就|n年|N年")
 VAGUE_LONG_MONTHS = 24
+# "大半年": more than half a year, less than one (read as eight months, flagged).
+_MORE_THAN_HALF = re.compile(r"大半年|半年多|多半年|半年以上|超过半年|过了半年")
+MORE_THAN_HALF_MONTHS = 8
+_LIVES_HERE = re.compile(r"住|现在|目前|租|上班|工作|打工|上学|读书|来了|搬|我在|人在")
 # Words that ask about another city rather than answering where the 户口 is.
 _SWITCH = re.compile(r"^(?:那|那么|如果|要是)|呢$|的话|换成|改成|改为|换到|我说的是|我问的是|我要在|想在|打算在|我在|我住|住在|"
                      r"现在在|人在|不是.{1,8}是|搬到|搬去|问问|问一下|说错|搞错|弄错|不对")
@@ -354,6 +369,17 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
                 found_dict.pop("residence", None)
                 found_dict["hukou"] = answer.value
                 return Reading(found=found_dict, answered=True, approximate=approximate)
+    if asked and asked.startswith("hukou.") and not switch and "hukou" not in found_dict \
+            and (found_dict.get("residence") or found_dict.get("city")) and set(found_dict) <= {"city", "residence"} \
+            and not _LIVES_HERE.search(_plain(text)):
+        # "东阿县" to "where is your 户口": the 户口, not where one lives.
+        answer = _safe(read_answer, asked, text, city, as_of)
+        if answer is not None and isinstance(answer.value, dict):
+            found_dict.pop("residence", None)
+            if city_id_of(found_dict.get("city")) == city:
+                found_dict.pop("city", None)
+            found_dict["hukou"] = answer.value
+            return Reading(found=found_dict, answered=True, approximate=approximate)
     reading = Reading(found=found_dict, approximate=approximate, city_switch=switch)
     durations = _durations(found_dict)
     bare = [name for name in durations if not _CUES[name].search(text)]
@@ -388,6 +414,8 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
         return reading
     if asked in DURATIONS and durations:
         return reading  # durations said for other facts; the question is asked again
+    if asked.startswith("hukou.") and (found_dict.get("residence") or found_dict.get("city")):
+        return reading  # the places said are where one lives ("在麒麟区上初中"): the 户口 is asked again
     fact_city = city_id_of(found_dict.get("city")) or city
     if asked == "by_proxy" and _BARE_YES_NO.match(_plain(text)):
         return reading  # "嗯" to "yourself, or someone else?" answers neither
@@ -396,6 +424,11 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
     except NotUnderstood as error:
         if asked in ("lived_months", "registered_months") and _VAGUE_LONG.search(_plain(text)):
             found_dict[asked] = VAGUE_LONG_MONTHS
+            approximate[asked] = text.strip()
+            reading.answered = True
+            return reading
+        if asked in ("lived_months", "registered_months") and _MORE_THAN_HALF.search(_plain(text)):
+            found_dict[asked] = MORE_THAN_HALF_MONTHS
             approximate[asked] = text.strip()
             reading.answered = True
             return reading
@@ -447,7 +480,7 @@ def read(message: Message, asked: Optional[str], previous: Optional[str], city: 
 # bot.parsing's by_proxy; kept here until the parser says "self" on its own.)
 _FIRST_PERSON = re.compile(r"我|俺|本人|咱")
 _SOMEONE_ELSE = re.compile(r"孩子|儿子|女儿|闺女|娃|小孩|宝宝|老人|父亲|母亲|爸|妈|爷爷|奶奶|姥姥|姥爷|外公|外婆|老公|媳妇|"
-                           r"老婆|丈夫|妻子|爱人|家人|家里人|亲戚|朋友|他|她|别人|代办|帮人")
+                           r"老婆|老伴|丈夫|妻子|爱人|家人|家里人|亲戚|朋友|他|她|别人|代办|帮人")
 
 
 def speaks_for_self(text: str) -> bool:

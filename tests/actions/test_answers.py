@@ -268,3 +268,13 @@ async def test_a_repair_request_the_nlu_missed_is_still_done(domain):
     dispatcher = CollectingDispatcher()
     events = await ActionDefaultFallback().run(dispatcher, tracker_for(message("不问这个了", "inform", 0.4)), domain)
     assert texts_of(dispatcher) == ["好的，不问了。还有什么可以帮您？"] and events
+
+
+async def test_a_plain_question_the_nlu_missed_is_answered(domain):
+    dispatcher = CollectingDispatcher()
+    await ActionClarify().run(dispatcher, tracker_for(message("派出所几点下班", "nlu_fallback", 0.4)), domain)
+    assert "办公时间" in texts_of(dispatcher)[0]
+    dispatcher = CollectingDispatcher()
+    events = await ActionClarify().run(dispatcher, tracker_for(message("帮我核对个人清单", "nlu_fallback", 0.4)),
+                                       domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]

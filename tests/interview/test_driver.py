@@ -255,3 +255,32 @@ def test_read_facts_and_read_answer_for_the_staff_page(driver):
     assert driver.read_answer("lived_months", "一年多", "liaocheng") == 12
     assert driver.read_answer("hukou.city", "河南周口的", "liaocheng") == {"province": "河南省", "city": "周口市"}
     assert driver.read_answer("registered_months", "没办", "liaocheng") is None
+
+
+# --- found by talking to the real assistant -------------------------------------------------
+
+def test_a_county_to_the_hukou_question_is_the_hukou(talk):
+    chat = talk("我在聊城工作")
+    assert chat.last.next == "hukou.city"
+    chat.say("东阿县")
+    assert chat.facts["hukou"]["county"] == "东阿县" and "residence" not in chat.facts
+    assert chat.last.next == "residence.county"
+
+
+def test_where_one_lives_said_to_the_hukou_question_is_not_the_hukou(talk):
+    chat = talk("我想给我闺女办，在曲靖")
+    chat.say("她在麒麟区上初中，14岁")
+    assert chat.facts["residence"] == {"county": "麒麟区"} and "hukou" not in chat.facts
+    assert chat.facts["age"] == 14 and chat.last.next == "hukou.city"
+
+
+def test_more_than_half_a_year(talk):
+    chat = talk("我在聊城东昌府租房，在厂里上班，户口河南的")
+    chat.say("住了大半年")
+    assert chat.facts["lived_months"] == 8 and "按8个月算" in chat.texts[0]
+
+
+def test_can_i_apply_while_being_asked_is_answered_with_the_question(talk):
+    chat = talk("我在聊城工作")
+    chat.say("能办吗")
+    assert chat.last.cases == ["restate"] and chat.last.next == "hukou.city"
