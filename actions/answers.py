@@ -23,7 +23,7 @@ from bot.interview.reading import asks_eligibility, command, topic
 from bot.interview import texts as interview_texts
 
 from . import texts
-from .facts import MEMO, all_city_ids, city_id_of, city_name, interview, state_events, state_of, today
+from .facts import all_city_ids, city_id_of, city_name, interview, state_events, state_of
 from .guard import GuardedAction
 from .interview import FORM, button, city_buttons, say
 from .understanding import is_payload, message_key, message_of
@@ -252,8 +252,9 @@ class ActionDefaultFallback(ActionClarify):
 
 
 class ActionReadFacts(GuardedAction):
-    """Small talk that also tells a case ("你好，我在聊城租房住了一年"): the interview
-    hears it instead of the small-talk answer. Otherwise silent."""
+    """Small talk that also tells a case ("你好，我在聊城租房住了一年") or names the other
+    city ("那聊城呢", taken for a yes): the interview hears it instead of the small-talk
+    answer. Otherwise silent."""
 
     def name(self) -> str:
         return "action_read_facts"
@@ -262,8 +263,11 @@ class ActionReadFacts(GuardedAction):
                   domain: DomainDict) -> list[EventType]:
         if active_form(tracker):
             return []
-        _, reading, _ = interview(tracker).absorb(state_of(tracker), message_of(tracker))
-        return [FollowupAction(FORM)] if personal(reading.found) else []
+        state = state_of(tracker)
+        _, reading, _ = interview(tracker).absorb(state, message_of(tracker))
+        named = city_id_of(reading.found.get("city"))
+        changes_city = bool(named and state.city and named != state.city)  # "那聊城呢" after a verdict
+        return [FollowupAction(FORM)] if personal(reading.found) or changes_city else []
 
 
 class ActionStartOver(GuardedAction):

@@ -193,16 +193,3 @@ def decide(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> tuple[Opti
     """(decision, slots dropped as invalid) for the slots; (None, []) without a city."""
     decision, dropped = decide_facts(facts_from_slots(slots), as_of or today())
     return decision, [slot_of(name) or name for name in dropped]
-
-
-def first_missing_slot(decision: Optional[dict[str, Any]]) -> Optional[str]:
-    """The slot of the engine's most useful missing fact; 'city' without a decision."""
-    if decision is None:
-        return "city"
-    if decision["verdict"] != "undetermined":
-        return None
-    for fact in decision["missing"]:
-        if fact in SLOT_OF_FACT:
-            return SLOT_OF_FACT[fact]
-        logger.error("the engine asks for %r, which no slot holds", fact)
-    return None

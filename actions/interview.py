@@ -33,10 +33,10 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.interview import Out, State
+from bot.interview import Out
 
-from .facts import (FACT_OF_SLOT, MEMO, all_city_ids, city_name, decide, interview, slot_of, state_events,
-                    state_of, today, tracker_slots)
+from .facts import (MEMO, all_city_ids, city_name, decide, interview, slot_of, state_events, state_of, today,
+                    tracker_slots)
 from .guard import GuardedAction, GuardedFormValidationAction
 from .understanding import message_key, message_of
 
@@ -175,11 +175,3 @@ class ActionAssess(GuardedAction):
         memo.update(asked=None, tries=0, last=[out.as_dict() for out in outs],
                     seen=(tracker.get_slot(MEMO) or {}).get("seen"))
         return events + [SlotSet("decision", decision), SlotSet(MEMO, memo)]
-
-
-def fact_of_slot(slot: str) -> str:
-    return FACT_OF_SLOT.get(slot, slot)
-
-
-__all__ = ["FORM", "REQUESTED_SLOT", "ActionAssess", "ValidateEligibilityForm", "button", "city_buttons",
-           "payload", "say", "turn_kind", "State"]

@@ -278,3 +278,10 @@ async def test_a_plain_question_the_nlu_missed_is_answered(domain):
     events = await ActionClarify().run(dispatcher, tracker_for(message("帮我核对个人清单", "nlu_fallback", 0.4)),
                                        domain)
     assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
+
+
+async def test_the_other_city_taken_for_a_yes_goes_to_the_interview(domain):
+    dispatcher = CollectingDispatcher()
+    events = await ActionReadFacts().run(dispatcher, tracker_for(message("那聊城呢", "affirm", 0.56),
+                                                                 {"city": "qujing"}), domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
