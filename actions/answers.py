@@ -175,11 +175,13 @@ class ActionHumanHandoff(GuardedAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        city = city_id_of(tracker.get_slot("city")) or city_in_message(tracker.latest_message or {})
-        dispatcher.utter_message(text=handoff_text(city, tracker.get_slot("residence_county")))
+        # The facts said with the request are kept for when the conversation goes on.
+        state, _, _ = interview(tracker).absorb(state_of(tracker), message_of(tracker))
+        city = state.city
+        dispatcher.utter_message(text=handoff_text(city, (state.facts.get("residence") or {}).get("county")))
         # The record: no sender id, no text, no personal facts.
         logger.info("handoff requested city=%s in_form=%s", city or "-", bool(active_form(tracker)))
-        return [SlotSet("handoff", True)]
+        return state_events(tracker, state, memo=False) + [SlotSet("handoff", True)]
 
 
 def stations_of(city: str, county: Optional[str] = None) -> list[Any]:
