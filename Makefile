@@ -83,3 +83,32 @@ nlu-cv: $(STAMP)
 bench: $(STAMP)
 	$(PY) scripts/bench_rest.py --url $(RASA_URL) --users 1 10
 # --- end rasa ---
+
+# --- speed and scale (issue 10) ---
+# `make cluster`: REPLICAS Rasa servers and action servers behind HAProxy on
+# RASA_PORT (installed from Debian's packages when missing), conversations
+# and bookings on PostgreSQL (DATABASE_URL, default
+# postgresql://postgres@127.0.0.1:5432/juzhu, created when missing), locks
+# in Redis (REDIS_URL, default redis://127.0.0.1:6379/0), the web front on
+# WEB_PORT and the Telegram bridge through the balancer. Ctrl-C stops all.
+# `make loadtest` drives whatever answers at RASA_URL (`make run` or
+# `make cluster`); LOADTEST_START=cluster starts clusters of
+# LOADTEST_REPLICAS replicas itself, one after the other.
+.PHONY: cluster loadtest profile
+REPLICAS ?= 2
+LOADTEST_USERS ?= 20
+LOADTEST_START ?= none
+LOADTEST_REPLICAS ?= 1 2
+
+cluster: $(STAMP) model
+	@scripts/ensure-haproxy.sh
+	REPLICAS=$(REPLICAS) $(PY) -m bot.cluster
+
+loadtest: $(STAMP)
+	@if [ "$(LOADTEST_START)" = cluster ]; then scripts/ensure-haproxy.sh; fi
+	$(PY) scripts/loadtest.py --url $(RASA_URL) --users $(LOADTEST_USERS) --start $(LOADTEST_START) \
+	  --replicas $(LOADTEST_REPLICAS)
+
+# Where a turn's time goes (Rasa in-process, phase by phase).
+profile: $(STAMP) model
+	$(PY) scripts/profile_turn.py

@@ -58,7 +58,7 @@ from typing import Any, AsyncIterator, Optional
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
-from bot import speedups
+from bot import rasa_patches
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ POLL_S = 0.01  # between two tries for a lock another server holds
 SOCKET_TIMEOUT_S = 2.0
 MODES = ("local", "refuse")
 
-speedups.install()  # the Rasa process loads this module through endpoints.yml
+rasa_patches.install()  # the Rasa process loads this module through endpoints.yml
 
 
 def redis_url() -> Optional[str]:

@@ -1,4 +1,6 @@
-"""Work Rasa 3.6 does on every call that can be done once per process.
+"""Two behaviours of Rasa 3.6 changed for this project, in the Rasa process.
+
+1. Work Rasa does on every call that can be done once per process.
 
 Measured with scripts/profile_turn.py and py-spy on this project's turns
 (README, "Speed"): the biggest single cost of a turn on the Rasa side was
@@ -9,6 +11,20 @@ metaschema, every time (jsonschema 4.17): about half of Rasa's CPU time
 per turn here. The schema never changes, so it is checked once and one
 compiled validator is kept; every answer is still validated, with the same
 error as before.
+
+2. No silent forgetting when the conversations database is down.
+
+Rasa wraps every tracker store in ``FailSafeTrackerStore``: when the SQL
+store fails, ``retrieve`` answers "no such conversation" and ``save`` keeps
+the turn in a process-local in-memory store. With PostgreSQL down for a
+few seconds the assistant then greets a returning applicant as a stranger,
+forgets the facts given so far, and what was said meanwhile is never
+stored; when the database is back, that in-memory conversation is
+ignored. Here the failure fails the turn instead: Rasa logs it and the
+REST channel answers nothing, which the kiosk and the Telegram bridge turn
+into 系统繁忙 and the hotline; the next message after the database is back
+continues the conversation where it was (tests/cluster: the PostgreSQL
+drill).
 
 :func:`install` is idempotent and changes nothing else. It runs in the Rasa
 process: bot.lock_store imports it, and endpoints.yml always names that
@@ -29,17 +45,18 @@ _install_lock = threading.Lock()
 
 
 def install() -> None:
-    """Patch Rasa's per-call inefficiencies (once per process)."""
+    """Patch both (once per process)."""
     global _installed
-    if os.environ.get("JUZHU_RASA_SPEEDUPS", "1").strip() == "0":  # to measure what they save
-        log.warning("Rasa speed-ups off (JUZHU_RASA_SPEEDUPS=0)")
-        return
     with _install_lock:
         if _installed:
             return
-        _patch_action_result_validation()
+        if os.environ.get("JUZHU_RASA_SPEEDUPS", "1").strip() != "0":  # 0: to measure what it saves
+            _patch_action_result_validation()
+        else:
+            log.warning("action results validated as Rasa does (JUZHU_RASA_SPEEDUPS=0)")
+        _patch_fail_safe_tracker_store()
         _installed = True
-        log.debug("Rasa speed-ups installed")
+        log.debug("Rasa patches installed")
 
 
 def _patch_action_result_validation() -> None:
@@ -81,3 +98,43 @@ def _patch_action_result_validation() -> None:
 
     _validate_action_result.juzhu_cached = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+class ConversationStoreUnavailable(RuntimeError):
+    """The conversations database failed: the turn is not handled (never half-handled in memory)."""
+
+
+def _patch_fail_safe_tracker_store() -> None:
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if getattr(FailSafeTrackerStore, "juzhu_fails_loudly", False):
+        return
+
+    def failed(self: Any, what: str, error: Exception) -> ConversationStoreUnavailable:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        log.error("conversations database unavailable (%s failed: %s: %s); the message is not handled, the "
+                  "channel says the system is busy", what, type(error).__name__, reason[0] if reason else "")
+        return ConversationStoreUnavailable(f"tracker store {what} failed")
+
+    async def retrieve(self: Any, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except Exception as error:  # noqa: BLE001 - whatever the store raised
+            raise failed(self, "retrieve", error) from error
+
+    async def retrieve_full_tracker(self: Any, sender_id: str) -> Any:
+        try:
+            return await self._tracker_store.retrieve_full_tracker(sender_id)
+        except Exception as error:  # noqa: BLE001
+            raise failed(self, "retrieve", error) from error
+
+    async def save(self: Any, tracker: Any) -> None:
+        try:
+            await self._tracker_store.save(tracker)
+        except Exception as error:  # noqa: BLE001
+            raise failed(self, "save", error) from error
+
+    FailSafeTrackerStore.retrieve = retrieve  # type: ignore[method-assign]
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker  # type: ignore[method-assign]
+    FailSafeTrackerStore.save = save  # type: ignore[method-assign]
+    FailSafeTrackerStore.juzhu_fails_loudly = True  # type: ignore[attr-defined]

@@ -1,0 +1,190 @@
+"""`make cluster` for real: two Rasa replicas and two action servers behind HAProxy,
+conversations and bookings on PostgreSQL, locks in Redis; then the failure drills.
+
+One cluster for the module (started once: about a minute and a half on 2
+cores). In file order:
+
+1. 30 concurrent messages of one conversation through the balancer: all 30
+   stored, both replicas used. Rasa's own RedisLockStore, on a second
+   cluster started for that test alone, loses some of the same 30.
+2. PostgreSQL down for a few seconds: the kiosk says 系统繁忙 (never
+   silence, never 没有理解), then answers again without any restart.
+3. Redis down: turns go on under each replica's own lock (documented in
+   bot/lock_store.py and the README); a booking race loses no booking and
+   oversells no seat.
+4. One Rasa replica killed under load: the other keeps serving, no message
+   lost, no error (HAProxy sends a message whose replica died to the other
+   one), and the balancer marks the dead one DOWN and stops sending to it.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, running_cluster
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import loadtest  # noqa: E402
+
+QUESTIONS = ["办居住证要钱吗", "你好", "居住证多久能办好", "在哪里办居住证", "要带什么材料", "谢谢",
+             "签注怎么办", "能不能帮别人代办", "你是机器人吗", "丢了怎么补办"]
+CONCURRENT = 30
+
+
+@pytest.fixture(scope="module")
+def deployment():
+    with running_cluster(2, name="cluster") as found:
+        yield found
+
+
+async def _post(session, url: str, sender: str, text: str):
+    try:
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            body = await response.json(content_type=None)
+            return response.status, body
+    except Exception as error:  # noqa: BLE001 - counted by the caller
+        return None, repr(error)
+
+
+async def _burst(base_url: str, sender: str, count: int) -> list[tuple]:
+    import aiohttp
+
+    url = base_url + "/webhooks/rest/webhook"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=150),
+                                     connector=aiohttp.TCPConnector(limit=count)) as session:
+        return await asyncio.gather(*(_post(session, url, sender, QUESTIONS[i % len(QUESTIONS)])
+                                      for i in range(count)))
+
+
+def burst_one_conversation(cluster) -> tuple[str, list[tuple], float]:
+    sender = f"burst-{uuid.uuid4().hex[:10]}"
+    started = time.monotonic()
+    results = asyncio.run(_burst(cluster.rasa_url, sender, CONCURRENT))
+    return sender, results, time.monotonic() - started
+
+
+def sent_per_replica(cluster) -> dict[str, int]:
+    return {name.split("/")[1]: int(row["stot"] or 0) for name, row in cluster.server_stats().items()
+            if name.startswith("rasa_replicas/")}
+
+
+def test_thirty_concurrent_messages_of_one_conversation_all_stored_and_stock_lock_store_loses_some(deployment):
+    cluster, user_events = deployment["cluster"], deployment["user_events"]
+    before = sent_per_replica(cluster)
+    sender, results, took = burst_one_conversation(cluster)
+    after = sent_per_replica(cluster)
+    answered = sum(1 for status, body in results if status == 200 and body)
+    stored = user_events(sender)
+    spread = {name: after[name] - before.get(name, 0) for name in after}
+    print(f"\natomic lock store (bot/lock_store.py): {CONCURRENT} concurrent messages, {answered} answered, "
+          f"{stored} user events stored, {CONCURRENT - stored} lost, {took:.1f} s; per replica {spread}")
+    assert all(count > 0 for count in spread.values()), f"the balancer did not use every replica: {spread}"
+    assert answered == CONCURRENT, [r for r in results if r[0] != 200 or not r[1]][:3]
+    assert stored == CONCURRENT
+
+    # The same with Rasa 3.6's own RedisLockStore (a second cluster, started for this alone).
+    with running_cluster(2, lock_store="stock", web=False, name="stock") as stock:
+        stock_sender, stock_results, stock_took = burst_one_conversation(stock["cluster"])
+        stock_answered = sum(1 for status, body in stock_results if status == 200 and body)
+        stock_stored = stock["user_events"](stock_sender)
+    print(f"stock RedisLockStore: {CONCURRENT} concurrent messages, {stock_answered} answered, {stock_stored} "
+          f"user events stored, {CONCURRENT - stock_stored} lost, {stock_took:.1f} s")
+    assert stock_stored < CONCURRENT, "the stock lock store kept every message this time (a timing race)"
+
+
+def kiosk(cluster, sender: str, text: str) -> dict:
+    import requests
+
+    response = requests.post(cluster.web_url + "/api/chat", json={"sender": sender, "message": text}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_postgres_down_says_busy_then_recovers_without_restart(deployment):
+    cluster, proxy = deployment["cluster"], deployment["pg_proxy"]
+    sender = f"pgdrill{uuid.uuid4().hex[:10]}"
+    assert kiosk(cluster, sender, "你好")["busy"] is False
+    pids = {p.name: p.process.pid for p in cluster.processes if p.alive}
+    proxy.cut()
+    try:
+        for text in ("办居住证要钱吗", "我能办居住证吗"):
+            reply = kiosk(cluster, sender, text)
+            assert reply["busy"] is True, reply
+            assert "系统繁忙" in reply["messages"][0]["text"]
+            assert "没有理解" not in str(reply)
+        time.sleep(3)
+    finally:
+        proxy.restore()
+    deadline, tries, reply = time.monotonic() + 30, 0, {}
+    while time.monotonic() < deadline:
+        tries += 1
+        reply = kiosk(cluster, sender, "办居住证要钱吗")
+        if reply["busy"] is False:
+            break
+        time.sleep(2)
+    print(f"\nPostgreSQL back: answered again after {tries} message(s)")
+    assert reply.get("busy") is False, reply
+    assert "免费" in str(reply) or "城市" in str(reply) or "聊城" in str(reply), reply
+    assert kiosk(cluster, sender, "谢谢")["busy"] is False
+    assert {p.name: p.process.pid for p in cluster.processes if p.alive} == pids, "a process was restarted"
+
+
+def test_redis_down_keeps_answering_and_loses_no_booking(deployment):
+    cluster, proxy = deployment["cluster"], deployment["redis_proxy"]
+    proxy.cut()
+    try:
+        stats, _ = asyncio.run(loadtest.load(cluster.rasa_url, 6, 120, 0.0, uuid.uuid4().hex[:6]))
+    finally:
+        proxy.restore()
+    database_url = str(deployment["db"].url)
+    slots_over, seats_over = loadtest.oversold(database_url)
+    with deployment["db"].connect() as connection:
+        from sqlalchemy import text
+
+        stored_codes = {row[0] for row in connection.execute(text("SELECT code FROM bookings WHERE status = 'booked'"))}
+    made = {code for code, _ in stats.bookings}
+    print(f"\nRedis down: {stats.conversations} booking conversations, {len(made)} bookings made, "
+          f"{stats.refused} refused (seats gone), {stats.errors} errors, {stats.busy} busy replies")
+    assert stats.errors == 0 and stats.busy == 0 and stats.empty == 0
+    assert made and made <= stored_codes, "a booking the applicant was given is not in the database"
+    assert slots_over == 0 and seats_over == 0
+    logs = "".join((deployment["work_dir"] / f"rasa{i}.log").read_text(errors="replace") for i in (1, 2))
+    assert "Redis at" in logs and "unavailable" in logs
+
+
+def test_one_replica_killed_under_load_loses_nothing(deployment):
+    cluster, user_events = deployment["cluster"], deployment["user_events"]
+    assert cluster.server_states()["rasa_replicas/rasa1"] == "UP"
+
+    async def load_and_kill():
+        run = asyncio.ensure_future(loadtest.load(cluster.rasa_url, 8, 120, 0.3, uuid.uuid4().hex[:6]))
+        await asyncio.sleep(4)
+        cluster.kill("rasa1")
+        killed_at = time.monotonic()
+        marked_down = None
+        while not run.done():
+            if marked_down is None and cluster.server_states()["rasa_replicas/rasa1"] != "UP":
+                marked_down = time.monotonic() - killed_at
+            await asyncio.sleep(0.2)
+        return await run, marked_down
+
+    (stats, wall), marked_down = asyncio.run(load_and_kill())
+    lost = sum(max(0, answered - user_events(sender)) for sender, answered in stats.answered.items())
+    print(f"\nreplica killed under load: {sum(stats.answered.values())} messages answered, {lost} lost, "
+          f"{stats.errors} errors, marked down after {marked_down} s, {len(stats.bookings)} bookings")
+    assert stats.errors == 0 and stats.empty == 0
+    assert lost == 0
+    assert marked_down is not None and marked_down < 5
+    # The balancer no longer sends anything to the dead replica; the other one serves.
+    before = sent_per_replica(cluster)
+    sender, results, _ = burst_one_conversation(cluster)
+    after = sent_per_replica(cluster)
+    assert after["rasa1"] == before["rasa1"]
+    assert all(status == 200 and body for status, body in results)
+    assert user_events(sender) == CONCURRENT
