@@ -268,7 +268,7 @@ class Cluster:
                  database_url: Optional[str] = None, redis_url: Optional[str] = None,
                  lock_store: str = "atomic", env: Optional[dict[str, str]] = None,
                  work_dir: Optional[Path] = None, web: bool = True, telegram: Optional[bool] = None,
-                 check_interval_ms: int = 1000, quiet: bool = False) -> None:
+                 check_interval_ms: int = 1000, server_timeout_s: int = 60, quiet: bool = False) -> None:
         if not 1 <= replicas <= 16:
             raise ClusterError("REPLICAS must be between 1 and 16")
         if lock_store not in LOCK_STORES:
@@ -284,6 +284,7 @@ class Cluster:
         self.web = web
         self.telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN")) if telegram is None else telegram
         self.check_interval_ms = check_interval_ms
+        self.server_timeout_s = server_timeout_s
         self.quiet = quiet
         self.processes: list[Process] = []
 
@@ -350,7 +351,8 @@ class Cluster:
             raise ClusterError(f"the bookings database could not be prepared: "
                                f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}")
         (self.work_dir / "haproxy.cfg").write_text(
-            haproxy_config(self.ports, check_interval_ms=self.check_interval_ms), encoding="utf-8")
+            haproxy_config(self.ports, check_interval_ms=self.check_interval_ms,
+                           server_timeout_s=self.server_timeout_s), encoding="utf-8")
         self.processes = self._processes(env)
         return env
 

@@ -12,7 +12,8 @@ per turn here. The schema never changes, so it is checked once and one
 compiled validator is kept; every answer is still validated, with the same
 error as before.
 
-2. No silent forgetting when the conversations database is down.
+2. No silent forgetting when the conversations database is down, and no
+waiting for it on the event loop.
 
 Rasa wraps every tracker store in ``FailSafeTrackerStore``: when the SQL
 store fails, ``retrieve`` answers "no such conversation" and ``save`` keeps
@@ -24,7 +25,9 @@ ignored. Here the failure fails the turn instead: Rasa logs it and the
 REST channel answers nothing, which the kiosk and the Telegram bridge turn
 into 系统繁忙 and the hotline; the next message after the database is back
 continues the conversation where it was (tests/cluster: the PostgreSQL
-drill).
+drill). The same wrapper can run the store's calls in worker threads
+(:func:`off_the_loop`, ``JUZHU_TRACKER_STORE_THREADS``): Rasa's SQL stores
+block the event loop.
 
 :func:`install` is idempotent and changes nothing else. It runs in the Rasa
 process: bot.lock_store imports it, and endpoints.yml always names that
@@ -118,19 +121,19 @@ def _patch_fail_safe_tracker_store() -> None:
 
     async def retrieve(self: Any, sender_id: str) -> Any:
         try:
-            return await self._tracker_store.retrieve(sender_id)
+            return await off_the_loop(self._tracker_store.retrieve, sender_id)
         except Exception as error:  # noqa: BLE001 - whatever the store raised
             raise failed(self, "retrieve", error) from error
 
     async def retrieve_full_tracker(self: Any, sender_id: str) -> Any:
         try:
-            return await self._tracker_store.retrieve_full_tracker(sender_id)
+            return await off_the_loop(self._tracker_store.retrieve_full_tracker, sender_id)
         except Exception as error:  # noqa: BLE001
             raise failed(self, "retrieve", error) from error
 
     async def save(self: Any, tracker: Any) -> None:
         try:
-            await self._tracker_store.save(tracker)
+            await off_the_loop(self._tracker_store.save, tracker)
         except Exception as error:  # noqa: BLE001
             raise failed(self, "save", error) from error
 
@@ -138,3 +141,59 @@ def _patch_fail_safe_tracker_store() -> None:
     FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker  # type: ignore[method-assign]
     FailSafeTrackerStore.save = save  # type: ignore[method-assign]
     FailSafeTrackerStore.juzhu_fails_loudly = True  # type: ignore[attr-defined]
+
+
+# --- 3. the conversations database off the event loop -----------------------------
+
+_threads: Optional[Any] = None
+_thread_loops = threading.local()
+
+
+def store_threads() -> int:
+    """``JUZHU_TRACKER_STORE_THREADS``: 0 (default) on the event loop, as Rasa does; N worker threads.
+
+    Measured (README, "Speed"): no gain on this machine, at 1 or 10 users,
+    on SQLite or on a local PostgreSQL: the store's time is CPU (masking,
+    SQLAlchemy's ORM, replaying the events), which holds Python's GIL
+    whatever the thread. It pays when the database is across a network
+    (a managed PostgreSQL a millisecond or more away): set 4 then.
+    """
+    try:
+        return max(0, int(os.environ.get("JUZHU_TRACKER_STORE_THREADS", "0")))
+    except ValueError:
+        return 0
+
+
+async def off_the_loop(method: Any, *args: Any) -> Any:
+    """Await ``method(*args)`` (a tracker store coroutine) in a worker thread.
+
+    Rasa's SQL tracker stores are ``async def`` but block: every query, the
+    commit, the masking and the replay of the events run on Rasa's one event
+    loop, and every other conversation waits meanwhile (on PostgreSQL that
+    includes the network round trips). In a worker thread, with an event
+    loop of its own kept for the next call, the loop serves other turns
+    while one waits for its database. One conversation's turns stay in
+    order: its lock is held until the save has finished.
+    """
+    global _threads
+    count = store_threads()
+    if count == 0:
+        return await method(*args)
+    if _threads is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with _install_lock:
+            if _threads is None:
+                _threads = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tracker-store")
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(_threads, _run_here, method, args)
+
+
+def _run_here(method: Any, args: tuple) -> Any:
+    import asyncio
+
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None:
+        loop = _thread_loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(method(*args))

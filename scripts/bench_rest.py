@@ -12,7 +12,7 @@ the two assistants at each concurrency level, so a burst of load from
 elsewhere on the machine hits both alike. The run is bounded and talks to
 loopback only.
 
-    scripts/bench_rest.py                         # 1 and 10 users, 3 alternating rounds
+    scripts/bench_rest.py                         # 1 and 10 users, 8 alternating rounds
     scripts/bench_rest.py --users 1 10 --rounds 5 --json results/bench.json
     scripts/bench_rest.py --no-stock              # juzhu alone (RASA_URL, or started)
     scripts/bench_rest.py --script moodbot --url http://127.0.0.1:5005   # one assistant, as before
@@ -160,14 +160,36 @@ def ratios(results: dict[tuple[str, int], Result], levels: list[int]) -> list[di
     return out
 
 
+def paired_ratios(rounds: dict[tuple[str, int], list[Result]], levels: list[int]) -> dict[int, dict[str, float]]:
+    """Ratios of each round pair (juzhu and stock run back to back), then their median.
+
+    Load from elsewhere on the machine comes and goes within a run; a pair of
+    neighbouring rounds sees about the same, so the median of the pairs'
+    ratios is steadier than the ratio of the pooled figures.
+    """
+    import statistics
+
+    out = {}
+    for users in levels:
+        ours, stock = rounds.get(("juzhu", users), []), rounds.get(("stock", users), [])
+        pairs = [(a, b) for a, b in zip(ours, stock) if a.latencies and b.latencies]
+        if not pairs:
+            continue
+        out[users] = {
+            "p50_ratio": statistics.median(percentile(a.latencies, 50) / percentile(b.latencies, 50)
+                                           for a, b in pairs),
+            "throughput_ratio": statistics.median(a.rate / b.rate for a, b in pairs)}
+    return out
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
                         help="juzhu's Rasa server (default: $RASA_URL or http://127.0.0.1:5005); started on "
                              "free ports when nothing answers there (see --start)")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10], help="concurrency levels (default 1 10)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="alternating rounds per assistant and level (default 3)")
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="alternating rounds per assistant and level (default 8)")
     parser.add_argument("--conversations", type=int, default=2,
                         help="whole scripted conversations per simulated applicant and round (default 2)")
     parser.add_argument("--script", choices=sorted(SCRIPTS), default=None,
@@ -226,6 +248,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 return 2
 
         results: dict[tuple[str, int], Result] = {}
+        rounds: dict[tuple[str, int], list[Result]] = {}
         names = list(targets)
         for users in args.users:
             for round_ in range(args.rounds):
@@ -233,14 +256,20 @@ def main(argv: Optional[list[str]] = None) -> int:
                 for name in order:
                     result = asyncio.run(level(targets[name], users, args.conversations, scripts[name], name))
                     results.setdefault((name, users), Result()).add(result)
+                    rounds.setdefault((name, users), []).append(result)
         rows = [(name, users, results[(name, users)]) for users in args.users for name in names]
         print(f"REST bench: {args.rounds} alternating round(s) per level, {args.conversations} whole "
               f"conversation(s) per simulated applicant per round ({', '.join(f'{n} at {u}' for n, u in targets.items())})")
         print(table(rows))
         found = ratios(results, args.users)
+        paired = paired_ratios(rounds, args.users)
         for row in found:
+            pair = paired.get(row["users"], {})
+            row.update({f"round_median_{k}": v for k, v in pair.items()})
             print(f"juzhu / stock at {row['users']} user(s): per-turn p50 x{row['p50_ratio']:.2f} "
-                  f"(p95 x{row['p95_ratio']:.2f}), throughput x{row['throughput_ratio']:.2f}")
+                  f"(p95 x{row['p95_ratio']:.2f}), throughput x{row['throughput_ratio']:.2f}"
+                  + (f"; median of the {args.rounds} back-to-back round pairs: p50 x{pair['p50_ratio']:.2f}, "
+                     f"throughput x{pair['throughput_ratio']:.2f}" if pair else ""))
         if args.json:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(json.dumps({

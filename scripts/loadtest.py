@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -53,6 +54,7 @@ MAX_USERS, MAX_DURATION_S = 300, 600
 INTERVIEW = ["你好", "我在聊城租房住了八个月，在厂里上班，能办居住证吗", "户口在河北", "登记了八个月", "要带什么材料"]
 BUSY = "系统繁忙"
 CODE = re.compile(r"预约码：([2-9A-HJKMNP-Z]{6})")
+MAX_BOOKING_STEPS = 20
 
 
 @dataclass
@@ -64,7 +66,8 @@ class Stats:
     busy: int = 0
     empty: int = 0
     bookings: list[tuple[str, str]] = field(default_factory=list)  # (code, phone)
-    refused: int = 0  # booking conversations that ended without a code (slot full, …)
+    refused: int = 0  # booking conversations that ended without a code
+    refusals: Counter = field(default_factory=Counter)  # their last reply's first line
     conversations: int = 0
 
 
@@ -82,6 +85,7 @@ class Applicant:
         self.sender = f"load-{run_tag}-{number:03d}-{uuid.uuid4().hex[:6]}"
         self.phone = "139" + f"{random.randrange(10 ** 8):08d}"
         self.name = "压测" + "甲乙丙丁戊己庚辛壬癸"[number % 10] + "某"
+        self.tried: set[str] = set()
 
     async def say(self, text: str) -> Optional[list[dict]]:
         self.stats.sent += 1
@@ -104,32 +108,43 @@ class Applicant:
         return body
 
     async def converse(self) -> None:
+        """The interview, then the booking form driven by what it asks (at most MAX_BOOKING_STEPS answers)."""
         self.stats.conversations += 1
         for line in INTERVIEW:
             if await self.say(line) is None:
                 return
         replies = await self.say("我要预约")
-        for key in ("booking_station", "booking_day", "booking_time"):
-            choices = [p for p in payloads(replies or []) if key in p]
-            if not choices:
-                self.stats.refused += 1
-                return
-            replies = await self.say(choices[0])
-        if replies is None:
-            return
-        for answer in (self.name, self.phone):
-            replies = await self.say(answer)
+        for _ in range(MAX_BOOKING_STEPS):
             if replies is None:
                 return
-        if "/affirm" not in payloads(replies):
-            self.stats.refused += 1
-            return
-        replies = await self.say("/affirm")
-        found = CODE.search(texts(replies or []))
-        if found:
-            self.stats.bookings.append((found.group(1), self.phone))
-        else:
-            self.stats.refused += 1
+            found = CODE.search(texts(replies))
+            if found:
+                self.stats.bookings.append((found.group(1), self.phone))
+                return
+            answer = self.answer(replies)
+            if answer is None:
+                break
+            replies = await self.say(answer)
+        self.stats.refused += 1
+        last = texts(replies or []).strip().splitlines()
+        self.stats.refusals[(last[0] if last else "(nothing)")[:40]] += 1
+
+    def answer(self, replies: list[dict]) -> Optional[str]:
+        """What an applicant in a hurry answers: the first station, day and time offered, yes to the summary."""
+        offered = payloads(replies)
+        choices = [p for p in offered if "booking_" in p and "booking_change" not in p]
+        fresh = [p for p in choices if p not in self.tried]  # a time found full is not chosen again
+        if fresh:
+            self.tried.add(fresh[0])
+            return fresh[0]
+        if "/affirm" in offered:
+            return "/affirm"
+        said = texts(replies)
+        if "姓名" in said:
+            return self.name
+        if "手机" in said:
+            return self.phone
+        return None
 
 
 async def load(url: str, users: int, duration_s: float, ramp_s: float, run_tag: str) -> tuple[Stats, float]:
@@ -205,6 +220,44 @@ def cancel_bookings(bookings: list[tuple[str, str]], env: dict[str, str]) -> int
     return done
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def role_of(name: str) -> str:
+    return "".join(c for c in name if not c.isdigit())
+
+
+def measure(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def usage(pids: dict[str, int], before: dict[str, float], messages: int) -> dict[str, dict[str, float]]:
+    """Per role (rasa, action, balancer): CPU ms per message and the largest RSS of one process."""
+    out: dict[str, dict[str, float]] = {}
+    for name, pid in pids.items():
+        role = out.setdefault(role_of(name), {"cpu_ms_per_msg": 0.0, "rss_mb_max": 0.0, "processes": 0})
+        role["cpu_ms_per_msg"] += 1000 * (cpu_seconds(pid) - before.get(name, 0.0)) / max(1, messages)
+        role["rss_mb_max"] = max(role["rss_mb_max"], rss_mb(pid))
+        role["processes"] += 1
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -213,9 +266,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_once(label: str, url: str, token: str, database_url: str, args: argparse.Namespace,
-             env: dict[str, str]) -> dict[str, Any]:
+             env: dict[str, str], pids: Optional[dict[str, int]] = None) -> dict[str, Any]:
     run_tag = uuid.uuid4().hex[:6]
+    before = measure(pids or {})
     stats, wall = asyncio.run(load(url, args.users, args.duration_s, args.ramp_s, run_tag))
+    used = usage(pids or {}, before, len(stats.latencies))
     stored = asyncio.run(stored_user_events(url, token, sorted(stats.answered)))
     lost = sum(max(0, answered - stored.get(sender, 0)) for sender, answered in stats.answered.items())
     slots_over, seats_over = oversold(database_url)
@@ -225,8 +280,8 @@ def run_once(label: str, url: str, token: str, database_url: str, args: argparse
            "msg_per_s": len(stats.latencies) / wall if wall else float("nan"),
            "p50_ms": percentile(stats.latencies, 50) * 1000, "p95_ms": percentile(stats.latencies, 95) * 1000,
            "errors": stats.errors, "empty": stats.empty, "busy": stats.busy, "bookings": len(stats.bookings),
-           "booking_refused": stats.refused, "slots_oversold": slots_over, "seats_oversold": seats_over,
-           "cancelled_after": cancelled, "wall_s": wall}
+           "booking_refused": stats.refused, "refusals": dict(stats.refusals.most_common(5)), "slots_oversold": slots_over, "seats_oversold": seats_over,
+           "cancelled_after": cancelled, "wall_s": wall, "processes": used}
     return row
 
 
@@ -305,8 +360,9 @@ def main(argv: Optional[list[str]] = None) -> int:
               flush=True)
         servers = rasa_servers.start(ROOT / "models" / "juzhu.tar.gz", env=servers_env, log_dir=work)
         try:
+            pids = {s.name: s.process.pid for s in servers.servers if s.process}
             rows.append(run_once("make run (1 Rasa, SQLite)", servers.rasa_url, servers.token, database_url, args,
-                                 {**env, **servers_env}))
+                                 {**env, **servers_env}, pids))
         finally:
             servers.stop()
     else:
@@ -322,8 +378,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                               web=False, telegram=False, quiet=True)
             try:
                 cluster.start()
+                pids = {p.name: p.process.pid for p in cluster.processes if p.alive}
                 rows.append(run_once(f"make cluster, {replicas} replica(s)", cluster.rasa_url,
-                                     cluster.environment()["RASA_TOKEN"], database_url, args, env))
+                                     cluster.environment()["RASA_TOKEN"], database_url, args, env, pids))
             finally:
                 cluster.stop()
     print(f"loadtest: {args.users} simulated applicants (interview, a question, a booking race), "
@@ -331,9 +388,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(table(rows))
     for r in rows:
         print(f"{r['target']}: {r['conversations']} conversations, {r['bookings']} bookings made, "
-              f"{r['booking_refused']} bookings refused (seats gone), {r['lost']} messages lost, "
+              f"{r['booking_refused']} bookings given up (seats gone at each try), {r['lost']} messages lost, "
               f"{r['seats_oversold']} seats oversold, {r['errors']} errors, "
               f"{r['cancelled_after']} bookings cancelled afterwards")
+        for role, use in (r.get("processes") or {}).items():
+            print(f"  {role}: {use['processes']} process(es), {use['cpu_ms_per_msg']:.1f} ms CPU per message "
+                  f"(all of them), largest RSS {use['rss_mb_max']:.0f} MB")
+        if r["refusals"]:
+            print("  bookings not made, last reply: " + "; ".join(f"{n}x {t}" for t, n in r["refusals"].items()))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -41,7 +41,7 @@ def model_or_skip() -> Path:
 
 @contextmanager
 def running_cluster(replicas: int = 2, *, lock_store: str = "atomic", web: bool = True,
-                    name: str = "cluster") -> Iterator[dict]:
+                    name: str = "cluster", server_timeout_s: int = 60) -> Iterator[dict]:
     """A cluster on a fresh database; yields the cluster, its relays and how to count stored events."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -66,12 +66,15 @@ def running_cluster(replicas: int = 2, *, lock_store: str = "atomic", web: bool 
     direct_pg = create_engine(pg_url.set(database=database))
     work_dir = ROOT / "var" / "test-cluster" / name  # the last run's logs stay there
     shutil.rmtree(work_dir, ignore_errors=True)
-    env = {"JUZHU_TODAY": TODAY, "JUZHU_NOW": f"{TODAY} 10:00", "RASA_TOKEN": secrets.token_urlsafe(24),
-           "ACTION_SECRET": secrets.token_urlsafe(24), "STAFF_TOKEN": secrets.token_urlsafe(24),
+    # Hex secrets: a token beginning with "-" breaks `juzhu rasa` (it is passed as
+    # `--auth-token <token>`, which argparse then reads as an option).
+    env = {"JUZHU_TODAY": TODAY, "JUZHU_NOW": f"{TODAY} 10:00", "RASA_TOKEN": secrets.token_hex(24),
+           "ACTION_SECRET": secrets.token_hex(24), "STAFF_TOKEN": secrets.token_hex(24),
            "LOCK_TTL_S": "5", "RATE_LIMIT_STORAGE": "memory://", "TELEGRAM_BOT_TOKEN": ""}
     cluster = Cluster(replicas, model=str(model), ports=Ports.free(replicas),
                       database_url=str(proxied_pg), redis_url=proxied_redis, lock_store=lock_store, env=env,
-                      work_dir=work_dir, web=web, telegram=False, check_interval_ms=500, quiet=True)
+                      work_dir=work_dir, web=web, telegram=False, check_interval_ms=500,
+                      server_timeout_s=server_timeout_s, quiet=True)
     try:
         cluster.start()
 

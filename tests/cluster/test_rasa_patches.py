@@ -57,3 +57,44 @@ def test_a_failing_conversation_store_fails_the_turn_instead_of_forgetting(caplo
         asyncio.run(store.save(object()))
     assert store._fallback_tracker_store is None  # nothing kept in memory
     assert "conversations database unavailable" in caplog.text
+
+
+class Slow:
+    """A store whose calls block, as Rasa's SQL stores do (no await inside)."""
+
+    domain = None
+    event_broker = None
+
+    def __init__(self):
+        import threading
+
+        self.threads = set()
+        self.lock = threading.Lock()
+
+    async def retrieve(self, sender_id):
+        import threading
+        import time
+
+        with self.lock:
+            self.threads.add(threading.current_thread().name)
+        time.sleep(0.05)
+        return None
+
+
+def test_tracker_store_calls_can_run_off_the_event_loop(monkeypatch):
+    import time
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    monkeypatch.setenv("JUZHU_TRACKER_STORE_THREADS", "4")
+    inner = Slow()
+    store = FailSafeTrackerStore(inner)
+
+    async def main() -> float:
+        started = time.monotonic()
+        await asyncio.gather(*(store.retrieve(f"s{i}") for i in range(4)))
+        return time.monotonic() - started
+
+    took = asyncio.run(main())
+    assert took < 0.15  # four blocking calls of 50 ms side by side, not one after the other
+    assert all(name.startswith("tracker-store") for name in inner.threads)
