@@ -21,6 +21,39 @@ def test_action_results_are_still_validated():
         action._validate_action_result({"events": "not a list"})
 
 
+RESPONSES = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "city", "value": "qujing"}], "responses": [{"text": "好"}]},
+    {"events": [{"event": "slot", "name": 5, "value": "x"}]},  # a slot name must be a string
+    {"events": [{"event": "no_such_kind"}]},
+    {"events": [{"name": "city"}]},  # no event kind at all
+    {"events": ["slot"]},
+    {"events": [{"event": "active_loop", "name": None}, {"event": "followup", "name": "action_listen"}]},
+    {"events": [{"event": "followup"}]},  # followup needs a name
+    {"events": [{"event": "bot", "text": "你好", "data": {"buttons": []}}], "responses": "not a list"},
+    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1}}}]},
+    {"events": [{"event": "slot", "name": "city", "value": "x", "timestamp": "yesterday"}]},
+]
+
+
+@pytest.mark.parametrize("response", RESPONSES)
+def test_the_fast_check_gives_jsonschemas_verdict(response):
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    try:
+        jsonschema.validate(response, RemoteAction.action_response_format_spec())
+        expected = True
+    except jsonschema.ValidationError:
+        expected = False
+    action = RemoteAction("action_x", None)
+    try:
+        got = action._validate_action_result(response)
+    except jsonschema.ValidationError:
+        got = False
+    assert got == expected
+
+
 def test_the_schema_is_checked_once(monkeypatch):
     from jsonschema.validators import Draft4Validator
     from rasa.core.actions.action import RemoteAction
@@ -98,3 +131,23 @@ def test_tracker_store_calls_can_run_off_the_event_loop(monkeypatch):
     took = asyncio.run(main())
     assert took < 0.15  # four blocking calls of 50 ms side by side, not one after the other
     assert all(name.startswith("tracker-store") for name in inner.threads)
+
+
+def test_one_http_session_per_endpoint_and_event_loop():
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoint = EndpointConfig(url="http://127.0.0.1:1/webhook", headers={"X-Test": "1"})
+
+    async def main():
+        async with endpoint.session() as first:
+            pass
+        async with endpoint.session() as second:
+            pass
+        assert first is second and not first.closed
+        assert first.headers["X-Test"] == "1"
+        await first.close()
+        async with endpoint.session() as third:  # a closed one is replaced
+            assert third is not first
+        await third.close()
+
+    asyncio.run(main())
