@@ -66,6 +66,19 @@ class ClusterError(RuntimeError):
     """A cluster that cannot start (operator error or missing service), in one English line."""
 
 
+def running_cluster_state(work_dir: Optional[Path] = None) -> Optional[dict]:
+    """What a running `make cluster` wrote into var/cluster/cluster.json, or None."""
+    import json
+
+    path = Path(work_dir or ROOT / "var" / "cluster") / "cluster.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        os.kill(int(state["pid"]), 0)  # still running?
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state
+
+
 def url_ok(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -421,9 +434,21 @@ class Cluster:
             for name in rest:
                 self.launch(name)
             self.wait_ready(rest, 60)
+            self._write_state()
         except BaseException:
             self.stop()
             raise
+
+    def _write_state(self) -> None:
+        """work_dir/cluster.json: where the running cluster is (for `make loadtest`); mode 600."""
+        import json
+
+        path = self.work_dir / "cluster.json"
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"rasa_url": self.rasa_url, "web_url": self.web_url, "database_url": self.database_url,
+                       "redis_url": self.redis_url, "replicas": self.replicas, "pid": os.getpid()}, handle)
 
     def wait_ready(self, names: list[str], timeout: float = READY_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
@@ -466,6 +491,7 @@ class Cluster:
 
     def stop(self) -> None:
         _stop(list(reversed(self.processes)))
+        (self.work_dir / "cluster.json").unlink(missing_ok=True)
 
     def server_stats(self) -> dict[str, dict[str, str]]:
         """HAProxy's view of each server, from its stats page: {"rasa_replicas/rasa1": {"status": "UP",
