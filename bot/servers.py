@@ -79,7 +79,7 @@ def run_rasa(args: argparse.Namespace) -> int:
     # token goes in after parsing and never appears on a command line.
     sys.argv = ["rasa", "run", "--enable-api", "--interface", args.host, "--port", str(args.port),
                 "--model", args.model, "--endpoints", args.endpoints, "--credentials", args.credentials,
-                "--auth-token", token]
+                f"--auth-token={token}"]  # one argument: a token may start with "-"
     import rasa.__main__
 
     rasa.__main__.main()
