@@ -52,9 +52,10 @@ from bot.appointments import AppointmentService
 from bot.appointments import replies as R
 from bot.appointments import texts as T
 from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, BookingTurn, LookupTurn, Message, PastTurn, Step,
-                                       city_id, failed_in_a_row)
+                                       failed_in_a_row)
 from bot.ratelimit import RateLimiter, default_limiter
 from bot.rules import render_topic
+from bot.rules.policy import city_id_of
 
 from bot.clock import today
 
@@ -123,7 +124,7 @@ def message_of(tracker: Tracker) -> Message:
 
 def booking_slots(tracker: Tracker) -> dict[str, Any]:
     slots = {name: tracker.get_slot(name) for name in BOOKING_SLOTS}
-    slots["city"] = city_id(tracker.get_slot("city"))
+    slots["city"] = city_id_of(tracker.get_slot("city"))
     slots["residence_county"] = tracker.get_slot("residence_county")
     return slots
 

@@ -59,6 +59,7 @@ from . import texts as T
 from .replies import Reply, explanation, not_understood, short_station, zh_day
 from .service import HORIZON_DAYS, AppointmentService, StationInfo, county_key, parse_start
 from .validation import BookingRefused, clean_name, normalise_phone
+from bot.rules.policy import city_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -220,17 +221,6 @@ def code_in(message: Message) -> Optional[str]:
     return None if message.payload else contact.read_code(message.text)
 
 
-def city_id(value: Any) -> Optional[str]:
-    """A city id from an id, a Chinese city name or a county name; None if unknown."""
-    from bot.rules.policy import find_city, find_county
-
-    if not isinstance(value, str) or not value.strip():
-        return None
-    city = find_city(value.strip())
-    if city:
-        return city.id
-    found = find_county(value.strip())
-    return found[0].id if found else None
 
 
 def _city_in_text(text: str) -> Optional[str]:
@@ -241,7 +231,7 @@ def _city_in_text(text: str) -> Optional[str]:
         from bot.clock import today
         from bot.parsing import extract_facts
 
-        return city_id(extract_facts(text, None, today()).get("city"))
+        return city_id_of(extract_facts(text, None, today()).get("city"))
     except Exception:  # the parser must never silence the answer
         logger.exception("extract_facts failed on a booking answer")
         return None
@@ -416,7 +406,7 @@ class BookingTurn:
     def read_city(self, payload: bool) -> None:
         city = None
         if self.entities.get("city"):
-            city = city_id(str(self.entities["city"]))
+            city = city_id_of(str(self.entities["city"]))
         elif not payload and (self.requested == "city" or self.s.get("city") is None):
             city = _city_in_text(self.text)
         if city and city != self.s.get("city"):
@@ -738,5 +728,5 @@ class LookupTurn:
 
 
 __all__ = ["ANSWER_INTENTS", "BOOKING_SLOTS", "BookingTurn", "CHANGES", "KINDS", "LOOKUP_ANSWER_INTENTS",
-           "LOOKUP_SLOTS", "LookupTurn", "Message", "PastTurn", "Step", "city_id", "code_in", "failed_in_a_row",
+           "LOOKUP_SLOTS", "LookupTurn", "Message", "PastTurn", "Step", "code_in", "failed_in_a_row",
            "phone_in", "wants_repeat", "wants_to_stop", "yes_or_no"]

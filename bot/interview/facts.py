@@ -13,7 +13,7 @@ import logging
 from typing import Any, Optional
 
 from bot.rules import FactsError, assess_dict
-from bot.rules.policy import find_city, find_county
+from bot.rules.policy import city_id_of, find_city, find_county
 
 logger = logging.getLogger(__name__)
 
@@ -26,16 +26,6 @@ DURATIONS = ("lived_months", "registered_months", "supplementary_proof_months")
 # Facts that only make sense for one city (cleared when the city changes).
 CITY_BOUND = ("residence",)
 
-
-def city_id_of(value: Any) -> Optional[str]:
-    """A city id from an id, a Chinese city name or a county name; None if unknown."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    city = find_city(value.strip())
-    if city:
-        return city.id
-    found = find_county(value.strip())
-    return found[0].id if found else None
 
 
 def flatten(facts: dict[str, Any]) -> dict[str, Any]:

@@ -130,3 +130,14 @@ def find_county(name: Optional[str]) -> Optional[tuple[City, County]]:
         if county:
             return city, county
     return None
+
+
+def city_id_of(value: object) -> Optional[str]:
+    """A city id from an id, a Chinese city name or a county name; None if unknown."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    city = find_city(value.strip())
+    if city:
+        return city.id
+    found = find_county(value.strip())
+    return found[0].id if found else None
