@@ -16,7 +16,8 @@ same verdict, ten times faster). Rasa also opens a new HTTP session (and
 connection) to the action server for every call; one session per endpoint
 is kept instead, its idle connections closed after 2 s (well before the
 action server's 5 s or HAProxy's 10 s, so a kept connection is never one
-the server is closing).
+the server is closing). Reading events back (from the database, from the
+action server) no longer walks every Event class for each event.
 
 2. No silent forgetting when the conversations database is down, and no
 waiting for it on the event loop.
@@ -62,6 +63,7 @@ def install() -> None:
         if os.environ.get("JUZHU_RASA_SPEEDUPS", "1").strip() != "0":  # 0: to measure what it saves
             _patch_action_result_validation()
             _patch_endpoint_sessions()
+            _patch_event_type_lookup()
         else:
             log.warning("action results validated as Rasa does (JUZHU_RASA_SPEEDUPS=0)")
         _patch_fail_safe_tracker_store()
@@ -155,6 +157,35 @@ class _DiscriminatedEvents:
 
 
 KEEPALIVE_S = 2.0
+
+
+def _patch_event_type_lookup() -> None:
+    """``Event.resolve_by_type`` found once per event kind, not by walking every Event class each time.
+
+    Every event read back (a tracker from the database: dozens per turn; an
+    action server's answer) is turned into its class by listing all
+    subclasses of ``Event`` and checking each with ``inspect.isabstract``.
+    A kind found stays found (an Event class does not go away); a kind not
+    found is looked up the long way again, as before.
+    """
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type
+    if getattr(original, "juzhu_cached", False):
+        return
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        cls = found.get(type_name)
+        if cls is not None:
+            return cls
+        cls = original(type_name, default)
+        if cls is not None and cls is not default and getattr(cls, "type_name", None) == type_name:
+            found[type_name] = cls
+        return cls
+
+    resolve_by_type.juzhu_cached = True  # type: ignore[attr-defined]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
 
 
 def _patch_endpoint_sessions() -> None:

@@ -347,8 +347,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"loadtest: nothing answers at {args.url}: start `make run` or `make cluster` first "
                   f"(or use --start run / --start cluster)", file=sys.stderr)
             return 2
-        database_url = args.database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'juzhu.db'}"
-        label = "running server at " + args.url
+        from bot.cluster import running_cluster_state
+
+        cluster = running_cluster_state()
+        if cluster and cluster["rasa_url"].rstrip("/") == args.url.rstrip("/"):
+            database_url = args.database_url or cluster["database_url"]
+            label = f"make cluster ({cluster['replicas']} replicas) at {args.url}"
+        else:
+            database_url = (args.database_url or os.environ.get("DATABASE_URL")
+                            or f"sqlite:///{ROOT / 'var' / 'juzhu.db'}")
+            label = "running server at " + args.url
         rows.append(run_once(label, args.url, rasa_token(), database_url, args, env))
     elif args.start == "run":
         import rasa_servers

@@ -49,10 +49,22 @@ def postgres_or_skip() -> str:
     return PG_URL
 
 
+def _haproxy() -> "str | None":
+    return shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.access("/usr/sbin/haproxy", os.X_OK) else None)
+
+
 def haproxy_or_skip() -> str:
-    found = shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.access("/usr/sbin/haproxy", os.X_OK) else None)
+    """HAProxy, installed from Debian's packages first when missing (as make test does for Chromium)."""
+    found = _haproxy()
     if not found:
-        message = "HAProxy not installed (scripts/ensure-haproxy.sh installs it as root)"
+        import subprocess
+        from pathlib import Path
+
+        script = Path(__file__).resolve().parents[2] / "scripts" / "ensure-haproxy.sh"
+        subprocess.run([str(script)], capture_output=True, timeout=600)
+        found = _haproxy()
+    if not found:
+        message = "HAProxy not installed and scripts/ensure-haproxy.sh could not install it (needs root and apt)"
         if os.environ.get("JUZHU_REQUIRE_POSTGRES") == "1":
             pytest.fail(message)
         pytest.skip(message)

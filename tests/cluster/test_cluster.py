@@ -12,7 +12,8 @@ cores). In file order:
 3. Redis down: turns go on under each replica's own lock (documented in
    bot/lock_store.py and the README); a booking race loses no booking and
    oversells no seat.
-4. One Rasa replica killed under load: the other keeps serving, no message
+4. One action server killed under load: no error, no busy reply.
+5. One Rasa replica killed under load: the other keeps serving, no message
    lost, no error (HAProxy sends a message whose replica died to the other
    one), and the balancer marks the dead one DOWN and stops sending to it.
 """
@@ -160,6 +161,25 @@ def test_redis_down_keeps_answering_and_loses_no_booking(deployment):
     assert slots_over == 0 and seats_over == 0
     logs = "".join((deployment["work_dir"] / f"rasa{i}.log").read_text(errors="replace") for i in (1, 2))
     assert "Redis at" in logs and "unavailable" in logs
+
+
+def test_one_action_server_killed_under_load_loses_nothing(deployment):
+    cluster = deployment["cluster"]
+
+    async def load_and_kill():
+        run = asyncio.ensure_future(loadtest.load(cluster.rasa_url, 4, 120, 0.3, uuid.uuid4().hex[:6]))
+        await asyncio.sleep(3)
+        cluster.kill("action1")
+        return await run
+
+    stats, _ = asyncio.run(load_and_kill())
+    print(f"\naction server killed under load: {sum(stats.answered.values())} messages answered, "
+          f"{stats.errors} errors, {stats.empty} empty, {stats.busy} busy")
+    assert stats.errors == 0 and stats.empty == 0 and stats.busy == 0
+    deadline = time.monotonic() + 10
+    while cluster.server_states()["action_servers/action1"] == "UP" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert cluster.server_states()["action_servers/action1"] != "UP"
 
 
 def test_one_replica_killed_under_load_loses_nothing(deployment):

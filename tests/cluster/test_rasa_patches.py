@@ -151,3 +151,16 @@ def test_one_http_session_per_endpoint_and_event_loop():
         await third.close()
 
     asyncio.run(main())
+
+
+def test_event_kinds_are_still_resolved():
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("action") is ActionExecuted
+    assert Event.resolve_by_type("slot") is SlotSet  # from the cache
+    assert Event.resolve_by_type("no_such_kind", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_kind")
+    assert Event.from_parameters({"event": "slot", "name": "city", "value": "qujing"}) == SlotSet("city", "qujing")
