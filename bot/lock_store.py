@@ -58,8 +58,6 @@ from typing import Any, AsyncIterator, Optional
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
-from bot import rasa_patches
-
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "juzhu:lock:"
@@ -68,8 +66,6 @@ DEFAULT_RETRY_S = 5.0
 POLL_S = 0.01  # between two tries for a lock another server holds
 SOCKET_TIMEOUT_S = 2.0
 MODES = ("local", "refuse")
-
-rasa_patches.install()  # the Rasa process loads this module through endpoints.yml
 
 
 def redis_url() -> Optional[str]:

@@ -36,10 +36,17 @@ drill). The same wrapper can run the store's calls in worker threads
 (:func:`off_the_loop`, ``JUZHU_TRACKER_STORE_THREADS``): Rasa's SQL stores
 block the event loop.
 
-:func:`install` is idempotent and changes nothing else. It runs in the Rasa
-process: bot.lock_store imports it, and endpoints.yml always names that
-lock store, so every Rasa server of this project (``make run``,
-``make cluster``, the tests' servers) has it.
+:func:`install` is idempotent and changes nothing else. `juzhu rasa`
+(bot/servers.py) calls it explicitly before handing over to Rasa's CLI, and
+every Rasa server of this project (``make run``, ``make cluster``, the
+tests' servers) starts through `juzhu rasa`.
+
+Why patches and not an extension point: Rasa 3.6 offers none for either.
+The remote-action check happens inside ``RemoteAction.run`` and the fail-safe
+wrapper is applied by ``create_tracker_store`` around whatever store class
+endpoints.yml names, so a custom store cannot opt out of it. Each patch
+replaces one function, keeps its signature and results, and is covered by
+tests/cluster/test_rasa_patches.py.
 """
 from __future__ import annotations
 

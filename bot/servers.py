@@ -82,6 +82,9 @@ def run_rasa(args: argparse.Namespace) -> int:
                 f"--auth-token={token}"]  # one argument: a token may start with "-"
     import rasa.__main__
 
+    from bot import rasa_patches
+
+    rasa_patches.install()  # explicitly, here: every Rasa server of the project starts through `juzhu rasa`
     rasa.__main__.main()
     return 0
 
