@@ -98,7 +98,14 @@ class City:
 
 
 def city_ids() -> list[str]:
-    return sorted(p.stem for p in CITIES_DIR.glob("*.yml"))
+    return list(_city_ids(CITIES_DIR))
+
+
+@lru_cache(maxsize=None)
+def _city_ids(directory: Path) -> tuple[str, ...]:
+    # Once per process: the city files are part of the release, and this was
+    # a directory listing on every action call (~1 ms).
+    return tuple(sorted(p.stem for p in directory.glob("*.yml")))
 
 
 @lru_cache(maxsize=None)
