@@ -18,11 +18,11 @@ run: $(STAMP) db model
 # when the machine can have them), `rasa data validate`, the test stories.
 test: $(STAMP) db model
 	@scripts/ensure-chromium.sh || echo "Chromium unavailable: the browser tests will be skipped"
-	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest
+	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest --durations=15
 	$(MAKE) --no-print-directory validate test-stories
 
 pytest: $(STAMP)
-	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest
+	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest --durations=15
 
 # Create or upgrade the appointments schema; seed sample stations when empty.
 db: $(STAMP)
