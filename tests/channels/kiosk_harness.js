@@ -101,7 +101,7 @@ function welcome() {
 
 const IDS = ["log", "composer", "text", "send", "thinking", "print-open", "print-view", "print-sheet", "print-body",
              "print-qr", "idle-warning", "idle-count", "print-time", "restart", "idle-continue", "print-close",
-             "print-now", "welcome-template"];
+             "print-now", "welcome-template", "print-title", "text-size"];
 
 async function main() {
   const script = fs.readFileSync(process.argv[2], "utf8");

@@ -139,8 +139,13 @@ async def test_chat_is_relayed_to_rasa_with_a_kiosk_sender(make_client, fake_ras
 async def test_booking_qr_image_is_passed_on(make_client, fake_rasa):
     client = await make_client(fake_rasa.url)
     data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": "/book_appointment"})).json()
-    [custom] = data["messages"]
+    [question] = data["messages"]
+    station = question["buttons"][0]["payload"]
+    data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": station})).json()
+    confirmation, custom = data["messages"]
+    assert "预约码：K7Q2M9" in confirmation["text"]
     assert custom["custom"]["qr"].startswith("data:image/png;base64,") and custom["custom"]["code"] == "K7Q2M9"
+    assert custom["custom"]["booking"]["address"] and "身份证" in custom["custom"]["checklist"]
     data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": "/check_appointment"})).json()
     text, image = data["messages"]
     assert image["image"].startswith("data:image/png;base64,")
