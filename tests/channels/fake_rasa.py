@@ -156,9 +156,11 @@ class FakeRasa:
         if decision["verdict"] != "undetermined":
             self.asking[sender] = None
             self.decisions[sender] = decision
-            return [{"text": render_decision(decision), "custom": {"decision": decision},
+            # As Rasa's REST channel sends utter_message(text, buttons, json_message): two messages.
+            return [{"text": render_decision(decision),
                      "buttons": [{"title": "预约办理", "payload": "/book_appointment"},
-                                 {"title": "问其他问题", "payload": "/greet"}]}]
+                                 {"title": "问其他问题", "payload": "/greet"}]},
+                    {"custom": {"decision": decision}}]
         fact = decision["missing"][0]
         self.asking[sender] = fact
         return [{"text": question_for(fact, facts["city"]), "buttons": self.buttons(fact, facts["city"])}]

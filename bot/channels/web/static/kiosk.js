@@ -147,7 +147,25 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  /* Rasa's REST channel sends a message's custom payload as a message of its own, right after
+     its text and buttons: a verdict's decision is put back together with its text here. */
+  function joinDecisions(messages) {
+    var joined = [];
+    messages.forEach(function (message) {
+      var previous = joined[joined.length - 1];
+      if (decisionOf(message) && !message.text && previous && typeof previous.text === "string" && previous.text
+          && !previous.custom && !previous.image) {
+        joined[joined.length - 1] = { text: previous.text, buttons: previous.buttons || message.buttons,
+                                      custom: message.custom };
+      } else {
+        joined.push(message);
+      }
+    });
+    return joined;
+  }
+
   function showReplies(messages, busy) {
+    messages = joinDecisions(messages);
     var first = null;
     var previousText = null;
     messages.forEach(function (message) {
