@@ -336,6 +336,16 @@ def test_kiosk_conversation_to_a_verdict_by_taps_only(kiosk_page, kiosk_url, axe
     last = entries.nth(3).bounding_box()
     assert last["y"] + last["height"] > KIOSK["height"] * 0.65  # the screen is used, not two thirds empty
     assert axe_violations(page, axe) == [], "welcome screen"
+    # The keyboard (or a switch device) goes in reading order: the bar's tools, then the four entries.
+    expected = ["大字"] + (["朗读"] if page.locator("#read-aloud").count() else []) + ["重新开始"] + \
+        ["我能办吗", "要带什么", "预约", "查询或取消"]
+    focused = []
+    for _ in expected:
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate(
+            "() => { const a = document.activeElement; return (a.querySelector('.entry-title') || a).textContent.trim(); }"))
+    assert focused == expected
+    page.evaluate("() => document.activeElement.blur()")
     shot(page, "kiosk-welcome.png")
 
     gaps = []
@@ -458,8 +468,9 @@ def test_kiosk_booking_without_a_verdict_prints_the_citys_checklist(kiosk_page, 
     page.locator(".welcome .entry[data-payload='/book_appointment']").tap()
     book_at_dongchangfu(page)
     check_printouts(page, "kiosk-print-booking-only")
-    page.locator(".paper[data-paper=a4]").tap()  # the preview is still open
-    page.locator("#print-sheet").screenshot(path=str(ARTIFACTS / "printout-a4.png"))
+    for paper in ("a4", "receipt"):  # the preview is still open
+        page.locator(f".paper[data-paper={paper}]").tap()
+        page.locator("#print-sheet").screenshot(path=str(ARTIFACTS / f"printout-{paper}.png"))
 
 
 def test_kiosk_idle_timeout_clears_the_screen(kiosk_page, web_url, fake_rasa):
@@ -641,6 +652,14 @@ def test_staff_console_follows_a_qujing_caller_with_no_city_chosen(laptop, web_u
     assert page.locator("#say-now").is_visible()
     assert axe_violations(page, axe) == [], "staff console with a verdict"
     shot(page, "staff-console.png")
+
+    # With 聊城 chosen, a caller who names a county of 曲靖 moves the console to 曲靖.
+    page.locator("#clear-form").click()
+    page.locator("#f-city button", has_text="聊城市").click()
+    page.locator("#f-words").fill("我在沾益住了5个月了，房子是租的")
+    page.locator("#extract").click()
+    page.wait_for_function("() => document.querySelector('#f-residence_county').value === '沾益区'")
+    assert page.locator("#f-city button[aria-pressed=true]").inner_text() == "曲靖市"
 
     # The operator switches city and back: what was understood stays.
     page.locator("#f-city button", has_text="聊城市").click()

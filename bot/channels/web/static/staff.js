@@ -323,8 +323,17 @@
   function extract() {
     var text = $("f-words").value.trim();
     if (!text) return;
-    api("/staff/api/extract", { json: { text: text, city: seg.city || null } }).then(function (data) {
-      applyFacts(data.facts || {});
+    // Read first without the city chosen: a caller's words may name the other city or one of its
+    // counties ("在沾益住了5个月"). Only words that name no city are read again in the chosen one
+    // (where "本地" means that city).
+    api("/staff/api/extract", { json: { text: text, city: null } }).then(function (data) {
+      var found = data.facts || {};
+      if (found.city || !seg.city) return found;
+      return api("/staff/api/extract", { json: { text: text, city: seg.city } }).then(function (again) {
+        return again.facts || {};
+      });
+    }).then(function (found) {
+      applyFacts(found);
       assess();
     }).catch(function (error) {
       $("error").textContent = "无法识别：" + error.message;
