@@ -636,6 +636,8 @@ async def test_bookings_of_a_day_show_full_phone_numbers(make_client, bookings, 
         (store.booking.code, "张三", PHONE, "2026-11-23 09:00")
     empty = await (await client.get(f"/staff/api/bookings?station={STATION}&date=2026-11-24", headers=BEARER)).json()
     assert empty["bookings"] == []
+    # Attendance can be marked from the booking's day on (the store's clock): the page greys the buttons.
+    assert day["markable"] is True and empty["markable"] is False
 
 
 @pytest.mark.parametrize("query, status", [
