@@ -62,7 +62,7 @@
 
   function emptyPrintable() {
     // decision: the last verdict; ticket: the last booking; checklist: the last list of what to bring (text).
-    return { decision: null, ticket: null, checklist: null, qr: null, qrCaption: null };
+    return { decision: null, ticket: null, checklist: null, qr: null };
   }
 
   function positive(value) {
@@ -167,11 +167,9 @@
   function showReplies(messages, busy) {
     messages = joinDecisions(messages);
     var first = null;
-    var previousText = null;
     messages.forEach(function (message) {
-      var node = renderBot(message, busy, previousText);
+      var node = renderBot(message, busy);
       if (node && !first) first = node;
-      if (typeof message.text === "string" && message.text) previousText = message.text;
     });
     if (!first) return;
     // Long answers (a verdict) are read from their top; short ones keep the bottom in view.
@@ -199,8 +197,8 @@
     return message.text || "";
   }
 
-  /* previousText: the text sent just before in the same reply (a QR code's booking details). */
-  function renderBot(message, busy, previousText) {
+  /* One message of the assistant: a verdict card, a booking's ticket, or text, image and buttons. */
+  function renderBot(message, busy) {
     var msg = el("div", "msg bot" + (busy ? " busy" : ""));
     var hasContent = false;
     var text = typeof message.text === "string" ? message.text : "";
