@@ -13,6 +13,10 @@ add to a plain ``rasa run`` / ``rasa run actions``:
   request carries the shared secret (``ACTION_SECRET`` or
   ``var/action_secret``) in the header that endpoints.yml makes Rasa send.
 - Every log record of both processes is masked (bot.masking).
+- Start-up stays readable (:func:`quiet_start`): the deprecation notices
+  Rasa 3.6's dependencies print while they load, jionlp's advertising
+  banner, Jieba's dictionary chatter and one line per registered action are
+  left out; every other warning, and every error, still shows.
 
 :func:`commands` is the one place that says how to start them; ``juzhu
 serve`` and the tests' server fixture both use it.
@@ -20,10 +24,14 @@ serve`` and the tests' server fixture both use it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hmac
+import io
 import logging
 import os
+import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -34,6 +42,48 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ACTION_SECRET_HEADER = "X-Juzhu-Action-Secret"  # endpoints.yml sends it
 LOOPBACK = "127.0.0.1"
+
+
+# Packages whose own DeprecationWarnings (and PendingDeprecationWarnings) are dropped at start-up:
+# Rasa 3.6 and the libraries it pins warn about APIs they still use (pkg_resources, SQLAlchemy 1.4's
+# 2.0 notices, distutils, pyparsing's old names, jax). Nothing an operator can act on.
+QUIET_DEPRECATIONS_FROM = ("pkg_resources", "setuptools", "sanic", "sanic_cors", "sanic_routing", "limits", "rasa",
+                           "rasa_sdk", "tensorflow", "keras", "jax", "matplotlib", "pyparsing", "sqlalchemy",
+                           "google", "absl", "ruamel", "networkx", "apscheduler", "tensorflow_addons")
+_QUIET_FILE = re.compile(r"[/\\](?:site|dist)-packages[/\\](?:" + "|".join(map(re.escape, QUIET_DEPRECATIONS_FROM))
+                         + r")(?:[/\\]|\.py$)")
+
+
+def is_quiet_deprecation(category: type, filename: str) -> bool:
+    """A deprecation notice raised inside one of QUIET_DEPRECATIONS_FROM (never our own code's)."""
+    return issubclass(category, (DeprecationWarning, PendingDeprecationWarning)) and bool(_QUIET_FILE.search(filename))
+
+
+def quiet_start() -> None:
+    """Keep a server's start-up output to what an operator needs (see the module's docstring).
+
+    Warnings are filtered where they are shown, not by ``warnings`` filters:
+    the libraries install their own filters while they load ("once" for
+    every DeprecationWarning), which would come before ours.
+    """
+    shown = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if not is_quiet_deprecation(category, filename):
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
+    with contextlib.redirect_stdout(io.StringIO()):  # jionlp and jiojio print a banner on import
+        try:
+            import jionlp  # noqa: F401
+        except ImportError:
+            pass
+    try:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # "Building prefix dict …" on every load
+    except ImportError:
+        pass
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,6 +121,7 @@ def server_environment(action_port: Optional[int] = None) -> dict[str, str]:
 
 def run_rasa(args: argparse.Namespace) -> int:
     install_log_masking()
+    quiet_start()
     os.environ.setdefault("ACTION_PORT", "5055")
     # endpoints.yml sends it to the action server; Rasa expands ${ACTION_SECRET}.
     os.environ["ACTION_SECRET"] = action_secret()
@@ -91,12 +142,14 @@ def run_rasa(args: argparse.Namespace) -> int:
 
 def run_actions(args: argparse.Namespace) -> int:
     install_log_masking()
+    quiet_start()
     from rasa_sdk import utils
     from rasa_sdk.endpoint import create_app
     from sanic import response
 
     secret = action_secret()
     utils.configure_colored_logging(logging.INFO)
+    logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)  # not one line per action
     app = create_app("actions", cors_origins=None)
 
     @app.middleware("request")

@@ -281,7 +281,11 @@ def ticket_element(booking: BookingInfo, checklist: str) -> dict[str, Any]:
         "code": booking.code,
         "ics": base64.b64encode(ics_bytes(booking, extra_description=checklist)).decode("ascii"),
         "filename": f"juzhu-{booking.code}.ics",
-        "booking": {"code": booking.code, "start": start, "station": booking.station_name},
+        # What a printed ticket carries (the kiosk's printout): the visit, and the checklist the chat showed.
+        "booking": {"code": booking.code, "start": start, "time": zh_time(booking.start),
+                    "station": booking.station_name, "address": booking.station_address,
+                    "station_phone": booking.station_phone},
+        "checklist": checklist,
     }
 
 

@@ -329,7 +329,11 @@ def test_confirmation_books_and_hands_out_code_checklist_and_ticket(svc):
     no_full_phone(chat)
     [element] = chat.custom
     assert element["code"] == code and element["filename"] == f"juzhu-{code}.ics"
-    assert element["booking"] == {"code": code, "start": "2026-11-23 09:30", "station": "聊城市公安局东昌府分局古楼派出所"}
+    # What the kiosk prints: the visit and the checklist the chat showed.
+    assert element["booking"] == {"code": code, "start": "2026-11-23 09:30", "time": "11月23日（周一） 09:30",
+                                  "station": "聊城市公安局东昌府分局古楼派出所",
+                                  "address": "聊城市东昌府区东昌中路1号（示例地址）", "station_phone": "0635-0000001"}
+    assert element["checklist"] == CHECKLIST
     assert base64.b64decode(element["qr"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     from icalendar import Calendar
 

@@ -3,8 +3,11 @@
 It answers like the real assistant does (see actions/interview.py): the
 engine's next missing fact is asked with buttons whose payloads are
 ``/inform{...}`` / ``/deny``, and the verdict is the real rules engine's
-decision rendered by the real renderer. A booking answers with its QR code
-in a ``custom`` element (text, qr, code: the keys the kiosk and the Telegram
+decision rendered by the real renderer, sent with ``custom = {"decision": …}``
+as actions/interview.py sends it. A booking answers as actions/booking.py
+does: the confirmation text (with the checklist: the verdict's, else the
+city's general list) and the ticket element of bot.appointments.replies
+(text, qr, code, booking, checklist: the keys the kiosk and the Telegram
 bridge read); looking it up answers with a text and an ``image`` message.
 
     fake = FakeRasa()
@@ -28,7 +31,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from bot.rules import assess_dict, labels, load_city, question_for, render_decision
+from bot.rules import assess_dict, labels, load_city, question_for, render_decision, render_topic
 
 START_BUTTONS = [{"title": "我能办居住证吗", "payload": "/ask_eligibility"},
                  {"title": "预约办理", "payload": "/book_appointment"}]
@@ -65,6 +68,7 @@ class FakeRasa:
         self.received: list[tuple[str, str]] = []
         self.facts: dict[str, dict[str, Any]] = {}
         self.asking: dict[str, Optional[str]] = {}
+        self.decisions: dict[str, dict[str, Any]] = {}
         self.url = ""
         self._runner: Optional[web.AppRunner] = None
 
@@ -109,15 +113,14 @@ class FakeRasa:
         if message in ("/restart", "/greet"):
             self.facts.pop(sender, None)
             self.asking.pop(sender, None)
+            self.decisions.pop(sender, None)
             if message == "/restart":
                 return []
             return [{"text": "您好！我是居住证咨询助手。", "buttons": START_BUTTONS}]
         if message == "/book_appointment":
-            # The booking confirmation in the form the kiosk and Telegram both read:
-            # custom text + QR code (data: URL) + booking code.
-            return [{"custom": {"text": f"预约成功！预约码 {BOOKING_CODE}，请于预约时间到派出所窗口出示二维码。",
-                                "qr": qr_data_url(), "code": BOOKING_CODE,
-                                "booking": {"code": BOOKING_CODE, "start": "2026-11-24 09:30"}}}]
+            return self.ask_station()
+        if message.startswith('/inform{"booking_station"'):
+            return self.booked(sender)
         if message == "/check_appointment":
             return [{"text": f"您的预约：预约码 {BOOKING_CODE}，11月24日 09:30。"}, {"image": qr_data_url()}]
         if message == "/ask_eligibility":
@@ -152,11 +155,54 @@ class FakeRasa:
         decision = assess_dict(dict(facts, as_of=self.as_of.isoformat()))
         if decision["verdict"] != "undetermined":
             self.asking[sender] = None
+            self.decisions[sender] = decision
+            # As Rasa's REST channel sends utter_message(text, buttons, json_message): two messages.
             return [{"text": render_decision(decision),
-                     "buttons": [{"title": "预约办理", "payload": "/book_appointment"}]}]
+                     "buttons": [{"title": "预约办理", "payload": "/book_appointment"},
+                                 {"title": "问其他问题", "payload": "/greet"}]},
+                    {"custom": {"decision": decision}}]
         fact = decision["missing"][0]
         self.asking[sender] = fact
         return [{"text": question_for(fact, facts["city"]), "buttons": self.buttons(fact, facts["city"])}]
+
+    @staticmethod
+    def ask_station() -> list[dict[str, Any]]:
+        """聊城's stations as the booking form offers them: ordered by id, titled "县区 派出所"."""
+        import csv
+        from types import SimpleNamespace
+
+        from bot.appointments.replies import short_station
+        from bot.appointments.stations import SEED_FILE
+
+        with open(SEED_FILE, encoding="utf-8") as rows:
+            stations = sorted((row for row in csv.DictReader(rows) if row["city"] == "liaocheng"),
+                              key=lambda row: row["id"])
+        return [{"text": "请选择办理点：",
+                 "buttons": [{"title": short_station(SimpleNamespace(name=row["name"], county=row["county"])),
+                              "payload": _inform({"booking_station": row["id"]})} for row in stations]}]
+
+    def booked(self, sender: str) -> list[dict[str, Any]]:
+        """A booking at 东昌府区's station at once: the confirmation and its ticket, as the real one."""
+        from bot.appointments import texts as T
+        from bot.appointments.replies import spelled, ticket_element, zh_time
+        from bot.appointments.service import BookingInfo
+
+        start = dt.datetime(2026, 11, 24, 9, 30)
+        booking = BookingInfo(code=BOOKING_CODE, station_id="lc-dongchangfu", station_name="聊城市公安局东昌府分局古楼派出所",
+                              station_address="聊城市东昌府区东昌中路1号（示例地址）", station_phone="0635-0000001",
+                              start=start, end=start + dt.timedelta(minutes=30), name="李四", phone="13812345678",
+                              status="booked", created_at=start, changed_at=start)
+        decision = self.decisions.get(sender)
+        if decision and decision.get("materials"):
+            checklist = "\n".join(["您的材料清单（聊城市）："] + [f"□ {m['text']}（{'、'.join(m['articles'])}）"
+                                                            for m in decision["materials"]])
+        else:
+            checklist = render_topic("liaocheng", "materials", self.as_of)
+        text = T.BOOKED.format(code=BOOKING_CODE, spelled=spelled(BOOKING_CODE), time=zh_time(start),
+                               station=booking.station_name, address=booking.station_address,
+                               station_phone=booking.station_phone, phone="138****5678")
+        return [{"text": "\n".join([text, checklist, T.BOOKED_FOOTER])},
+                {"custom": ticket_element(booking, checklist)}]
 
     @staticmethod
     def buttons(fact: str, city_id: str) -> list[dict[str, str]]:

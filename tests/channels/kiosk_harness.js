@@ -4,7 +4,7 @@
 //   node kiosk_harness.js KIOSK_JS < scenario.json
 //
 // scenario: {"busyText": "...", "replies": [{"status": 429, "body": "<raw response text>"}, ...],
-//            "messages": ["你好", ...]}
+//            "messages": ["你好", ...], "verdicts": "<data-verdicts>", "counties": "<data-counties>"}
 // Each message is typed and sent; /api/chat answers with the next reply (a body that is not
 // JSON makes response.json() fail, as in a browser). Prints, as JSON, what the kiosk shows:
 // [{"classes": "msg bot busy", "text": "..."}, ...] for the bot's messages after the welcome,
@@ -101,7 +101,7 @@ function welcome() {
 
 const IDS = ["log", "composer", "text", "send", "thinking", "print-open", "print-view", "print-sheet", "print-body",
              "print-qr", "idle-warning", "idle-count", "print-time", "restart", "idle-continue", "print-close",
-             "print-now", "welcome-template"];
+             "print-now", "welcome-template", "print-title", "text-size"];
 
 async function main() {
   const script = fs.readFileSync(process.argv[2], "utf8");
@@ -110,7 +110,8 @@ async function main() {
   IDS.forEach((id) => { elements[id] = new Element("div", id); });
   elements["welcome-template"].content = welcome();
   const body = new Element("body");
-  body.dataset = { idleSeconds: "600", hotline: "12345", busyText: scenario.busyText };
+  body.dataset = { idleSeconds: "600", hotline: "12345", busyText: scenario.busyText,
+                   verdicts: scenario.verdicts || "{}", counties: scenario.counties || "{}" };
   const document = {
     body,
     activeElement: null,

@@ -31,8 +31,11 @@ HOTLINE = "0635-12345"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the kiosk script cannot run")
 
 
-def kiosk_shows(busy: str, replies: list[tuple[int, str]], messages: list[str]) -> list[dict]:
-    scenario = {"busyText": busy, "messages": messages,
+def kiosk_shows(busy: str, replies: list[tuple[int, str]], messages: list[str], page: str = "") -> list[dict]:
+    """What the kiosk shows; ``page``: the kiosk page, for its data attributes (verdict labels, counties)."""
+    data = {name: unescape(value) for name, value in re.findall(r'data-([a-z-]+)="([^"]*)"', page)}
+    scenario = {"busyText": busy, "messages": messages, "verdicts": data.get("verdicts"),
+                "counties": data.get("counties"),
                 "replies": [{"status": status, "body": body} for status, body in replies]}
     done = subprocess.run([NODE, str(HARNESS), str(STATIC_DIR / "kiosk.js")], input=json.dumps(scenario),
                           capture_output=True, text=True, timeout=60)
@@ -42,6 +45,12 @@ def kiosk_shows(busy: str, replies: list[tuple[int, str]], messages: list[str]) 
 
 async def answers(fake: FakeRasa, messages: list[str], **options) -> tuple[str, list[tuple[int, str]]]:
     """The page's busy text and the web front's answers to ``messages`` (status, raw body)."""
+    busy, replies, _ = await answers_and_page(fake, messages, **options)
+    return busy, replies
+
+
+async def answers_and_page(fake: FakeRasa, messages: list[str], **options) -> tuple[str, list[tuple[int, str]], str]:
+    """answers(), and the kiosk page itself."""
     server = TestServer(fake.app())
     await server.start_server()
     client = TestClient(TestServer(create_app(str(server.make_url("")).rstrip("/"), None, hotline=HOTLINE,
@@ -54,7 +63,7 @@ async def answers(fake: FakeRasa, messages: list[str], **options) -> tuple[str, 
         for message in messages:
             response = await client.post("/api/chat", json={"sender": "kiosk-test-1", "message": message})
             replies.append((response.status, await response.text()))
-        return busy, replies
+        return busy, replies, page
     finally:
         await client.close()
         await server.close()
@@ -84,3 +93,24 @@ async def test_kiosk_shows_the_busy_text_when_the_front_answers_no_messages():
                         ["你好", "在吗"])
     assert [m["text"] for m in shown] == [busy, busy]
     assert all("busy" in m["classes"] for m in shown)
+
+
+TO_A_VERDICT_AND_A_BOOKING = ["/ask_eligibility", '/inform{"city":"liaocheng"}', '/inform{"hukou":{"province":"外省"}}',
+                              '/inform{"lived_months":12}', '/inform{"registered_months":12}',
+                              '/inform{"housing":"rented"}', "/book_appointment",
+                              '/inform{"booking_station":"lc-dongchangfu"}']
+
+
+async def test_kiosk_draws_the_verdict_from_the_decision_and_the_ticket_without_a_calendar_sentence():
+    """Rasa sends a verdict's decision as a message of its own; the card is drawn from it (label, what to
+    bring), with the renderer's text one tap away. The ticket shows the code and the visit, and not the
+    ticket's text about a calendar file, which the kiosk does not offer."""
+    busy, replies, page = await answers_and_page(FakeRasa(), TO_A_VERDICT_AND_A_BOOKING,
+                                                 limiter=RateLimiter("memory://"))
+    shown = kiosk_shows(busy, replies, TO_A_VERDICT_AND_A_BOOKING, page)
+    [verdict] = [m for m in shown if "verdict" in m["classes"]]
+    assert verdict["text"].startswith("可以申领居住证需要带的材料本人居民身份证")
+    assert "完整说明" in verdict["text"] and "结论：可以申领居住证" in verdict["text"]
+    [ticket] = [m for m in shown if "ticket" in m["classes"]]
+    assert "K7Q2M9" in ticket["text"] and "古楼派出所" in ticket["text"] and "11月24日" in ticket["text"]
+    assert not any("日历文件" in m["text"] for m in shown)

@@ -139,8 +139,13 @@ async def test_chat_is_relayed_to_rasa_with_a_kiosk_sender(make_client, fake_ras
 async def test_booking_qr_image_is_passed_on(make_client, fake_rasa):
     client = await make_client(fake_rasa.url)
     data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": "/book_appointment"})).json()
-    [custom] = data["messages"]
+    [question] = data["messages"]
+    station = question["buttons"][0]["payload"]
+    data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": station})).json()
+    confirmation, custom = data["messages"]
+    assert "预约码：K7Q2M9" in confirmation["text"]
     assert custom["custom"]["qr"].startswith("data:image/png;base64,") and custom["custom"]["code"] == "K7Q2M9"
+    assert custom["custom"]["booking"]["address"] and "身份证" in custom["custom"]["checklist"]
     data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": "/check_appointment"})).json()
     text, image = data["messages"]
     assert image["image"].startswith("data:image/png;base64,")
@@ -631,6 +636,8 @@ async def test_bookings_of_a_day_show_full_phone_numbers(make_client, bookings, 
         (store.booking.code, "张三", PHONE, "2026-11-23 09:00")
     empty = await (await client.get(f"/staff/api/bookings?station={STATION}&date=2026-11-24", headers=BEARER)).json()
     assert empty["bookings"] == []
+    # Attendance can be marked from the booking's day on (the store's clock): the page greys the buttons.
+    assert day["markable"] is True and empty["markable"] is False
 
 
 @pytest.mark.parametrize("query, status", [

@@ -256,7 +256,19 @@ async def kiosk_page(request: web.Request) -> web.Response:
     idle = app[IDLE_SECONDS]
     # The busy text travels in the page, for when the web front itself cannot be reached.
     return _html(_page("kiosk.html", IDLE_SECONDS=f"{idle:g}", HOTLINE=app[HOTLINE],
-                       BUSY_TEXT=busy_text(app[HOTLINE])))
+                       BUSY_TEXT=busy_text(app[HOTLINE]), VERDICTS=_kiosk_verdicts(), COUNTIES=_kiosk_counties()))
+
+
+def _kiosk_verdicts() -> str:
+    """The verdict labels the kiosk puts on a card drawn from a reply's ``custom`` decision."""
+    return json.dumps(labels.VERDICT, ensure_ascii=False)
+
+
+def _kiosk_counties() -> str:
+    """Each city's counties in the order of its regulations' data (the kiosk's station picker)."""
+    return json.dumps({city_id: {"name": load_city(city_id).name,
+                                 "counties": [county.name for county in load_city(city_id).counties]}
+                       for city_id in city_ids()}, ensure_ascii=False)
 
 
 async def favicon(request: web.Request) -> web.Response:
@@ -597,10 +609,14 @@ async def staff_assess(request: web.Request) -> web.Response:
     if decision["verdict"] == "undetermined" and decision["missing"]:
         fact = decision["missing"][0]
         next_question = {"fact": fact, "question": question_for(fact, decision["city"]), "choices": _choices(fact)}
+    from bot.rules.render import processing_text
+
     return _json({
         "decision": decision,
         "verdict_label": labels.VERDICT[decision["verdict"]],
         "text": render_decision(decision),
+        # The first screen of the script aid: what the operator says now (the renderer's words).
+        "brief": {"processing": processing_text(decision["city"])},
         "next": next_question,
         "parsed": parsed,
         "problems": problems,

@@ -48,6 +48,8 @@ class StaffBookings:
         return {
             "station": {key: value for key, value in station.to_dict().items() if key != "hours"},
             "date": day.isoformat(),
+            # Attendance is marked from the booking's day on, by the store's own clock.
+            "markable": day <= self.service.now().date(),
             "bookings": [booking.to_dict(full_phone=True) for booking in bookings],
         }
 

@@ -12,6 +12,13 @@
  * a new one, so the next person never sees the last one's answers.
  *
  * Idle timeout: <body data-idle-seconds>, overridden by ?idle=SECONDS.
+ *
+ * A verdict is drawn from the structured decision the assistant sends with it
+ * (custom {"decision": …}: verdict, materials, where); its label comes from
+ * <body data-verdicts>. A booking's ticket (custom {code, qr, booking,
+ * checklist}) is drawn as a ticket card; its text (which mentions a calendar
+ * file this kiosk does not offer) is not shown. The printout carries the
+ * visit (date, time, station, address, code, QR) and the checklist.
  */
 (function () {
   "use strict";
@@ -38,13 +45,25 @@
   var BUSY = body.dataset.busyText
     || "系统繁忙，请稍后再试。您也可以拨打" + hotline + "政务服务便民热线咨询，或到办事窗口找工作人员帮助。";
   var canSpeak = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
+  var VERDICTS = parseJson(body.dataset.verdicts);
+  var COUNTIES = parseJson(body.dataset.counties);
+  var STATION_PICKER_MIN = 6;  // more station buttons than this: the county is asked first
 
   var sender = null;
   var generation = 0;      // bumps on every reset; replies of an older conversation are dropped
   var used = false;         // anything happened in this conversation (worth clearing)
   var queue = Promise.resolve();
-  var printable = { lines: null, qr: null, qrCaption: null };
+  var printable = emptyPrintable();
   var idleTimer = null, warnTimer = null, countdownTimer = null;
+
+  function parseJson(text) {
+    try { return JSON.parse(text || "{}") || {}; } catch (error) { return {}; }
+  }
+
+  function emptyPrintable() {
+    // decision: the last verdict; ticket: the last booking; checklist: the last list of what to bring (text).
+    return { decision: null, ticket: null, checklist: null, qr: null };
+  }
 
   function positive(value) {
     var number = parseFloat(value);
@@ -128,47 +147,98 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function showReplies(messages, busy) {
-    var first = null;
-    var previousText = null;
+  /* Rasa's REST channel sends a message's custom payload as a message of its own, right after
+     its text and buttons: a verdict's decision is put back together with its text here. */
+  function joinDecisions(messages) {
+    var joined = [];
     messages.forEach(function (message) {
-      var node = renderBot(message, busy, previousText);
+      var previous = joined[joined.length - 1];
+      if (decisionOf(message) && !message.text && previous && typeof previous.text === "string" && previous.text
+          && !previous.custom && !previous.image) {
+        joined[joined.length - 1] = { text: previous.text, buttons: previous.buttons || message.buttons,
+                                      custom: message.custom };
+      } else {
+        joined.push(message);
+      }
+    });
+    return joined;
+  }
+
+  function showReplies(messages, busy) {
+    messages = joinDecisions(messages);
+    var first = null;
+    messages.forEach(function (message) {
+      var node = renderBot(message, busy);
       if (node && !first) first = node;
-      if (typeof message.text === "string" && message.text) previousText = message.text;
     });
     if (!first) return;
     // Long answers (a verdict) are read from their top; short ones keep the bottom in view.
     var newHeight = log.scrollHeight - first.offsetTop;
     if (newHeight > log.clientHeight) first.scrollIntoView({ block: "start" });
     else log.scrollTop = log.scrollHeight;
-    if (autoRead) speak(messages.map(function (m) { return m.text || ""; }).join("\n"));
+    if (autoRead) speak(messages.map(spokenText).join("\n"));
   }
 
-  function isVerdict(text) {
-    return /^结论：/.test(text) || text.indexOf("需要带的材料：") >= 0;
+  function decisionOf(message) {
+    var custom = message && message.custom;
+    var decision = custom && typeof custom === "object" ? custom.decision : null;
+    return decision && typeof decision === "object" && typeof decision.verdict === "string" ? decision : null;
   }
 
-  /* previousText: the text sent just before in the same reply (a QR code's booking details). */
-  function renderBot(message, busy, previousText) {
+  function ticketOf(custom) {
+    return custom && typeof custom === "object" && typeof custom.code === "string" && custom.code ? custom : null;
+  }
+
+  function spokenText(message) {
+    var decision = decisionOf(message);
+    if (decision) return verdictSpeech(decision);
+    var ticket = ticketOf(message.custom);
+    if (ticket) return ticketSpeech(ticket);
+    return message.text || "";
+  }
+
+  /* One message of the assistant: a verdict card, a booking's ticket, or text, image and buttons. */
+  function renderBot(message, busy) {
     var msg = el("div", "msg bot" + (busy ? " busy" : ""));
     var hasContent = false;
     var text = typeof message.text === "string" ? message.text : "";
     var custom = message.custom && typeof message.custom === "object" ? message.custom : null;
+    var decision = decisionOf(message);
+    var ticket = ticketOf(custom);
     var image = message.image || (custom && (custom.qr || custom.image)) || null;
+    var buttons = message.buttons || (custom && custom.buttons) || [];
+
+    if (decision) {
+      msg.classList.add("verdict");
+      msg.dataset.verdict = decision.verdict;
+      msg.appendChild(verdictCard(decision, text));
+      if (buttons.length) msg.appendChild(choiceGroup(buttons, "choices next-steps"));
+      printable.decision = decision;
+      updatePrint();
+      log.appendChild(msg);
+      return msg;
+    }
+    if (ticket) {
+      msg.classList.add("ticket");
+      msg.appendChild(ticketCard(ticket));
+      printable.ticket = ticket;
+      printable.qr = typeof ticket.qr === "string" && /^data:image\//.test(ticket.qr) ? ticket.qr : null;
+      if (typeof ticket.checklist === "string" && /(^|\n)□/.test(ticket.checklist)) {
+        printable.checklist = checklistPart(ticket.checklist);
+      }
+      updatePrint();
+      if (buttons.length) msg.appendChild(choiceGroup(buttons, "choices"));
+      log.appendChild(msg);
+      return msg;
+    }
     if (!text && custom && typeof custom.text === "string") text = custom.text;
 
     if (text) {
       var bubble = el("div", "bubble");
-      if (isVerdict(text)) {
-        msg.classList.add("verdict");
-        bubble.appendChild(el("h2", "verdict-head", /\n□/.test(text) ? "您的办理结论和材料清单" : "您的办理结论"));
-        bubble.appendChild(formatLines(text));
-        bubble.appendChild(verdictTools(text));
-        setPrintable(text);
-      } else {
-        bubble.appendChild(el("p", "text", text));
-      }
+      bubble.appendChild(el("p", "text", text));
       msg.appendChild(bubble);
+      // A list of what to bring (the materials answer, a booking's confirmation) can be printed.
+      if (/(^|\n)□/.test(text)) { printable.checklist = checklistPart(text); updatePrint(); }
       hasContent = true;
     }
     // data: URLs and same-origin paths (the page's Content-Security-Policy allows nothing else).
@@ -179,26 +249,13 @@
       img.addEventListener("load", function () { holder.scrollIntoView({ block: "nearest" }); });
       img.src = image;
       holder.appendChild(img);
-      var caption = custom && (custom.code ? "预约码：" + custom.code : custom.caption);
+      var caption = custom && custom.caption;
       if (caption) holder.appendChild(el("p", "text", caption));
       msg.appendChild(holder);
-      // On paper: the booking's words (this message's, else the one just before) and its code.
-      var words = text || previousText;
-      printable.qr = image;
-      printable.qrCaption = [words && !isVerdict(words) ? words : null, caption].filter(Boolean).join("\n") || null;
-      updatePrint();
       hasContent = true;
     }
-    var buttons = message.buttons || (custom && custom.buttons) || [];
     if (buttons.length) {
-      var group = el("div", "choices");
-      buttons.forEach(function (b) {
-        var button = el("button", "choice", b.title || b.payload);
-        button.type = "button";
-        button.dataset.payload = b.payload || b.title;
-        group.appendChild(button);
-      });
-      msg.appendChild(group);
+      msg.appendChild(stationPicker(buttons) || choiceGroup(buttons, "choices"));
       hasContent = true;
     }
     if (!hasContent) return null;
@@ -206,40 +263,191 @@
     return msg;
   }
 
-  /* The renderer's lines: "结论：…", headings ending in "：", "□ item", "！warning", "· advice". */
-  function formatLines(text) {
-    var box = el("div", "lines");
-    var list = null;
-    text.split("\n").forEach(function (line, index) {
-      if (/^□\s*/.test(line)) {
-        if (!list) { list = el("ul", "checklist"); box.appendChild(list); }
-        list.appendChild(el("li", "", line.replace(/^□\s*/, "")));
-        return;
-      }
-      list = null;
-      var className = "line";
-      if (index === 0) className += " first";
-      else if (/^[^，。]{1,12}：$/.test(line)) className += " heading";
-      else if (/^！/.test(line)) className += " warn";
-      box.appendChild(el("p", className, line));
-    });
-    return box;
+  function choiceGroup(buttons, className) {
+    var group = el("div", className);
+    buttons.forEach(function (b) { group.appendChild(choiceButton(b)); });
+    return group;
   }
 
-  function verdictTools(text) {
+  function choiceButton(b) {
+    var button = el("button", "choice", b.title || b.payload);
+    button.type = "button";
+    button.dataset.payload = b.payload || b.title;
+    return button;
+  }
+
+  function articlesText(articles) {
+    return Array.isArray(articles) && articles.length ? "（" + articles.join("、") + "）" : "";
+  }
+
+  function materialsOf(decision) {
+    return (Array.isArray(decision.materials) ? decision.materials : []).filter(function (m) {
+      return m && typeof m.text === "string";
+    });
+  }
+
+  /* The verdict card: the verdict, what to bring, where; the renderer's full text one tap away. */
+  function verdictCard(decision, text) {
+    var card = el("div", "bubble card");
+    var label = VERDICTS[decision.verdict] || decision.verdict;
+    card.appendChild(el("h2", "verdict-label v-" + decision.verdict, label));
+    var materials = materialsOf(decision);
+    if (materials.length) {
+      card.appendChild(el("h3", "card-head", "需要带的材料"));
+      var list = el("ul", "checklist");
+      materials.forEach(function (m) {
+        var item = el("li", "", m.text);
+        item.appendChild(el("span", "articles", articlesText(m.articles)));
+        list.appendChild(item);
+      });
+      card.appendChild(list);
+    }
+    if (typeof decision.where === "string" && decision.where && decision.verdict !== "undetermined") {
+      var where = el("p", "where");
+      where.appendChild(el("strong", "", "办理地点："));
+      where.appendChild(el("span", "", decision.where));
+      card.appendChild(where);
+    }
     var tools = el("div", "tools");
     var print = el("button", "mini", "打印清单");
     print.type = "button";
     print.dataset.action = "print";
     tools.appendChild(print);
     if (canSpeak) {
-      var read = el("button", "mini", "朗读");
+      var read = el("button", "mini", "朗读结论");
       read.type = "button";
       read.dataset.action = "speak";
-      read.dataset.text = text;
+      read.dataset.text = verdictSpeech(decision);
       tools.appendChild(read);
     }
-    return tools;
+    card.appendChild(tools);
+    if (text) {
+      var details = el("details", "full");
+      if (decision.verdict === "undetermined") details.open = true;
+      details.appendChild(el("summary", "", "完整说明、理由和依据"));
+      details.appendChild(el("p", "text", text));
+      card.appendChild(details);
+    }
+    return card;
+  }
+
+  function verdictSpeech(decision) {
+    var parts = [VERDICTS[decision.verdict] || ""];
+    var materials = materialsOf(decision);
+    if (materials.length) {
+      parts.push("需要带的材料：" + materials.map(function (m) { return m.text; }).join("；"));
+    }
+    if (decision.where && decision.verdict !== "undetermined") parts.push("办理地点：" + decision.where);
+    return parts.filter(Boolean).join("。");
+  }
+
+  function ticketFacts(ticket) {
+    var booking = ticket.booking && typeof ticket.booking === "object" ? ticket.booking : {};
+    return [["时间", booking.time || booking.start], ["办理点", booking.station], ["地址", booking.address],
+            ["电话", booking.station_phone]].filter(function (row) { return typeof row[1] === "string" && row[1]; });
+  }
+
+  /* The booking's ticket: the code large, the visit, the QR code to show at the window. */
+  function ticketCard(ticket) {
+    var card = el("div", "bubble card ticket-card");
+    card.appendChild(el("h2", "ticket-head", "预约成功"));
+    var code = el("p", "booking-code");
+    code.appendChild(el("span", "booking-code-label", "预约码"));
+    code.appendChild(el("span", "booking-code-value", ticket.code));
+    card.appendChild(code);
+    var facts = el("dl", "ticket-facts");
+    ticketFacts(ticket).forEach(function (row) {
+      facts.appendChild(el("dt", "", row[0]));
+      facts.appendChild(el("dd", "", row[1]));
+    });
+    card.appendChild(facts);
+    if (typeof ticket.qr === "string" && /^data:image\//.test(ticket.qr)) {
+      var img = el("img", "qr");
+      img.alt = "预约二维码，预约码 " + ticket.code;
+      img.src = ticket.qr;
+      card.appendChild(img);
+      card.appendChild(el("p", "text", "到窗口时出示这个二维码或预约码。可以点“打印”把预约单打印出来。"));
+    }
+    return card;
+  }
+
+  function ticketSpeech(ticket) {
+    return ["预约成功", "预约码 " + ticket.code.split("").join(" ")].concat(ticketFacts(ticket).map(function (row) {
+      return row[0] + "：" + row[1];
+    })).join("。");
+  }
+
+  /* Station buttons (many, one per county): the county first, in the city's order, then its stations. */
+  function stationPicker(buttons) {
+    if (buttons.length <= STATION_PICKER_MIN) return null;
+    if (!buttons.every(function (b) { return /booking_station/.test(b.payload || ""); })) return null;
+    var city = null;
+    var byCounty = {};
+    var ok = buttons.every(function (b) {
+      var county = String(b.title || "").split(/\s+/)[0];
+      var found = Object.keys(COUNTIES).filter(function (id) { return COUNTIES[id].counties.indexOf(county) >= 0; })[0];
+      if (!found || (city && found !== city)) return false;
+      city = found;
+      (byCounty[county] = byCounty[county] || []).push(b);
+      return true;
+    });
+    if (!ok) return null;
+    var picker = el("div", "station-picker");
+    picker.appendChild(el("p", "picker-question", "请先选您住的县（市、区）："));
+    var counties = el("div", "choices counties");
+    COUNTIES[city].counties.forEach(function (county) {
+      if (!byCounty[county]) return;
+      var b = el("button", "choice county", county);
+      b.type = "button";
+      b.dataset.county = county;
+      counties.appendChild(b);
+    });
+    picker.appendChild(counties);
+    Object.keys(byCounty).forEach(function (county) {
+      var group = choiceGroup(byCounty[county], "choices stations");
+      group.dataset.county = county;
+      group.hidden = true;
+      var back = el("button", "choice other-county", "换一个县");
+      back.type = "button";
+      back.dataset.back = "1";
+      group.appendChild(back);
+      picker.appendChild(group);
+    });
+    return picker;
+  }
+
+  function pickCounty(picker, county) {
+    picker.querySelector(".counties").hidden = !!county;
+    picker.querySelector(".picker-question").textContent = county ? "请选择" + county + "的办理点：" : "请先选您住的县（市、区）：";
+    Array.prototype.forEach.call(picker.querySelectorAll(".stations"), function (group) {
+      group.hidden = group.dataset.county !== county;
+    });
+    var first = picker.querySelector(county ? ".stations:not([hidden]) .choice" : ".counties .choice");
+    if (first) first.focus();
+  }
+
+  /* The lines of a text from its first list line on (the list of what to bring, with its heading). */
+  function checklistPart(text) {
+    var lines = text.split("\n");
+    var first = lines.findIndex(function (line) { return /^□/.test(line); });
+    var from = first > 0 && /：$/.test(lines[first - 1]) ? first - 1 : Math.max(first, 0);
+    return lines.slice(from).filter(function (line) { return /^(□|！)/.test(line) || /：$/.test(line); }).join("\n");
+  }
+
+  /* A checklist text (the renderer's, as the chat showed it) on paper: "□ item" as boxes. */
+  function formatChecklist(text) {
+    var box = el("div", "lines");
+    var list = null;
+    text.split("\n").forEach(function (line) {
+      if (/^□\s*/.test(line)) {
+        if (!list) { list = el("ul", "checklist"); box.appendChild(list); }
+        list.appendChild(el("li", "", line.replace(/^□\s*/, "")));
+        return;
+      }
+      list = null;
+      if (line.trim()) box.appendChild(el("p", "line" + (/^！/.test(line) ? " warn" : /：$/.test(line) ? " heading" : ""), line));
+    });
+    return box;
   }
 
   function disableChoices() {
@@ -253,26 +461,53 @@
 
   /* ---- print view ---- */
 
-  function setPrintable(text) {
-    printable.lines = text;
-    updatePrint();
-  }
-
   function updatePrint() {
+    var decision = printable.decision, ticket = printable.ticket;
+    var title = document.getElementById("print-title");
+    if (title) title.textContent = ticket ? "居住证办理预约单" : "居住证办理材料清单";
     printBody.textContent = "";
-    if (printable.lines) printBody.appendChild(formatLines(printable.lines));
-    else printBody.appendChild(el("p", "sheet-empty", "还没有生成材料清单。"));
-    printQr.textContent = "";
-    printQr.hidden = !printable.qr;
-    if (printable.qr) {
-      printQr.appendChild(el("p", "", "预约二维码（到窗口时出示）"));
-      var img = el("img");
-      img.src = printable.qr;
-      img.alt = "预约二维码";
-      printQr.appendChild(img);
-      if (printable.qrCaption) printQr.appendChild(el("p", "", printable.qrCaption));
+    if (decision) {
+      var verdict = el("p", "line first", "结论：" + (VERDICTS[decision.verdict] || decision.verdict));
+      printBody.appendChild(verdict);
     }
-    printOpen.disabled = !(printable.lines || printable.qr);
+    if (printable.checklist && (ticket || !decision)) {
+      printBody.appendChild(formatChecklist(printable.checklist));
+    } else if (decision && materialsOf(decision).length) {
+      printBody.appendChild(el("p", "line heading", "需要带的材料："));
+      var list = el("ul", "checklist");
+      materialsOf(decision).forEach(function (m) { list.appendChild(el("li", "", m.text + articlesText(m.articles))); });
+      printBody.appendChild(list);
+      if (decision.where) printBody.appendChild(el("p", "line", "办理地点：" + decision.where));
+    } else if (printable.checklist) {
+      printBody.appendChild(formatChecklist(printable.checklist));
+    }
+    if (!printBody.children.length) printBody.appendChild(el("p", "sheet-empty", "还没有生成材料清单。"));
+    printQr.textContent = "";
+    printQr.hidden = !ticket;
+    if (ticket) {
+      var facts = el("div", "ticket-text");
+      var code = el("p", "booking-code");
+      code.appendChild(el("span", "booking-code-label", "预约码"));
+      code.appendChild(el("span", "booking-code-value", ticket.code));
+      facts.appendChild(code);
+      var dl = el("dl", "ticket-facts");
+      ticketFacts(ticket).forEach(function (row) {
+        dl.appendChild(el("dt", "", row[0]));
+        dl.appendChild(el("dd", "", row[1]));
+      });
+      facts.appendChild(dl);
+      printQr.appendChild(facts);
+      if (printable.qr) {
+        var figure = el("div", "ticket-qr");
+        var img = el("img");
+        img.src = printable.qr;
+        img.alt = "预约二维码";
+        figure.appendChild(img);
+        figure.appendChild(el("p", "", "到窗口时出示"));
+        printQr.appendChild(figure);
+      }
+    }
+    printOpen.disabled = !(decision || ticket || printable.checklist);
     document.getElementById("print-time").textContent = new Date().toLocaleString("zh-CN", { hour12: false });
   }
 
@@ -320,6 +555,7 @@
     generation += 1;
     stopSpeaking();
     setAutoRead(false);
+    setLargeText(false);
     if (old && hadConversation) {
       // Forget the last person's conversation on the server too (best effort).
       post("/restart", true).catch(function () {});
@@ -327,7 +563,7 @@
     sender = newSender();
     used = false;
     queue = Promise.resolve();
-    printable = { lines: null, qr: null, qrCaption: null };
+    printable = emptyPrintable();
     log.textContent = "";
     input.value = "";
     if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
@@ -386,11 +622,16 @@
 
   log.addEventListener("click", function (event) {
     var choice = event.target.closest(".choice");
+    if (choice && !choice.disabled && (choice.dataset.county || choice.dataset.back)) {
+      pickCounty(choice.closest(".station-picker"), choice.dataset.county || null);
+      return;
+    }
     if (choice && !choice.disabled) {
-      var group = choice.closest(".choices");
+      var group = choice.closest(".station-picker") || choice.closest(".choices");
       Array.prototype.forEach.call(group.querySelectorAll(".choice"), function (b) { b.disabled = true; });
       choice.classList.add("chosen");
-      send(choice.dataset.payload, choice.textContent);
+      var title = choice.querySelector(".entry-title");
+      send(choice.dataset.payload, title ? title.textContent : choice.textContent);
       return;
     }
     var tool = event.target.closest(".mini");
@@ -415,6 +656,20 @@
   Array.prototype.forEach.call(document.querySelectorAll(".paper"), function (b) {
     b.addEventListener("click", function () { setPaper(b.dataset.paper); });
   });
+
+  /* ---- large-text mode (for people who read small print with difficulty) ---- */
+
+  var textSize = document.getElementById("text-size");
+
+  function setLargeText(on) {
+    body.classList.toggle("large-text", on);
+    if (textSize) {
+      textSize.setAttribute("aria-pressed", String(on));
+      textSize.textContent = on ? "还原字号" : "大字";
+    }
+  }
+
+  if (textSize) textSize.addEventListener("click", function () { setLargeText(!body.classList.contains("large-text")); });
 
   var readToggle = null;
   if (canSpeak) {

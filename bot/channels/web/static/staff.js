@@ -2,7 +2,9 @@
  *
  * The verdict, the sentences to read, the checklist and the citations come
  * from the rules engine and its renderer through POST /staff/api/assess;
- * nothing here knows a legal condition.
+ * nothing here knows a legal condition. No city is chosen at first: the
+ * caller's words (识别填入) give it, and what was understood (a county of
+ * the other city, say) is kept when the city changes.
  */
 (function () {
   "use strict";
@@ -12,6 +14,7 @@
   var seg = {};            // fact -> chosen value of a button group (string form)
   var assessTimer = null;
   var assessSeq = 0;
+  var STATION_KEY = "juzhu.staff.station";  // the station chosen last, remembered in this browser
 
   /* ---- helpers ---- */
 
@@ -91,12 +94,20 @@
 
   function city() { return meta && meta.cities.filter(function (c) { return c.id === seg.city; })[0]; }
 
+  /* A county understood or chosen stays wanted when the city changes: shown again once its city is chosen. */
   function fillCounties(id, counties) {
     var select = $(id);
-    var keep = select.value;
+    var keep = select.value || select.dataset.wanted || "";
     select.length = 1;
     counties.forEach(function (name) { select.add(new Option(name, name)); });
     select.value = counties.indexOf(keep) >= 0 ? keep : "";
+    select.dataset.wanted = keep;
+  }
+
+  function setCounty(id, county) {
+    var select = $(id);
+    select.dataset.wanted = county || "";
+    select.value = county && Array.prototype.some.call(select.options, function (o) { return o.value === county; }) ? county : "";
   }
 
   function onCity() {
@@ -163,7 +174,7 @@
   }
 
   function assess() {
-    if (!seg.city) return;
+    if (!seg.city) { showNoCity(); return; }
     var request = collect();
     var mine = ++assessSeq;
     api("/staff/api/assess", { json: request }).then(function (data) {
@@ -188,6 +199,39 @@
     });
   }
 
+  function showNoCity() {
+    var verdict = $("verdict");
+    verdict.className = "verdict v-undetermined";
+    verdict.textContent = "请先选择城市，或粘贴来电人的原话后点“识别填入”";
+    verdict.dataset.verdict = "no_city";
+    $("say-now").hidden = true;
+    $("next").hidden = true;
+  }
+
+  /* What the operator says now: the verdict, what to bring, where, how long. */
+  function showSayNow(data) {
+    var decision = data.decision;
+    var brief = data.brief || {};
+    var box = $("say-now");
+    box.hidden = false;
+    $("say-verdict").textContent = data.verdict_label + "。";
+    // Why, when it is not a plain yes: the engine's reasons, without the article numbers.
+    var why = $("say-why");
+    why.textContent = "";
+    var reasons = decision.verdict === "eligible" ? [] : (decision.reasons || []);
+    reasons.forEach(function (r) { why.appendChild(el("li", "", r.text)); });
+    $("say-why-row").hidden = !reasons.length;
+    var bring = $("say-bring");
+    bring.textContent = "";
+    decision.materials.forEach(function (m) { bring.appendChild(el("li", "", m.text)); });
+    $("say-bring-row").hidden = !decision.materials.length;
+    var final = decision.verdict !== "undetermined";
+    $("say-where").textContent = final && decision.where ? decision.where : "";
+    $("say-where-row").hidden = !(final && decision.where);
+    $("say-time").textContent = final && brief.processing ? brief.processing : "";
+    $("say-time-row").hidden = !(final && brief.processing);
+  }
+
   function show(data) {
     var decision = data.decision;
     var verdict = $("verdict");
@@ -195,6 +239,7 @@
     verdict.textContent = data.verdict_label;
     verdict.dataset.verdict = decision.verdict;
     $("script").textContent = data.text;
+    showSayNow(data);
     showParsed(data.parsed || {}, data.problems || {});
 
     var materials = $("materials");
@@ -231,9 +276,8 @@
   function clearForm() {
     $("facts-form").reset();
     $("f-words").value = "";
-    var keepCity = seg.city;
+    ["f-hukou_county", "f-residence_county"].forEach(function (id) { setCounty(id, ""); });
     Object.keys(seg).forEach(function (fact) { setSeg(fact, undefined); });
-    setSeg("city", keepCity);
     setSeg("nationality", "cn");
     $("f-as_of").value = today();
     onHukouKind();
@@ -250,7 +294,7 @@
       var h = found.hukou;
       if (c && (h.city === c.name || (!h.city && h.county && c.counties.indexOf(h.county) >= 0))) {
         setSeg("hukou_kind", "local");
-        if (h.county) $("f-hukou_county").value = h.county;
+        if (h.county) setCounty("f-hukou_county", h.county);
         if (h.township) $("f-hukou_township").value = h.township;
       } else {
         setSeg("hukou_kind", "other");
@@ -259,7 +303,7 @@
       }
     }
     if (found.residence) {
-      if (found.residence.county) $("f-residence_county").value = found.residence.county;
+      if (found.residence.county) setCounty("f-residence_county", found.residence.county);
       if (found.residence.township) $("f-residence_township").value = found.residence.township;
     }
     ["lived_months", "supplementary_proof_months"].forEach(function (fact) {
@@ -279,8 +323,17 @@
   function extract() {
     var text = $("f-words").value.trim();
     if (!text) return;
-    api("/staff/api/extract", { json: { text: text, city: seg.city || null } }).then(function (data) {
-      applyFacts(data.facts || {});
+    // Read first without the city chosen: a caller's words may name the other city or one of its
+    // counties ("在沾益住了5个月"). Only words that name no city are read again in the chosen one
+    // (where "本地" means that city).
+    api("/staff/api/extract", { json: { text: text, city: null } }).then(function (data) {
+      var found = data.facts || {};
+      if (found.city || !seg.city) return found;
+      return api("/staff/api/extract", { json: { text: text, city: seg.city } }).then(function (again) {
+        return again.facts || {};
+      });
+    }).then(function (found) {
+      applyFacts(found);
       assess();
     }).catch(function (error) {
       $("error").textContent = "无法识别：" + error.message;
@@ -296,28 +349,51 @@
 
   /* ---- (b) bookings ---- */
 
+  function countyRank(station) {
+    var known = meta && meta.cities.filter(function (c) { return c.id === station.city; })[0];
+    var at = known ? known.counties.indexOf(station.county) : -1;
+    return at < 0 ? 999 : at;
+  }
+
+  /* Stations grouped by city, in each city's county order ("县区 · 派出所"); the last choice comes back. */
   function loadStations() {
     api("/staff/api/stations").then(function (data) {
       var select = $("b-station");
       select.textContent = "";
       var groups = {};
-      data.stations.forEach(function (s) {
+      var stations = data.stations.slice().sort(function (a, b) {
+        return a.city === b.city ? countyRank(a) - countyRank(b) || (a.name < b.name ? -1 : 1) : (a.city < b.city ? -1 : 1);
+      });
+      stations.forEach(function (s) {
         if (!groups[s.city]) {
           var known = meta && meta.cities.filter(function (c) { return c.id === s.city; })[0];
           groups[s.city] = el("optgroup");
           groups[s.city].label = known ? known.name : s.city;
           select.appendChild(groups[s.city]);
         }
-        groups[s.city].appendChild(new Option(s.name + (s.county ? "（" + s.county + "）" : ""), s.id));
+        var short = s.name.indexOf("局") >= 0 ? s.name.slice(s.name.lastIndexOf("局") + 1) : s.name;
+        groups[s.city].appendChild(new Option((s.county ? s.county + " · " : "") + (short || s.name), s.id));
       });
-      var wanted = new URLSearchParams(window.location.search).get("station");
-      if (wanted) select.value = wanted;
+      var wanted = new URLSearchParams(window.location.search).get("station") || remembered();
+      if (wanted && stations.some(function (s) { return s.id === wanted; })) select.value = wanted;
       loadBookings();
     }).catch(bookingError);
   }
 
+  function remembered() {
+    try { return window.localStorage.getItem(STATION_KEY); } catch (error) { return null; }
+  }
+
+  function remember(station) {
+    try { window.localStorage.setItem(STATION_KEY, station); } catch (error) { /* private mode: not kept */ }
+  }
+
   function bookingError(error) {
-    $("b-error").textContent = "无法读取预约：" + error.message;
+    showBookingNotice("无法读取预约：" + error.message);
+  }
+
+  function showBookingNotice(text) {
+    $("b-error").textContent = text;
     $("b-error").hidden = false;
   }
 
@@ -327,6 +403,7 @@
     var station = $("b-station").value;
     var date = $("b-date").value;
     if (!station || !date) return;
+    remember(station);
     var query = "station=" + encodeURIComponent(station) + "&date=" + encodeURIComponent(date);
     $("b-csv").href = "/staff/api/bookings.csv?" + query;
     api("/staff/api/bookings?" + query).then(function (data) {
@@ -334,10 +411,13 @@
       var tbody = document.querySelector("#b-table tbody");
       tbody.textContent = "";
       var counts = { booked: 0, attended: 0, no_show: 0, cancelled: 0 };
+      // Attendance is marked on the day itself: before it the buttons say why they wait.
+      var future = data.markable === false;
       data.bookings.forEach(function (b) {
         counts[b.status] = (counts[b.status] || 0) + 1;
-        tbody.appendChild(bookingRow(b));
+        tbody.appendChild(bookingRow(b, future));
       });
+      $("b-future").hidden = !(future && data.bookings.length);
       if (!data.bookings.length) {
         var tr = el("tr");
         var td = el("td", "", "这一天没有预约。");
@@ -351,7 +431,7 @@
     }).catch(bookingError);
   }
 
-  function bookingRow(b) {
+  function bookingRow(b, future) {
     var tr = el("tr");
     tr.dataset.code = b.code;
     tr.appendChild(el("td", "", (b.start || "").slice(11, 16)));
@@ -368,8 +448,9 @@
     var absent = el("button", "mark absent", "未到");
     absent.type = "button";
     absent.dataset.status = "no_show";
-    attend.disabled = b.status === "attended" || b.status === "cancelled";
-    absent.disabled = b.status === "no_show" || b.status === "cancelled";
+    attend.disabled = future || b.status === "attended" || b.status === "cancelled";
+    absent.disabled = future || b.status === "no_show" || b.status === "cancelled";
+    if (future) attend.title = absent.title = "预约日期还没到，当天才能登记";
     actions.appendChild(attend);
     actions.appendChild(absent);
     tr.appendChild(actions);
@@ -378,8 +459,8 @@
 
   function mark(code, status, row) {
     api("/staff/api/bookings/" + encodeURIComponent(code) + "/attendance", { json: { status: status } })
-      .then(function () { loadBookings(); })
-      .catch(bookingError);
+      .then(function () { $("b-error").hidden = true; loadBookings(); })
+      .catch(function (error) { showBookingNotice("不能登记：" + error.message); });
   }
 
   /* ---- wiring ---- */
@@ -394,7 +475,7 @@
     $("f-as_of").value = today();
     $("b-date").value = new URLSearchParams(window.location.search).get("date") || today();
     setSeg("nationality", "cn");
-    setSeg("city", meta.cities[0].id);
+    onCity();
     onHukouKind();
     assess();
     if (new URLSearchParams(window.location.search).get("tab") === "bookings") showTab("bookings");
