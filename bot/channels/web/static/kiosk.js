@@ -90,7 +90,7 @@
         .then(function (response) {
           // A refusal (429 over the rate limit) carries its own polite text: read the body whatever the status.
           return response.json().catch(function () { return null; }).then(function (data) {
-            if (!data || !Array.isArray(data.messages) || !data.messages.length) {
+            if (!data || !Array.isArray(data.messages) || (!data.messages.length && !data.handoff)) {
               throw new Error("HTTP " + response.status + " without messages");
             }
             return data;
@@ -99,6 +99,7 @@
         .then(function (data) {
           if (mine !== generation) return;
           showReplies(data.messages, !!(data.busy || data.limited));
+          document.dispatchEvent(new CustomEvent("juzhu:replies", { detail: data }));  // kiosk-handoff.js
         })
         .catch(function () {
           if (mine !== generation) return;
@@ -435,5 +436,6 @@
     if (!on) stopSpeaking();
   }
 
+  window.juzhuKiosk = { showReplies: showReplies };  // for kiosk-handoff.js: staff messages
   reset("start");
 })();
