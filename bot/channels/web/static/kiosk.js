@@ -99,7 +99,9 @@
         .then(function (data) {
           if (mine !== generation) return;
           showReplies(data.messages, !!(data.busy || data.limited));
-          document.dispatchEvent(new CustomEvent("juzhu:replies", { detail: data }));  // kiosk-handoff.js
+          if (typeof CustomEvent === "function" && document.dispatchEvent) {  // kiosk-handoff.js listens
+            document.dispatchEvent(new CustomEvent("juzhu:replies", { detail: data }));
+          }
         })
         .catch(function () {
           if (mine !== generation) return;
