@@ -47,7 +47,9 @@ class HandingOverRasa(FakeRasa):
             text = handoff_texts.opened_text("asked", case["case_no"], self.store.staff_on_duty(),
                                              hours="工作日 9:00–17:00", hotline="12345")
             return [{"text": text, "custom": {"handoff": {"case_no": case["case_no"], "status": "open"}}}]
-        if message.startswith("/rate"):
+        if message.startswith("/rate"):  # stored as action_rate does (tests/actions/test_feedback.py)
+            self.store.rate(int(message.split(":")[1].rstrip("}")), city="liaocheng", topic="handoff",
+                            channel="kiosk")
             return [{"text": handoff_texts.RATING_THANKS}]
         return [{"text": "好的，我记下了。您还想问什么？"}]
 
@@ -127,6 +129,11 @@ def test_staff_see_the_case_live_and_their_reply_reaches_the_kiosk(browser, web_
         rating.locator(".choice", has_text="基本满意").tap()
         kiosk.locator(".msg.bot", has_text="谢谢您的评价").wait_for()
         assert staff.locator(f"#h-queue li[data-id='{case['id']}']").get_attribute("class") == "closed"
+        # The feedback view counts it.
+        staff.locator("#tab-feedback").click()
+        staff.locator("#fb-levels tr[data-level='3'] td", has_text="1").wait_for()
+        assert "共 1 条评价" in staff.locator("#fb-summary").inner_text()
+        assert staff.locator("#panel-handoffs").is_hidden() and staff.locator("#panel-aid").is_hidden()
     finally:
         staff_context.close()
         kiosk_context.close()
