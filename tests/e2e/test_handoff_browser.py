@@ -1,8 +1,9 @@
 """Hand-off in real browsers (Debian's headless Chromium, Playwright): a
 person at the kiosk asks for a person; the staff console, open in another
 browser context, shows the case without a reload; a reply typed there appears
-on the kiosk; closing brings the rating question. Saves docs/handoff-queue.png
-and docs/rating.png for the README.
+on the kiosk; closing brings the rating question. Screenshots go to
+tests/artifacts/; ``UPDATE_DOCS_SCREENSHOTS=1`` writes docs/handoff-queue.png
+and docs/rating.png (the README's pictures) too.
 
 The kiosk talks to a small fake assistant that opens the hand-off in the store
 the way actions/handoff.py does (tests/e2e/test_handoff_rest.py covers the
@@ -11,6 +12,7 @@ real assistant), so this runs without a trained model, in seconds.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -24,12 +26,19 @@ from tests.e2e.test_browser import CHROMIUM, KIOSK, LAPTOP, LAUNCH_ARGS, ServerT
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="browser tests skipped: Debian's chromium is not installed")
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+# Screenshots go to tests/artifacts/; with UPDATE_DOCS_SCREENSHOTS=1 also to docs/ (the README's pictures).
+SHOTS = [ROOT / "tests" / "artifacts"] + ([ROOT / "docs"] if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" else [])
 TOKEN = "e2e-handoff-browser-token-5a"
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 FACTS = {"city": "liaocheng", "nationality": "cn", "hukou": {"city": "郑州市"}, "housing": "rented",
          "lived_months": 14, "residence": {"county": "东昌府区"}, "by_proxy": True, "age": 45,
          "mobility_impaired": True, "disabled": False}
+
+
+def shot(page, name: str) -> None:
+    for folder in SHOTS:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / name))
 
 
 class HandingOverRasa(FakeRasa):
@@ -115,7 +124,7 @@ def test_staff_see_the_case_live_and_their_reply_reaches_the_kiosk(browser, web_
         staff.locator("#h-reply-form button[type=submit]").click()
         staff.locator("#h-talk li.staff").wait_for()
         staff.evaluate("window.scrollTo(0, 0)")
-        staff.screenshot(path=str(DOCS / "handoff-queue.png"))
+        shot(staff, "handoff-queue.png")
 
         kiosk.locator(".msg.bot", has_text="王警官").wait_for(timeout=10_000)
         assert kiosk.locator(".msg.bot").last.inner_text().startswith("工作人员：")
@@ -125,7 +134,7 @@ def test_staff_see_the_case_live_and_their_reply_reaches_the_kiosk(browser, web_
         rating.wait_for(timeout=10_000)
         titles = [t.strip() for t in rating.locator(".choice").all_inner_texts()]
         assert titles == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
-        kiosk.screenshot(path=str(DOCS / "rating.png"))
+        shot(kiosk, "rating.png")
         rating.locator(".choice", has_text="基本满意").tap()
         kiosk.locator(".msg.bot", has_text="谢谢您的评价").wait_for()
         assert staff.locator(f"#h-queue li[data-id='{case['id']}']").get_attribute("class") == "closed"
