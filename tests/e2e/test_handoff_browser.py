@@ -20,6 +20,7 @@ import pytest
 from bot.appointments import db
 from bot.channels.web.app import create_app
 from bot.handoff import HandoffService, texts as handoff_texts
+from bot.ratelimit import RateLimiter
 from tests.channels.fake_rasa import FakeRasa
 from tests.e2e.test_browser import CHROMIUM, KIOSK, LAPTOP, LAUNCH_ARGS, ServerThread, watch_errors
 
@@ -76,7 +77,9 @@ def web_url(store):
     servers = ServerThread()
     fake = HandingOverRasa(store)
     fake.url = servers.serve(fake.app())
-    yield servers.serve(create_app(fake.url, TOKEN, handoffs=lambda: store, idle_seconds=600))
+    # Its own rate limiter: the process's one has counted the other browser tests' messages.
+    yield servers.serve(create_app(fake.url, TOKEN, handoffs=lambda: store, idle_seconds=600,
+                                   limiter=RateLimiter("memory://")))
     servers.close()
 
 
