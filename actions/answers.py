@@ -168,7 +168,7 @@ def handoff_text(city: Optional[str], county: Optional[str] = None) -> str:
 
 
 class ActionHumanHandoff(GuardedAction):
-    """转人工: the stations' phone numbers (or the general route), and a hand-off record."""
+    """转人工: a hand-off to staff with the case attached (actions/handoff.py)."""
 
     def name(self) -> str:
         return "action_human_handoff"
@@ -177,11 +177,10 @@ class ActionHumanHandoff(GuardedAction):
                   domain: DomainDict) -> list[EventType]:
         # The facts said with the request are kept for when the conversation goes on.
         state, _, _ = interview(tracker).absorb(state_of(tracker), message_of(tracker))
-        city = state.city
-        dispatcher.utter_message(text=handoff_text(city, (state.facts.get("residence") or {}).get("county")))
-        # The record: no sender id, no text, no personal facts.
-        logger.info("handoff requested city=%s in_form=%s", city or "-", bool(active_form(tracker)))
-        return state_events(tracker, state, memo=False) + [SlotSet("handoff", True)]
+        from .handoff import open_handoff  # the case goes to staff (bot.handoff)
+
+        logger.info("handoff requested city=%s in_form=%s", state.city or "-", bool(active_form(tracker)))
+        return state_events(tracker, state, memo=False) + open_handoff(dispatcher, tracker, "asked", state)
 
 
 def stations_of(city: str, county: Optional[str] = None) -> list[Any]:
@@ -234,6 +233,10 @@ class ActionClarify(GuardedAction):
                 break
             if default not in likely:
                 likely.append(default)
+        from .handoff import open_handoff, second_not_understood
+
+        if second_not_understood(tracker, texts.CLARIFY):  # twice in a row: a person takes over
+            return open_handoff(dispatcher, tracker, "not_understood")
         dispatcher.utter_message(text=texts.CLARIFY, buttons=[topic_button(i) for i in likely])
         return []
 

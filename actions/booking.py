@@ -333,6 +333,10 @@ class ActionBookAppointment(GuardedAction):
             _LazyStore(), slots, checklist=lambda city: checklist_for(decision, city),
             where=lambda city: render_topic(city, "where", today()), hotline=hotline()))
         say(dispatcher, replies)
+        if tracker.get_slot("booking_outcome") == "booked":
+            from .handoff import ask_rating
+
+            return clear_booking() + ask_rating(dispatcher, tracker, "booking")
         return clear_booking()
 
 

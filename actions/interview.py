@@ -134,11 +134,9 @@ class ValidateEligibilityForm(GuardedFormValidationAction):
                 # The rules do what the message asks (hand-off, goodbye, booking).
                 return events + [ActionExecutionRejected(self.form_name())]
             if reply.leave == "request_human":
-                from .answers import handoff_text
+                from .handoff import open_handoff
 
-                dispatcher.utter_message(text=handoff_text(reply.state.city,
-                                                           reply.state.facts.get("residence", {}).get("county")))
-                events.append(SlotSet("handoff", True))
+                events += open_handoff(dispatcher, tracker, "asked", reply.state)
             elif reply.leave == "goodbye":
                 dispatcher.utter_message(response="utter_goodbye")
             else:
@@ -171,6 +169,10 @@ class ActionAssess(GuardedAction):
         if decision is None:
             return events + [SlotSet(MEMO, {**(tracker.get_slot(MEMO) or {}), "asked": "city"})]
         logger.info("verdict city=%s verdict=%s", decision["city"], decision["verdict"])
+        from .handoff import ask_rating, open_handoff  # a person for what the text leaves open, else a rating
+
+        events += (open_handoff(dispatcher, tracker, "cannot_decide", state, decision) if decision.get("open_questions")
+                   else ask_rating(dispatcher, tracker, "verdict"))
         memo = {key: value for key, value in state.to_dict().items() if key != "facts"}
         memo.update(asked=None, tries=0, last=[out.as_dict() for out in outs],
                     seen=(tracker.get_slot(MEMO) or {}).get("seen"))

@@ -4,7 +4,9 @@ What is kept, and for how long (also in the README):
 - conversations (Rasa's tracker store, masked): ``RETENTION_DAYS`` (30) after
   their last message, then deleted;
 - bookings: name and phone until ``RETENTION_DAYS`` after the visit, then
-  removed; station, time, status and code stay for statistics.
+  removed; station, time, status and code stay for statistics;
+- hand-offs to staff (with their messages) and ratings: ``RETENTION_DAYS``
+  after they were opened / given, then deleted.
 
 Safe to run from cron while the servers run: each step is one statement in
 one short transaction.
@@ -42,13 +44,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_purge(args: argparse.Namespace) -> int:
     from bot.appointments import AppointmentService
     from bot.conversations import conversations_url, purge_conversations
+    from bot.handoff import HandoffService
 
     days = args.older_than if args.older_than is not None else retention_days()
     purged = purge_conversations(days)
     anonymised = AppointmentService().anonymise_bookings(days)
+    handoffs, ratings = HandoffService().purge(days)
     print(f"purged data older than {days} days: {purged.conversations} conversations removed "
           f"({purged.events} events deleted) from {_shown(conversations_url())}; "
-          f"{anonymised} bookings anonymised")
+          f"{anonymised} bookings anonymised; {handoffs} hand-offs and {ratings} ratings deleted")
     return 0
 
 

@@ -586,6 +586,7 @@ class TelegramBridge:
     clock: Clock = default_clock
     payloads: CallbackPayloads = field(default_factory=CallbackPayloads)
     limiter: Optional[RateLimiter] = None  # default: the process's bot.ratelimit.default_limiter()
+    handoff_store: Optional[Callable[[], Any]] = None  # default: bot.handoff.HandoffService on DATABASE_URL
 
     def __post_init__(self) -> None:
         if self.limiter is None:
@@ -599,6 +600,10 @@ class TelegramBridge:
         self._reminder_lock = asyncio.Lock()
         self._reminder_task: Optional[asyncio.Task] = None
         self._use_job_queue = True
+        from .telegram_handoffs import TelegramHandoffs  # staff replies and held messages (issue 11)
+
+        self.handoffs = TelegramHandoffs(self.handoff_store)
+        self._handoff_task: Optional[asyncio.Task] = None
 
     # -- wiring --
 
@@ -646,7 +651,15 @@ class TelegramBridge:
             self._reminder_task = asyncio.get_running_loop().create_task(self._reminder_loop(app))
             log.info("reminders: every %.0f s on an asyncio task", s.reminder_interval)
 
+        self._handoff_task = asyncio.get_running_loop().create_task(
+            self.handoffs.loop(lambda chat_id, reply: self.deliver(app.bot, chat_id, [reply])))
+
     async def post_shutdown(self, app: Application) -> None:
+        if self._handoff_task is not None:
+            self._handoff_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._handoff_task
+            self._handoff_task = None
         if self._reminder_task is not None:
             self._reminder_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -733,6 +746,7 @@ class TelegramBridge:
         chat_id = update.effective_chat.id
         async with self._chat_lock(chat_id):
             self.payloads.forget(chat_id)
+            await self.handoffs.abandon(sender_id(chat_id))
             try:
                 replies = await self._rasa().send(sender_id(chat_id), "/restart")
             except RasaUnavailable as error:
@@ -795,6 +809,11 @@ class TelegramBridge:
         return self.rasa
 
     async def relay(self, bot: Any, chat_id: int, text: str) -> None:
+        held = await self.handoffs.held(sender_id(chat_id), chat_id, text)
+        if held is not None:  # a person has this conversation: the assistant does not answer over them
+            if held:
+                await bot.send_message(chat_id, held)
+            return
         try:
             replies = await self._rasa().send(sender_id(chat_id), text)
         except RasaUnavailable as error:
@@ -806,6 +825,8 @@ class TelegramBridge:
             log.warning("Rasa answered nothing (is the action server down?); told the chat to retry later")
             await bot.send_message(chat_id, self.busy_text)
             return
+        if any(isinstance(r.get("custom"), dict) and "handoff" in r["custom"] for r in replies):
+            await self.handoffs.bind(sender_id(chat_id), chat_id)  # where staff replies go
         await self.deliver(bot, chat_id, replies)
 
     async def deliver(self, bot: Any, chat_id: int, replies: Iterable[dict[str, Any]]) -> None:
@@ -961,11 +982,12 @@ class TelegramBridge:
 
 def build_application(settings: Settings, *, lookup: Optional[BookingLookup] = None,
                       clock: Optional[Clock] = None, job_queue: bool = True,
-                      limiter: Optional[RateLimiter] = None) -> Application:
+                      limiter: Optional[RateLimiter] = None,
+                      handoff_store: Optional[Callable[[], Any]] = None) -> Application:
     """The bridge as a PTB ``Application``; ``run_polling()`` it, or use :func:`running`.
     ``limiter``: the rate limiter (default the process's :func:`bot.ratelimit.default_limiter`)."""
     bridge = TelegramBridge(settings, lookup=lookup or appointments_lookup, clock=clock or default_clock,
-                            limiter=limiter)
+                            limiter=limiter, handoff_store=handoff_store)
     return bridge.build_application(job_queue=job_queue)
 
 

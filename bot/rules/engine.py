@@ -62,6 +62,8 @@ class _Assessment:
     advice: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # Warnings the regulation's text cannot settle: a person must judge (a hand-off to staff).
+    open_questions: list[str] = field(default_factory=list)
 
     def cite(self, *articles: str) -> list[str]:
         for article in articles:
@@ -75,6 +77,12 @@ class _Assessment:
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
+
+    def doubt(self, text: str) -> None:
+        """A warning the text of the regulation leaves open: also an open question for staff."""
+        self.warn(text)
+        if text not in self.open_questions:
+            self.open_questions.append(text)
 
     def need(self, *names: str) -> None:
         for name in names:
@@ -91,7 +99,7 @@ def assess(facts: Facts) -> dict[str, Any]:
         non_mainland = city["scope"]["non_mainland"]
         run.reason(f"您是{labels.NATIONALITY[facts.nationality]}。{non_mainland['text']}", non_mainland["article"])
         if facts.nationality in non_mainland.get("doubt_for", ()):
-            run.warn(non_mainland["doubt"])
+            run.doubt(non_mainland["doubt"])
         run.advice.append("请向居住地公安机关咨询适用于您的居住登记和证件办理规定。")
         return _decision(run, "not_covered", policy, with_materials=False)
 
@@ -202,7 +210,7 @@ def _scope(run: _Assessment) -> Optional[str]:
         return "out"
     if exemption and None in kinds:
         unclear = home_town if kinds[0] is None else here_town
-        run.warn(f"无法判断“{unclear}”是街道还是乡镇；同一城区跨街道居住的不属于流动人口（{exemption['article']}），"
+        run.doubt(f"无法判断“{unclear}”是街道还是乡镇；同一城区跨街道居住的不属于流动人口（{exemption['article']}），"
                  "如属这种情况请向派出所确认。")
     run.reason(f"您在{here.name}内跨乡镇、街道居住（户口在{home_town}，现住{here_town}），属于流动人口，适用本办法。",
                scope["article"])
@@ -336,7 +344,7 @@ def _proxy(run: _Assessment) -> Optional[bool]:
     run.reason(f"{rule['text']}办证人不属于上述情形，应当本人申请。", rule["article"])
     run.warn(f"按{rule['article']}，这种情况不能由他人代办，需要本人到场申请。")
     if facts.mobility_impaired:
-        run.warn(f"{rule['article']}所列代办情形带“等”字，其他行动不便的情形能否代办，请向派出所确认。")
+        run.doubt(f"{rule['article']}所列代办情形带“等”字，其他行动不便的情形能否代办，请向派出所确认。")
     return False
 
 
@@ -405,6 +413,7 @@ def _decision(run: _Assessment, verdict: str, policy: dict[str, Any], *, with_ma
         "policy": policy,
         "warnings": run.warnings,
         "advice": run.advice,
+        "open_questions": run.open_questions,
     }
     return decision
 

@@ -25,6 +25,26 @@ def no_station_store(monkeypatch):
     monkeypatch.setattr(actions.answers, "stations_of", lambda city, county=None: [])
 
 
+@pytest.fixture(autouse=True)
+def handoff_store(monkeypatch, tmp_path):
+    """Hand-offs and ratings go to a throw-away SQLite store, opened when an action first needs it."""
+    import actions.handoff
+    from bot.appointments import db
+    from bot.handoff import HandoffService
+
+    opened: list[HandoffService] = []
+
+    def store() -> HandoffService:
+        if not opened:
+            opened.append(HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}"))
+        return opened[0]
+
+    monkeypatch.setattr(actions.handoff, "handoff_service", store)
+    yield store
+    if opened:
+        db.dispose_engines()
+
+
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     from rasa.shared.core.domain import Domain

@@ -10,6 +10,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.answers
+from actions import texts
 from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
                              ActionHumanHandoff, ActionReadFacts, ActionRepeat, ActionStartOver, ActionStop,
                              city_in_message)
@@ -118,17 +119,39 @@ def test_city_in_message():
 
 # --- hand-off ------------------------------------------------------------------------------
 
-async def test_handoff_without_stations_gives_the_general_route(domain, caplog):
+async def test_handoff_opens_a_case_with_the_facts(domain, caplog, handoff_store):
     dispatcher = CollectingDispatcher()
-    with caplog.at_level(logging.INFO, logger="actions.answers"):
-        events = await ActionHumanHandoff().run(dispatcher, tracker_for(message("转人工", "request_human")), domain)
-    assert slot_events(events) == {"handoff": True}
-    assert "派出所" in texts_of(dispatcher)[0] and "12345" in texts_of(dispatcher)[0]
-    record = [r.getMessage() for r in caplog.records if "handoff" in r.getMessage()]
-    assert record and "test" not in record[0]  # no sender id in the record
+    earlier = [{"event": "user", "text": "我户口在河北，在聊城租房，电话13812345678"},
+               {"event": "bot", "text": "您在现在的住处住了多久？"}]
+    with caplog.at_level(logging.INFO):
+        events = await ActionHumanHandoff().run(dispatcher, tracker_for(
+            message("帮我转人工", "request_human"), {"city": "liaocheng", "housing": "rented"}, events=earlier), domain)
+    assert slot_events(events) == {"handoff": True, "feedback_asked": "handoff"}
+    [case] = handoff_store().queue()
+    assert case["facts"]["housing"] == "rented" and case["city"] == "liaocheng" and case["reason"] == "asked"
+    assert [line["text"] for line in case["transcript"]][0] == "我户口在河北，在聊城租房，电话138****5678"
+    text = texts_of(dispatcher)[0]
+    assert f"案件编号：{case['case_no']}" in text
+    # No one at the console: the staff's hours and the hotline.
+    assert "工作人员上班时间" in text and "12345" in text
+    assert dispatcher.messages[0]["custom"] == {"handoff": {"case_no": case["case_no"], "status": "open"}}
+    records = [r.getMessage() for r in caplog.records if r.name.startswith(("actions", "bot.handoff"))]
+    assert any("hand-off" in r for r in records) and not any("test" in r for r in records)  # no sender id
 
 
-async def test_handoff_lists_the_stations_phone_numbers(domain, monkeypatch):
+async def test_handoff_with_staff_on_duty_says_wait(domain, handoff_store):
+    handoff_store().staff_seen()
+    dispatcher = CollectingDispatcher()
+    await ActionHumanHandoff().run(dispatcher, tracker_for(message("人工", "request_human")), domain)
+    assert texts_of(dispatcher)[0].endswith("请稍候，工作人员马上回复您。")
+    again = CollectingDispatcher()  # asked again while it is open: the same case
+    await ActionHumanHandoff().run(again, tracker_for(message("人工", "request_human")), domain)
+    assert len(handoff_store().queue()) == 1 and "已转给工作人员" in texts_of(again)[0]
+
+
+async def test_handoff_without_a_store_lists_the_stations_phone_numbers(domain, monkeypatch):
+    import actions.handoff
+
     station = SimpleNamespace(name="古楼派出所", county="东昌府区", phone="0635-1234567", address="东昌中路1号",
                               sample=False)
     seen = {}
@@ -137,13 +160,30 @@ async def test_handoff_lists_the_stations_phone_numbers(domain, monkeypatch):
         seen.update(city=city, county=county)
         return [station]
 
+    def no_store():
+        raise OSError("database down")
+
     monkeypatch.setattr(actions.answers, "stations_of", stations_of)
+    monkeypatch.setattr(actions.handoff, "handoff_service", no_store)
     dispatcher = CollectingDispatcher()
-    await ActionHumanHandoff().run(dispatcher, tracker_for(message("人工", "request_human"),
-                                                           {"city": "liaocheng", "residence_county": "东昌府区"}), domain)
+    events = await ActionHumanHandoff().run(dispatcher, tracker_for(
+        message("人工", "request_human"), {"city": "liaocheng", "residence_county": "东昌府区"}), domain)
     assert seen == {"city": "liaocheng", "county": "东昌府区"}
     assert "0635-1234567" in texts_of(dispatcher)[0]
     assert "示例" not in texts_of(dispatcher)[0]
+    assert slot_events(events)["handoff"] is True
+
+
+async def test_second_not_understood_in_a_row_hands_over(domain, handoff_store):
+    first = CollectingDispatcher()
+    await ActionClarify().run(first, tracker_for(message("嗯嗯那个啥", "nlu_fallback", 0.2)), domain)
+    assert texts_of(first)[0] == texts.CLARIFY and handoff_store().queue() == []
+    earlier = [{"event": "user", "text": "嗯嗯那个啥"}, {"event": "bot", "text": texts.CLARIFY}]
+    second = CollectingDispatcher()
+    events = await ActionClarify().run(second, tracker_for(message("就是那个呗", "nlu_fallback", 0.2),
+                                                           events=earlier), domain)
+    assert "没能理解" in texts_of(second)[0] and "案件编号" in texts_of(second)[0]
+    assert handoff_store().queue()[0]["reason"] == "not_understood" and slot_events(events)["handoff"] is True
 
 
 def test_stations_of_without_a_store_is_empty(monkeypatch):

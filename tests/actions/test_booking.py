@@ -246,6 +246,9 @@ async def test_a_booking_sets_its_slots_asks_each_step_and_hands_out_the_ticket(
     no_full_phone(chat.replies)
     # The form's slots are cleared once it is told: nothing personal stays in the tracker.
     assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    # Then the rating question, once in the conversation.
+    assert [p for p in chat.payloads if p.startswith("/rate")] == [f'/rate{{"rating":{n}}}' for n in (5, 4, 3, 2, 1)]
+    assert chat.slots["feedback_asked"] == "booking"
 
 
 async def test_the_personal_checklist_of_the_last_decision_goes_with_the_confirmation(svc):

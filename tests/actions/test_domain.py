@@ -50,7 +50,7 @@ def test_no_slot_fills_itself_on_every_turn(domain):
               "duration": 8, "age": 30, "housing": "rented", "employment": "labor_contract",
               "study": "full_time", "nationality": "cn", "proxy_for": "child", "phone": "13812345678",
               "booking_code": "K7M3QX", "booking_station": "lc-dongchangfu", "booking_day": "2026-11-23",
-              "booking_time": "09:00", "booking_change": "time"}
+              "booking_time": "09:00", "booking_change": "time", "rating": 4}
     assert set(values) >= set(rasa_domain.entities)
     entities = [{"entity": name, "value": value, "start": 0, "end": 1} for name, value in values.items()]
     tracker = DialogueStateTracker.from_events("t", [

@@ -89,9 +89,10 @@ def test_migrated_schema_matches_the_models(db_url, svc):
     from alembic.runtime.migration import MigrationContext
 
     from bot.appointments.models import Base
+    from bot.handoff.models import Base as HandoffBase
 
     with svc.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), [Base.metadata, HandoffBase.metadata])
     assert diff == []
 
 

@@ -181,15 +181,32 @@ def settings_for(telegram_api: FakeTelegram, rasa_url: str, tmp_path: Path, **ov
     return settings
 
 
+class NoHandoffs:
+    """A hand-off store with no hand-off open (tests/channels/test_handoff_telegram.py tests the real one)."""
+
+    def applicant_message(self, sender, text):
+        return None
+
+    def bind_address(self, sender, address):
+        pass
+
+    def abandon(self, sender):
+        return 0
+
+    def outbox(self, **where):
+        return []
+
+
 @contextlib.asynccontextmanager
 async def bridge(telegram_api: FakeTelegram, rasa_url: str, tmp_path: Path, *,
                  lookup: Callable[[str], Optional[BookingInfo]] = lambda code: None,
                  clock: Callable[[], dt.datetime] = lambda: NOW, job_queue: bool = True,
-                 limiter: Optional[RateLimiter] = None, **overrides: Any):
+                 limiter: Optional[RateLimiter] = None, handoff_store: Callable[[], Any] = lambda: NoHandoffs(),
+                 **overrides: Any):
     settings = settings_for(telegram_api, rasa_url, tmp_path, **overrides)
     # Each bridge its own limiter: the tests' chats do not share the process's counts.
     app = build_application(settings, lookup=lookup, clock=clock, job_queue=job_queue,
-                            limiter=limiter or RateLimiter("memory://"))
+                            limiter=limiter or RateLimiter("memory://"), handoff_store=handoff_store)
     async with running(app, poll_timeout=1) as started:
         yield started
 

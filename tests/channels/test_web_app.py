@@ -55,6 +55,7 @@ async def make_client():
         # Each client its own limiter and cookie secret: tests neither share counts nor write var/.
         options.setdefault("limiter", limiter())
         options.setdefault("cookie_secret", COOKIE_SECRET)
+        options.setdefault("handoffs", NoHandoffs)  # no hand-off store: nothing written to var/
         client = TestClient(TestServer(create_app(rasa_url, staff_token, **options)))
         await client.start_server()
         clients.append(client)
@@ -73,6 +74,16 @@ async def fake_rasa():
     fake.url = str(server.make_url("")).rstrip("/")
     yield fake
     await server.close()
+
+
+class NoHandoffs:
+    """A hand-off store with no hand-off open (tests/channels/test_handoff_web.py tests the real one)."""
+
+    def applicant_message(self, sender, text):
+        return None
+
+    def abandon(self, sender):
+        return 0
 
 
 def limiter(**rules: str) -> RateLimiter:

@@ -34,7 +34,7 @@ def assistant(tmp_path_factory):
         if not rasa_servers.url_ok(url.rstrip("/") + "/"):
             pytest.skip(f"E2E_RASA_URL={url} does not answer")
         yield {"url": url.rstrip("/"), "today": None, "servers": None,
-               "token": os.environ.get("E2E_RASA_TOKEN")}
+               "token": os.environ.get("E2E_RASA_TOKEN"), "database_url": os.environ.get("E2E_DATABASE_URL")}
         return
     model = rasa_servers.latest_model()
     if model is None:
@@ -49,7 +49,7 @@ def assistant(tmp_path_factory):
     servers = rasa_servers.start(model, env=env, log_dir=ROOT / "var" / "e2e-logs")
     try:
         yield {"url": servers.rasa_url, "today": E2E_TODAY, "servers": servers, "token": servers.token,
-               "conversations_db": store_dir / "conversations.db"}
+               "conversations_db": store_dir / "conversations.db", "database_url": env["DATABASE_URL"]}
     finally:
         servers.stop()
 

@@ -93,6 +93,28 @@ def test_purge_command_reports_counts(tmp_path, monkeypatch, capsys):
     assert _senders(url) == {"new": 1}
 
 
+def test_purge_command_deletes_old_handoffs_and_ratings(tmp_path, monkeypatch, capsys):
+    import datetime as dt
+
+    from bot.appointments import db
+    from bot.cli import main
+    from bot.handoff import HandoffService
+
+    database = f"sqlite:///{tmp_path / 'juzhu.db'}"
+    monkeypatch.setenv("CONVERSATIONS_DATABASE_URL", f"sqlite:///{tmp_path / 'conversations.db'}")
+    monkeypatch.setenv("DATABASE_URL", database)
+    long_ago = HandoffService(database, clock=lambda: dt.datetime.now() - dt.timedelta(days=40))
+    long_ago.open("kiosk-old-conversation", facts={"city": "liaocheng"},
+                  transcript=[{"who": "user", "text": "电话13812345678"}])
+    long_ago.rate(2, comment="太慢")
+    recent = HandoffService(database)
+    recent.rate(5)
+    assert main(["purge", "--older-than", "30"]) == 0
+    assert "1 hand-offs and 1 ratings deleted" in capsys.readouterr().out
+    assert recent.queue() == [] and [r["level"] for r in recent.ratings(60)] == [5]
+    db.dispose_engines()
+
+
 @pytest.mark.parametrize("argv", [["purge", "--older-than", "-3"], ["purge", "--older-than", "abc"]])
 def test_purge_refuses_a_bad_age(argv, capsys):
     from bot.cli import main

@@ -9,14 +9,17 @@ from __future__ import annotations
 from alembic import context
 
 from bot.appointments.models import Base
+from bot.handoff.models import Base as HandoffBase
 
 config = context.config
+# The tables of both stores that share this database (bookings; hand-offs and ratings).
+TARGET_METADATA = [Base.metadata, HandoffBase.metadata]
 
 
 def _run(connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=TARGET_METADATA,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -39,7 +42,7 @@ def run_migrations_online() -> None:
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"),
-                      target_metadata=Base.metadata, literal_binds=True)
+                      target_metadata=TARGET_METADATA, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -77,6 +77,7 @@ from bot.secrets import staff_cookie_secret
 
 from .. import DEFAULT_RASA_TIMEOUT_S
 from ..texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
+from . import handoffs as handoff_routes
 from .bookings import BookingsUnavailable, StaffBookings, default_bookings
 from .sessions import STAFF_SESSION_SECONDS, StaffSessions
 
@@ -133,7 +134,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
                bookings: Optional[Callable[[], StaffBookings]] = None,
                hotline: str = DEFAULT_HOTLINE, idle_seconds: float = DEFAULT_IDLE_SECONDS,
                rasa_timeout: float = DEFAULT_RASA_TIMEOUT_S, limiter: Optional[RateLimiter] = None,
-               trust_proxy: bool = False, cookie_secret: Optional[str] = None) -> web.Application:
+               trust_proxy: bool = False, cookie_secret: Optional[str] = None,
+               handoffs: Optional[Callable[[], Any]] = None) -> web.Application:
     """The kiosk + staff web application.
 
     ``staff_token`` None or empty: every staff page and API is refused (403).
@@ -145,7 +147,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     ``trust_proxy``: take the client address from ``X-Forwarded-For`` (see
     the module's docstring). ``cookie_secret``: what staff cookies are signed
     with; by default :func:`bot.secrets.staff_cookie_secret` (read when a
-    staff token is set).
+    staff token is set). ``handoffs``: the hand-off store's factory (default
+    :class:`bot.handoff.HandoffService` on ``DATABASE_URL``; routes in :mod:`.handoffs`).
     """
     app = web.Application(middlewares=[_headers_middleware, _staff_middleware],
                           client_max_size=64 * 1024)
@@ -176,6 +179,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app.router.add_get("/staff/api/bookings", staff_bookings)
     app.router.add_get("/staff/api/bookings.csv", staff_bookings_csv)
     app.router.add_post("/staff/api/bookings/{code}/attendance", staff_attendance)
+    handoff_routes.setup(app, handoffs)
     return app
 
 
@@ -325,6 +329,10 @@ async def chat(request: web.Request) -> web.Response:
             return response
 
     message = message.strip()
+    # While a person has the conversation, the assistant does not answer over them.
+    held = await handoff_routes.held_for_staff(app, KIOSK_SENDER_PREFIX + sender, message)
+    if held is not None:
+        return held
     url = app[RASA_URL] + "/webhooks/rest/webhook"
     payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message}
     try:

@@ -109,7 +109,7 @@
         .then(function (response) {
           // A refusal (429 over the rate limit) carries its own polite text: read the body whatever the status.
           return response.json().catch(function () { return null; }).then(function (data) {
-            if (!data || !Array.isArray(data.messages) || !data.messages.length) {
+            if (!data || !Array.isArray(data.messages) || (!data.messages.length && !data.handoff)) {
               throw new Error("HTTP " + response.status + " without messages");
             }
             return data;
@@ -118,6 +118,9 @@
         .then(function (data) {
           if (mine !== generation) return;
           showReplies(data.messages, !!(data.busy || data.limited));
+          if (typeof CustomEvent === "function" && document.dispatchEvent) {  // kiosk-handoff.js listens
+            document.dispatchEvent(new CustomEvent("juzhu:replies", { detail: data }));
+          }
         })
         .catch(function () {
           if (mine !== generation) return;
@@ -690,5 +693,6 @@
     if (!on) stopSpeaking();
   }
 
+  window.juzhuKiosk = { showReplies: showReplies };  // for kiosk-handoff.js: staff messages
   reset("start");
 })();

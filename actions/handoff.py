@@ -1,0 +1,201 @@
+"""Rasa's side of hand-offs and ratings (issue 11): thin adapters over bot.handoff.
+
+- :func:`open_handoff`: a person takes over. Called for 转人工 (answers.py,
+  interview.py), for the second "not understood" in a row (answers.py's
+  clarify) and for a verdict with open questions the regulation's text cannot
+  settle (interview.py's action_assess). The case (facts, last decision, last
+  messages, masked) goes to the store; the applicant is told the case number
+  and what happens next. From then on the channels keep the applicant's
+  messages for staff until staff close the hand-off.
+- :func:`ask_rating`: the rating question after a verdict or a booking, at most
+  once per conversation (slot ``feedback_asked``: the topic it was asked for).
+  A hand-off reserves the question for its close (the store asks it then).
+- ``action_rate`` / ``action_feedback_comment``: store a rating (a button or
+  typed words) and an optional comment, with city, topic, verdict, channel;
+  no personal data.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.handoff import texts as handoff_texts
+
+from .facts import state_of
+from .guard import GuardedAction, hotline
+from .understanding import is_payload, message_of
+
+logger = logging.getLogger(__name__)
+
+ASKED_SLOT = "feedback_asked"  # the topic the rating question was asked for (once per conversation)
+RATING_SLOT = "feedback_rating"  # the id of the rating given (a comment is added to it)
+TRANSCRIPT_EVENTS = 8
+
+_service: list[Any] = []
+_service_lock = threading.Lock()
+
+
+def handoff_service() -> Any:
+    """The process's hand-off store (``DATABASE_URL``), opened on first use."""
+    with _service_lock:
+        if not _service:
+            from bot.handoff import HandoffService
+
+            _service.append(HandoffService())
+        return _service[0]
+
+
+def transcript_of(tracker: Tracker, limit: int = TRANSCRIPT_EVENTS) -> list[dict[str, str]]:
+    """The last user and bot messages (button payloads left out); masked by the store."""
+    lines: list[dict[str, str]] = []
+    for event in tracker.events:
+        kind, text = event.get("event"), (event.get("text") or "").strip()
+        if kind in ("user", "bot") and text and not is_payload(text):
+            lines.append({"who": kind, "text": text})
+        elif kind == "restart":
+            lines = []
+    return lines[-limit:]
+
+
+def _known_names(tracker: Tracker) -> list[str]:
+    try:
+        from bot.conversations import known_names
+
+        return known_names(tracker.events)
+    except Exception:  # masking by cue and number still applies
+        return []
+
+
+def second_not_understood(tracker: Tracker, asked_back: str) -> bool:
+    """Whether the assistant already asked back (``asked_back``) after the previous user message."""
+    users = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif kind == "bot" and users == 1 and (event.get("text") or "") == asked_back:
+            return True
+        elif kind == "restart":
+            return False
+    return False
+
+
+def open_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+                 state: Any = None, decision: Optional[dict[str, Any]] = None) -> list[EventType]:
+    """Opens (or finds) the conversation's hand-off and tells the applicant; the events to return.
+    ``decision``: the one just made (default the ``decision`` slot's)."""
+    state = state if state is not None else state_of(tracker)
+    if decision is None and isinstance(tracker.get_slot("decision"), dict):
+        decision = tracker.get_slot("decision")
+    asked = tracker.get_slot(ASKED_SLOT)
+    try:
+        service = handoff_service()
+        case, new = service.open(tracker.sender_id, reason=reason, city=state.city, facts=state.facts,
+                                 decision=decision, transcript=transcript_of(tracker),
+                                 names=_known_names(tracker), rating_asked=bool(asked))
+        on_duty = service.staff_on_duty()
+    except Exception as error:  # no store: the stations' phones, as before hand-offs existed
+        from .answers import handoff_text
+
+        logger.warning("hand-off store unavailable (%s); told the phone numbers instead", type(error).__name__)
+        dispatcher.utter_message(text=handoff_text(state.city, (state.facts.get("residence") or {}).get("county")))
+        return [SlotSet("handoff", True)]
+    from bot.handoff import staff_hours
+
+    if new:
+        text = handoff_texts.opened_text(reason, case["case_no"], on_duty, hours=staff_hours(), hotline=hotline())
+    else:
+        text = handoff_texts.ALREADY_OPEN.format(case_no=case["case_no"])
+    dispatcher.utter_message(text=text, json_message={"handoff": {"case_no": case["case_no"],
+                                                                  "status": case["status"]}})
+    logger.info("hand-off %s reason=%s new=%s on_duty=%s", case["case_no"], reason, new, on_duty)
+    events: list[EventType] = [SlotSet("handoff", True)]
+    if not asked:  # the rating question waits for the close
+        events.append(SlotSet(ASKED_SLOT, "handoff"))
+    return events
+
+
+def ask_rating(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[EventType]:
+    """The rating question with its five buttons, unless it was asked in this conversation."""
+    if tracker.get_slot(ASKED_SLOT):
+        return []
+    dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
+    return [SlotSet(ASKED_SLOT, topic)]
+
+
+def _level(tracker: Tracker) -> tuple[Optional[int], Optional[str]]:
+    """(level, comment) of a rating message: a button's entity, or typed words."""
+    latest = tracker.latest_message or {}
+    for entity in latest.get("entities") or ():
+        if entity.get("entity") == "rating":
+            try:
+                return int(float(entity.get("value"))), None
+            except (TypeError, ValueError):
+                break
+    text = message_of(tracker).text or ""
+    if is_payload(text):
+        return None, None
+    found = handoff_texts.level_in(text)
+    if found is None:
+        return None, None
+    return found[0], found[1] or None
+
+
+class ActionRate(GuardedAction):
+    """A rating (button or words): stored once per conversation, without personal data."""
+
+    def name(self) -> str:
+        return "action_rate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(RATING_SLOT):
+            dispatcher.utter_message(text=handoff_texts.RATING_ALREADY)
+            return []
+        level, comment = _level(tracker)
+        if level is None or not 1 <= level <= 5:
+            dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
+            return [SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
+        from bot.handoff import channel_of
+
+        decision = tracker.get_slot("decision") if isinstance(tracker.get_slot("decision"), dict) else {}
+        city = decision.get("city") or state_of(tracker).city
+        rating_id = handoff_service().rate(level, comment=comment, city=city,
+                                           topic=tracker.get_slot(ASKED_SLOT) or "other",
+                                           verdict=decision.get("verdict"), channel=channel_of(tracker.sender_id))
+        logger.info("rating level=%d topic=%s", level, tracker.get_slot(ASKED_SLOT) or "other")
+        text = handoff_texts.RATING_THANKS
+        if not comment:
+            text += handoff_texts.RATING_COMMENT_INVITE
+        dispatcher.utter_message(text=text)
+        return [SlotSet(RATING_SLOT, str(rating_id)), SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
+
+
+class ActionFeedbackComment(GuardedAction):
+    """"意见：…": a comment added to the rating given in this conversation (masked)."""
+
+    def name(self) -> str:
+        return "action_feedback_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        comment = handoff_texts.comment_of(message_of(tracker).text or "")
+        rating_id = tracker.get_slot(RATING_SLOT)
+        if comment and rating_id and str(rating_id).isdigit():
+            handoff_service().comment(int(rating_id), comment)
+            dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS)
+            return []
+        if comment:
+            # No rating yet: the comment asks for one first (the level is what the statistics count).
+            dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
+            return [SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
+        dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS)
+        return []
