@@ -390,7 +390,8 @@ class Interview:
                        Choice(texts.AGE_ELDERLY.format(age=elderly), "inform", {"age": elderly + 10})]
         else:
             choices = list(self.question(fact, state).choices)
-        choices.append(Choice(texts.SKIP, "skip"))
+        # A person is one tap away once an answer has failed twice (issue 11: hand-off).
+        choices += [Choice(texts.HUMAN, "request_human"), Choice(texts.SKIP, "skip")]
         return Out(texts.EXPLAIN.format(why=why) + "\n" + texts.PICK_ONE, choices, role="question", fact=fact,
                    closed=True)
 
