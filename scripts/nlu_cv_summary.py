@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Print the figures of `rasa test nlu --cross-validation`: intent and entity macro-F1.
+"""Print the figures of `rasa test nlu` (cross-validation or a test set):
+intent and entity macro-F1, accuracy, number of examples.
 
     scripts/nlu_cv_summary.py results/nlu-cv
 """
@@ -29,7 +30,14 @@ def main(argv: list[str]) -> int:
             continue
         name = path.name.replace("_report.json", "")
         f1, other = macro(report)
-        print(f"  {name:32s} macro-F1 {f1:.3f}   weighted-F1 {other:.3f}")
+        support = (report.get("macro avg") or {}).get("support")
+        accuracy = report.get("accuracy")
+        line = f"  {name:32s} macro-F1 {f1:.3f}   weighted-F1 {other:.3f}"
+        if isinstance(accuracy, float):
+            line += f"   accuracy {accuracy:.3f}"
+        if support:
+            line += f"   ({support} examples)"
+        print(line)
     return 0
 
 

@@ -101,7 +101,7 @@ try:  # rapidfuzz's ratio is difflib's, computed in C
 
     def similarity(a: str, b: str) -> float:
         return _rf_ratio(a, b) / 100.0
-except ImportError:  # pragma: no cover - Rasa 3.6 brings rapidfuzz
+except ImportError:  # not a dependency: difflib gives the same ratio, slower
     def similarity(a: str, b: str) -> float:
         return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
