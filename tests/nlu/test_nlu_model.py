@@ -23,7 +23,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 HELDOUT = Path(__file__).with_name("heldout.yml")
-MIN_ACCURACY = 0.90  # set after measuring, see below
+# Measured 2026-12-01 on the model of this data: 137 of 149 (91.9 %); the
+# misses are short chit-chat answers (好滴，下回见 / 行，听你的) falling to
+# the fallback or to a neighbour. A few points below, for training noise.
+MIN_ACCURACY = 0.88
 
 # message -> entities that must be among those extracted, as (type, value)
 # after synonym mapping.
@@ -41,10 +44,10 @@ KEY_MESSAGES = {
     "给孩子问的，孩子今年8岁": {("proxy_for", "child"), ("age", "8岁")},
     "本人是外国人，在这工作": {("nationality", "foreign")},
     "我是从香港过来的": {("nationality", "hk")},
-    "大概去年三月过来的吧": {("duration", "去年三月")},
-    "刚才说错了，应该是九个月": {("duration", "九个月")},
-    "号码 13812345678 打这个": {("phone", "13812345678")},
-    "我的预约码K7M3QX帮查下": {("booking_code", "K7M3QX")},
+    "俺是去年三月从老家出来打工的": {("duration", "去年三月")},
+    "哎呀刚那个不对，住满九个月了": {("duration", "九个月")},
+    "联系方式留一下：13812345678，白天都能接": {("phone", "13812345678")},
+    "前天约的，系统给的码是K7M3QX": {("booking_code", "K7M3QX")},
 }
 
 
