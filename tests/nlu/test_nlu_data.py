@@ -11,13 +11,18 @@ pattern builder) and check that
 * every entity annotation is exactly what RegexEntityExtractor will find in
   that text (so cross-validation entity scores mean something and the model
   sees what it will see at run time), and every span is whole Jieba tokens;
-* every lookup word maps to a value the rules engine accepts.
+* every lookup word maps to a value the rules engine accepts;
+* no example is a mechanical variant of another (a polite prefix, a
+  particle, a place or punctuation added, or >= 80 % similar once those are
+  taken away: scripts/nlu_variants.py), and no held-out message
+  (heldout.yml) is that close to a training example.
 
 When an annotation check fails, the message shows the line as it should be.
 """
 from __future__ import annotations
 
 import glob
+import importlib.util
 import logging
 import re
 import subprocess
@@ -33,6 +38,18 @@ NLU_DIR = ROOT / "data" / "nlu"
 JIEBA_DIR = ROOT / "data" / "jieba"
 CITIES_DIR = ROOT / "bot" / "rules" / "cities"
 HELDOUT = Path(__file__).with_name("heldout.yml")
+MIN_HELDOUT_PER_INTENT = 5
+
+
+def _load_variants_module():
+    spec = importlib.util.spec_from_file_location("nlu_variants", ROOT / "scripts" / "nlu_variants.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+nlu_variants = _load_variants_module()
 
 # CONTRACT.md section 2: exactly these (domain.yml lists the same).
 CONTRACT_INTENTS = {
@@ -169,13 +186,63 @@ def test_bare_yes_and_no(by_intent):
     assert {"不是", "没有"} <= deny
 
 
-def test_heldout_is_not_training_data(td):
-    training = {m.get("text").strip() for m in td.intent_examples}
+def test_heldout_covers_every_contract_intent():
     data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
-    held = [line.strip()[2:] for e in data["nlu"] for line in e["examples"].strip().splitlines()]
-    assert len(held) >= 60
-    assert not [t for t in held if t in training]
-    assert {e["intent"] for e in data["nlu"]} == CONTRACT_INTENTS
+    counts = Counter()
+    for e in data["nlu"]:
+        counts[e["intent"]] += len([l for l in e["examples"].splitlines() if l.strip()])
+    assert set(counts) == CONTRACT_INTENTS
+    few = {i: n for i, n in counts.items() if n < MIN_HELDOUT_PER_INTENT}
+    assert not few, f"held-out intents with fewer than {MIN_HELDOUT_PER_INTENT} messages: {few}"
+
+
+@pytest.fixture(scope="module")
+def normaliser():
+    return nlu_variants.Normaliser()
+
+
+def test_heldout_shares_no_near_duplicate_with_training(normaliser):
+    # Held-out accuracy only means something on messages unlike any the
+    # model was trained on: not the same, not a polite/particle variant,
+    # not >= 80 % similar (whatever the intent).
+    held = nlu_variants.load_examples([HELDOUT])
+    training = nlu_variants.load_examples(nlu_variants.training_files(NLU_DIR))
+    pairs = nlu_variants.close_pairs(held, training, normaliser)
+    assert not pairs, "held-out messages too close to training:\n" + "\n".join(
+        f"  {nlu_variants.plain(a.text)}  ~  {b.path.name}:{b.line} {nlu_variants.plain(b.text)} ({r:.0%})"
+        for a, b, r in pairs[:30])
+
+
+def test_no_mechanical_variants_in_training(normaliser):
+    # A variant adds nothing the model can learn and, in cross-validation,
+    # lets a fold be tested on copies of its training examples.
+    examples = nlu_variants.load_examples(nlu_variants.training_files(NLU_DIR))
+    variants = nlu_variants.find_variants(examples, normaliser)
+    assert not variants, f"{len(variants)} mechanical variants (remove with scripts/nlu_variants.py --remove):\n" + "\n".join(
+        f"  {v.path.name}:{v.line} {v.intent}: {nlu_variants.plain(v.text)}  <-  {nlu_variants.plain(o.text)}"
+        for v, o in variants[:30])
+
+
+@pytest.mark.parametrize("variant,original", [
+    ("老师，请问办居住证要钱吗？谢谢", "办居住证要钱吗"),
+    ("我在临清，居住证办理费用是多少", "居住证办理费用是多少"),
+    ("咱曲靖办居住证要花多少呀", "办居住证要花多少"),
+    ("打扰一下，派出所办居住证收钱不，急", "派出所办居住证收钱不"),
+    ("嗯，住了一年多了", "住了一年多"),
+    ("办居住证收不收钱", "办居住证收不收费"),  # >= 80 % similar
+])
+def test_variants_are_recognised(normaliser, variant, original):
+    assert nlu_variants.too_similar(normaliser(variant), normaliser(original))
+
+
+@pytest.mark.parametrize("a,b", [
+    ("办居住证要钱吗", "居住证去哪里办"),
+    ("居住证丢了怎么补办", "居住证到期了怎么续"),
+    ("聊城", "曲靖"),  # bare place answers stay apart
+    ("是", "不是"),
+])
+def test_different_sentences_are_not_variants(normaliser, a, b):
+    assert not nlu_variants.too_similar(normaliser(a), normaliser(b))
 
 
 # ------------------------------------------------------- lookups vs. the cities
@@ -364,9 +431,3 @@ def test_regex_finds(patterns, text, entity, value):
 @pytest.mark.parametrize("text,entity", NO_MATCH)
 def test_regex_does_not_find(patterns, text, entity):
     assert not [x for x in extract(patterns, text) if x[2] == entity]
-
-
-def test_counts_summary(by_intent, capsys):
-    # Not a check: prints the sizes for the record (pytest -s).
-    c = Counter({k: len(v) for k, v in by_intent.items()})
-    print("NLU examples:", sum(c.values()), dict(sorted(c.items())))

@@ -1,9 +1,15 @@
-"""The trained NLU model on messages it never saw (tests/nlu/heldout.yml).
+"""The trained NLU model on messages it never saw.
+
+tests/nlu/heldout.yml: written apart from data/nlu/, none within 80 % of a
+training example (tests/nlu/test_nlu_data.py enforces it). The model must
+get at least MIN_ACCURACY of their intents right: measured on the model of
+this data, then set a little below (README "Figures" has the measurement).
+KEY_MESSAGES, messy sentences as people type them (and also kept apart
+from training, checked below), must give the entities the interview needs.
 
 Loads the newest model in models/ through rasa.core.agent.Agent, as the
-server does, and wants >= 90% of the held-out intents right, and the
-entities of a few key messages. Skipped (with the reason shown) when there
-is no trained model yet: `make run` / `rasa train` makes one.
+server does. Skipped (with the reason shown) when there is no trained model
+yet: `make model` makes one.
 """
 from __future__ import annotations
 
@@ -17,32 +23,34 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 HELDOUT = Path(__file__).with_name("heldout.yml")
-MIN_ACCURACY = 0.90
+# Measured 2026-12-01 on two trainings (data two examples apart): 137 and 139 of 149
+# (91.9 %, 93.3 %); most misses are short answers (好滴，下回见 / 行，听你的)
+# falling to the fallback or to a neighbour. A few points below, for noise.
+MIN_ACCURACY = 0.88
 
 # message -> entities that must be among those extracted, as (type, value)
 # after synonym mapping.
 KEY_MESSAGES = {
-    "我在聊城租房住了八个月": {("city", "liaocheng"), ("housing", "rented"), ("duration", "八个月")},
-    "我在聊城租房住了八个月，在厂里上班": {
-        ("city", "liaocheng"), ("housing", "rented"), ("duration", "八个月"),
-        ("employment", "labor_contract")},
-    "户口在河南周口，在东昌府打工两年了": {
+    "俺在聊城租的房子，住了快八个月了": {("city", "liaocheng"), ("housing", "rented"), ("duration", "八个月")},
+    "我是河南周口的，在东昌府一个厂里打工两年多了": {
         ("province", "河南省"), ("county", "东昌府区"), ("employment", "labor_contract"),
-        ("duration", "两年")},
-    "麒麟区南宁街道": {("county", "麒麟区"), ("township", "南宁街道")},
-    "住在聊城经开区": {("city", "liaocheng"), ("county", "聊城经济技术开发区")},
-    "户口是本市东阿的": {("county", "东阿县")},
-    "个体户 有营业执照": {("employment", "business_license")},
-    "住单位宿舍": {("housing", "employer_dorm")},
-    "我是学生": {("study", "full_time")},
-    "孩子8岁": {("proxy_for", "child"), ("age", "8岁")},
-    "我是外国人": {("nationality", "foreign")},
-    "香港的": {("nationality", "hk")},
-    "去年三月来的": {("duration", "去年三月")},
-    "不对，是九个月": {("duration", "九个月")},
-    "13812345678": {("phone", "13812345678")},
-    "预约码是K7M3QX": {("booking_code", "K7M3QX")},
+        ("duration", "两年多")},
+    "俺家在麒麟区南宁街道那块": {("county", "麒麟区"), ("township", "南宁街道")},
+    "现在住聊城经开区那边": {("city", "liaocheng"), ("county", "聊城经济技术开发区")},
+    "户口就是本市的，东阿那边": {("county", "东阿县")},
+    "自己开了个小店，有营业执照的": {("employment", "business_license")},
+    "现在住在单位宿舍里": {("housing", "employer_dorm")},
+    "我还在上学，是学生": {("study", "full_time")},
+    "给孩子问的，孩子今年8岁": {("proxy_for", "child"), ("age", "8岁")},
+    "本人是外国人，在这工作": {("nationality", "foreign")},
+    "我是从香港过来的": {("nationality", "hk")},
+    "俺是去年三月从老家出来打工的": {("duration", "去年三月")},
+    "哎呀刚那个不对，住满九个月了": {("duration", "九个月")},
+    "联系方式留一下：13812345678，白天都能接": {("phone", "13812345678")},
+    "前天约的，系统给的码是K7M3QX": {("booking_code", "K7M3QX")},
 }
+
+
 
 
 def _latest_model() -> Path | None:
@@ -82,6 +90,20 @@ def test_heldout_intent_accuracy(parsed):
     for w in wrong:
         print("  wrong:", w)
     assert accuracy >= MIN_ACCURACY, f"{accuracy:.1%} < {MIN_ACCURACY:.0%}: {wrong}"
+
+
+def test_key_messages_are_not_training_examples():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("nlu_variants", ROOT / "scripts" / "nlu_variants.py")
+    nv = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = nv
+    spec.loader.exec_module(nv)
+    norm = nv.Normaliser()
+    training = [norm(e.text) for e in nv.load_examples(nv.training_files())]
+    close = [t for t in KEY_MESSAGES if any(nv.too_similar(norm(t), k) for k in training)]
+    assert not close, f"key messages too close to training examples: {close}"
 
 
 @pytest.mark.parametrize("text", list(KEY_MESSAGES))
