@@ -153,6 +153,9 @@ _TOPIC_WORDS = (
 def topic(message: Message) -> Optional[str]:
     """The topic of a question asked in passing ("要花多少钱" -> fee), or None."""
     plain = _plain(message.text) if not message.button else ""
+    # No intent means "opening hours" (the classifier files 几点下班 under ask_where): the words decide first.
+    if plain and _QUESTION.search(message.text or "") and _TOPIC_WORDS[0][1].search(plain):
+        return "hours"
     if message.nlu(*TOPIC_OF_INTENT) and (message.button or _QUESTION.search(message.text or "")):
         return TOPIC_OF_INTENT[message.intent]  # type: ignore[index]
     if message.button:
