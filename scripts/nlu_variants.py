@@ -106,7 +106,16 @@ except ImportError:  # not a dependency: difflib gives the same ratio, slower
         return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+_NEGATIONS = re.compile(r"[不没无未非别]")
+
+
 def too_similar(a: str, b: str, threshold: float = THRESHOLD) -> bool:
+    if a == b:
+        return True
+    # 满意 / 不满意 are opposites, not variants; and in a word or two each
+    # character is the meaning (满意 / 很满意 are two levels of a rating).
+    if _NEGATIONS.findall(a) != _NEGATIONS.findall(b) or min(len(a), len(b)) < 4:
+        return False
     # Ratio is 2*matches/(len a + len b): bounded by the lengths alone.
     if 2 * min(len(a), len(b)) / (len(a) + len(b) or 1) < threshold:
         return False

@@ -240,6 +240,9 @@ def test_variants_are_recognised(normaliser, variant, original):
     ("居住证丢了怎么补办", "居住证到期了怎么续"),
     ("聊城", "曲靖"),  # bare place answers stay apart
     ("是", "不是"),
+    ("非常满意", "非常不满意"),  # a negation makes the opposite rating
+    ("满意", "很满意"),  # one word, two levels
+    ("我有劳动合同在厂里上班", "我没有劳动合同在厂里上班"),
 ])
 def test_different_sentences_are_not_variants(normaliser, a, b):
     assert not nlu_variants.too_similar(normaliser(a), normaliser(b))
