@@ -599,6 +599,15 @@ class TelegramBridge:
         self._reminder_lock = asyncio.Lock()
         self._reminder_task: Optional[asyncio.Task] = None
         self._use_job_queue = True
+        self._endorsements: Any = None  # bot.reminders.EndorsementReminders, made on first use
+
+    def endorsements(self) -> Any:
+        """The yearly 签注 reminders (bot/reminders.py) on the appointments database."""
+        if self._endorsements is None:
+            from bot.reminders import EndorsementReminders
+
+            self._endorsements = EndorsementReminders()
+        return self._endorsements
 
     # -- wiring --
 
@@ -886,6 +895,9 @@ class TelegramBridge:
         if code:
             await asyncio.to_thread(self.state.remember, code, chat_id, self.clock())
             log.info("remembered a booking for reminders")
+        if "endorsement_reminder" in custom:  # the 签注 reminder asked for, or "不用提醒了"
+            done = await asyncio.to_thread(lambda: self.endorsements().handle_custom(chat_id, custom))
+            log.info("endorsement reminder: %s", done)
         for key, default_name in (("ics", "juzhu.ics"), ("document", "document")):
             content = custom.get(key)
             if not isinstance(content, str) or not content.strip():
@@ -923,11 +935,20 @@ class TelegramBridge:
         if self._reminder_lock.locked():
             return 0
         async with self._reminder_lock:
+            sent = 0
             try:
-                return await self._send_reminders(bot)
+                sent += await self._send_reminders(bot)
             except Exception as error:  # the store or the file failed: try next round
                 log.warning("reminder pass failed: %s: %s", type(error).__name__, error)
-                return 0
+            now = self.clock()
+            if self.settings.reminder_hours[0] <= now.hour < self.settings.reminder_hours[1]:
+                try:
+                    from bot.reminders import send_due
+
+                    sent += await send_due(self.endorsements(), bot, now, self.keyboard)
+                except Exception as error:
+                    log.warning("endorsement reminder pass failed: %s: %s", type(error).__name__, error)
+            return sent
 
     async def _send_reminders(self, bot: Any) -> int:
         now = self.clock()
