@@ -86,7 +86,7 @@ class Booking(Base):
     phone = Column(String(11), nullable=True)  # 11 digits, normalised; NULL once anonymised
     status = Column(String(10), nullable=False, default=ACTIVE)
     # Applicants of this visit (the booker included) = seats taken in the slot.
-    party = Column(Integer, nullable=False, default=1, server_default=text("1"))
+    party = Column(Integer, nullable=False, server_default=text("1"))
     created_at = Column(DateTime, nullable=False)
     changed_at = Column(DateTime, nullable=False)
 
