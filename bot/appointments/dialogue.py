@@ -56,7 +56,7 @@ from bot.masking import mask_phone
 from bot.parsing import contact
 
 from . import texts as T
-from .replies import Reply, explanation, not_understood, short_station, zh_day
+from .replies import Reply, details_text, explanation, not_understood, short_station, zh_day
 from .service import HORIZON_DAYS, AppointmentService, StationInfo, county_key, parse_start
 from .validation import BookingRefused, clean_name, normalise_phone
 from bot.rules.policy import city_id_of
@@ -867,6 +867,8 @@ class RescheduleTurn(LookupTurn):
             self.replies.append(Reply(self.svc_refusal(booking)))
             s["lookup_outcome"] = "stopped"
             return None
+        if self.before.get("lookup_outcome") != "found":  # found this turn: which booking is moved
+            self.replies.append(Reply(T.RESCHEDULE_FOUND.format(details=details_text(booking))))
         if not s.get("reschedule_day"):
             return "reschedule_day"
         day = dt.date.fromisoformat(s["reschedule_day"])

@@ -239,7 +239,7 @@ def _ask_reschedule_day(svc: AppointmentService, slots: Mapping[str, Any]) -> Re
     booking = _booking_being_moved(svc, slots)
     buttons = [Button(info.label, "inform", {"booking_day": info.day.isoformat()})
                for info in svc.days_with_free_seats(booking.station_id, booking.party)]
-    text = T.ASK_RESCHEDULE_DAY.format(details=details_text(booking), horizon=HORIZON_DAYS)
+    text = T.ASK_RESCHEDULE_DAY.format(horizon=HORIZON_DAYS)
     return Reply(text + T.FREE_TEXT, buttons)
 
 

@@ -125,6 +125,7 @@ EXPLAIN_LOOKUP_CODE = ("预约码是预约成功时给您的6位字母和数字�
 EXPLAIN_CANCEL = "要取消这个预约就点“确定取消”，要保留就点“不取消”。"
 
 # --- reschedule (same code, another time) ---------------------------------------------
-ASK_RESCHEDULE_DAY = "找到您的预约：\n{details}\n要改到哪一天？（可约{horizon}天内，按钮中都是还有空位的日子）"
+RESCHEDULE_FOUND = "找到您的预约：\n{details}"
+ASK_RESCHEDULE_DAY = "要改到哪一天？（可约{horizon}天内，按钮中都是还有空位的日子）"
 RESCHEDULED = "改约成功，预约码不变：\n{details}\n原来的时间已经释放。"
 RESCHEDULE_STOPPED = "好的，原预约保持不变。还有什么可以帮您？"

@@ -65,7 +65,9 @@ def family_checklists(facts: dict[str, Any], members: Iterable[dict[str, Any]],
 
     members = list(members)
     proxy_under = int(load_city(facts["city"])["proxy"]["minor_under_age"])
-    result = [render_person_checklist("您本人", assess_dict(dict(facts), today))]
+    own = assess_dict(dict(facts), today)
+    said = list(own.get("warnings") or ())
+    result = [render_person_checklist("您本人", own)]
     counts: dict[str, int] = {}
     totals = {relation: sum(1 for m in members if m.get("relation") == relation) for relation in RELATION_TITLES}
     for member in members:
@@ -73,5 +75,6 @@ def family_checklists(facts: dict[str, Any], members: Iterable[dict[str, Any]],
         counts[relation] = counts.get(relation, 0) + 1
         decision = assess_dict(member_facts(facts, member, proxy_under), today)
         result.append(render_person_checklist(member_title(member, counts[relation], totals.get(relation, 1)),
-                                              decision))
+                                              decision, tuple(said)))
+        said += [warning for warning in decision.get("warnings") or () if warning not in said]
     return result

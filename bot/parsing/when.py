@@ -142,6 +142,8 @@ def parse_past_day(text: str, today: dt.date) -> Optional[dt.date]:
     from .durations import parse_months
 
     text = normalise(text)
+    if re.search(r"明年|后年|下个?月|以后|之后", text):  # the future is no issue date
+        return None
     found: Optional[dt.date] = None
     match = re.search(r"(20\d\d)[-/.年](\d{1,2})(?:[-/.月](\d{1,2})[日号]?|月)?", text)
     if match:

@@ -309,7 +309,7 @@ def render_endorsement_reminder(city_id: str, deadline, today) -> str:
 
 # --- one visit for a family: each applicant's own checklist -------------------------------
 
-def render_person_checklist(title: str, decision: dict[str, Any]) -> str:
+def render_person_checklist(title: str, decision: dict[str, Any], said: tuple = ()) -> str:
     """One applicant's checklist in a family visit (``title``: 您本人, 孩子（8岁）…),
     from that applicant's own decision, with the articles; a proxy's documents
     when someone else applies for them."""
@@ -325,7 +325,8 @@ def render_person_checklist(title: str, decision: dict[str, Any]) -> str:
         reason = next((r for r in decision["reasons"] if proxy["article"] in r["articles"]
                        and proxy["agents"] in r["text"]), None)
         if reason:
-            lines.append(f"（{reason['text']}{proxy['article']}）")
+            lines.append(f"说明：{reason['text'].rstrip('。')}（{proxy['article']}）。")
     elif decision.get("proxy_allowed") is False:
         lines.append(f"！按{proxy['article']}，需要本人到场申请。")
+    lines.extend(f"！{warning}" for warning in decision.get("warnings") or () if warning not in said)
     return "\n".join(lines)
