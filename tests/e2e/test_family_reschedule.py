@@ -89,3 +89,9 @@ def test_the_next_endorsement_is_due_under_the_city_article(chat):
     assert "2027年4月1日" in text and "第十四条" in text and "按当月1日算" in text
     note = [r["custom"]["endorsement"] for r in replies if (r.get("custom") or {}).get("endorsement")]
     assert note and note[0]["deadline"] == "2027-04-01" and "2027年4月1日" in note[0]["note"]
+
+
+def test_reminder_words_off_telegram(chat):
+    # A kiosk conversation: no reminder is stored anywhere; the words are understood all the same.
+    assert "不提醒" in _texts(chat("不用提醒了"))
+    assert "什么时候办的" in _texts(chat("到时候提醒我去签注"))
