@@ -155,6 +155,10 @@ _REPEAT = re.compile(r"再(?:说|讲|问|发|念)(?:一)?(?:遍|次|下)|重复(
                      r"|你说(?:什么|啥)")
 
 
+# Words that say someone comes along ("孩子要带什么" is a question about a child, not a party).
+_COMING_ALONG = re.compile(r"一起|同行|一块|带上?(?:我|孩子|老人|家人)|我和|和我|跟我|我跟|全家|一家|陪|就我|自己去|一个人去")
+
+
 def _plain(text: Optional[str]) -> str:
     return _FILLER.sub("", unicodedata.normalize("NFKC", text or ""))
 
@@ -300,7 +304,8 @@ class BookingTurn:
         given = self.entities.get("booking_party")
         if given is not None and str(given).strip().isdigit():
             members = [{"relation": "other"} for _ in range(max(0, min(int(str(given).strip()), 5) - 1))]
-        elif not self.message.payload and self.text:
+        elif not self.message.payload and self.text and (
+                self.requested == "booking_party" or _COMING_ALONG.search(self.text)):
             from bot.parsing.family import read_party
 
             members = read_party(self.text)

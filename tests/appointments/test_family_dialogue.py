@@ -116,3 +116,10 @@ def test_reschedule_with_another_phone_learns_nothing(svc):
     chat.say(f"预约码{booking.code}改到周三上午，手机13900000009", "reschedule_appointment")
     assert chat.requested is None and "张三" not in chat.text and "09:00" not in chat.text
     assert svc.find(booking.code, PHONE).start == booking.start
+
+
+def test_a_question_about_a_child_is_no_party(svc):
+    chat = Chat(svc, city="liaocheng")
+    chat.say("我要预约", "book_appointment")
+    chat.say("孩子办居住证要带什么材料", "ask_materials")
+    assert chat.rejected and not chat.slots.get("booking_party")  # answered elsewhere, the form asks again
