@@ -51,8 +51,8 @@ from rasa_sdk.types import DomainDict
 from bot.appointments import AppointmentService
 from bot.appointments import replies as R
 from bot.appointments import texts as T
-from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, BookingTurn, LookupTurn, Message, PastTurn, Step,
-                                       failed_in_a_row)
+from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_SLOTS, BookingTurn, LookupTurn,
+                                       Message, PastTurn, RescheduleTurn, Step, failed_in_a_row)
 from bot.ratelimit import RateLimiter, default_limiter
 from bot.rules import render_topic
 from bot.rules.policy import city_id_of
@@ -69,6 +69,7 @@ Result = TypeVar("Result")
 BOOKING_FORM = "booking_form"
 CHECK_FORM = "check_form"
 CANCEL_FORM = "cancel_form"
+RESCHEDULE_FORM = "reschedule_form"
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data
 HISTORY_TURNS = 12  # user turns read back for the failed answers in a row
 
@@ -297,6 +298,14 @@ class ActionAskBookingConfirmed(_AskStep):
         return "action_ask_booking_confirmed"
 
 
+class ActionAskBookingParty(_AskStep):
+    """How many come along (after "家人同行")."""
+    slot = "booking_party"
+
+    def name(self) -> str:
+        return "action_ask_booking_party"
+
+
 class ActionAskBookingChange(_AskStep):
     slot = "booking_change"
 
@@ -316,6 +325,26 @@ def checklist_for(decision: Optional[dict[str, Any]], city: str) -> str:
         return T.NO_CHECKLIST_FALLBACK
 
 
+def family_checklist(tracker: Tracker, city: str, decision: Optional[dict[str, Any]]) -> str:
+    """The checklist of the confirmation: one per person for a family visit
+    (each from its own decision: bot.interview.family), else the booker's."""
+    members = tracker.get_slot("booking_party") or []
+    if not members:
+        return checklist_for(decision, city)
+    from bot.interview.family import family_checklists
+
+    from .facts import facts_from_slots, tracker_slots
+
+    facts = facts_from_slots(tracker_slots(tracker))
+    if facts.get("city") != city:
+        facts = {"city": city}
+    try:
+        return "\n".join(family_checklists(facts, members, today()))
+    except Exception:  # never leave the confirmation without a line on what to bring
+        logger.exception("family checklists of %s", city)
+        return checklist_for(decision, city)
+
+
 class ActionBookAppointment(GuardedAction):
     """After booking_form: the confirmation (code, station, time, checklist, ticket) or why not."""
 
@@ -330,7 +359,7 @@ class ActionBookAppointment(GuardedAction):
         slots = booking_slots(tracker)
         decision = tracker.get_slot("decision")
         replies = await in_thread(lambda: R.booking_end(
-            _LazyStore(), slots, checklist=lambda city: checklist_for(decision, city),
+            _LazyStore(), slots, checklist=lambda city: family_checklist(tracker, city, decision),
             where=lambda city: render_topic(city, "where", today()), hotline=hotline()))
         say(dispatcher, replies)
         if tracker.get_slot("booking_outcome") == "booked":
@@ -417,3 +446,69 @@ class ActionCancelAppointment(GuardedAction):
         slots = lookup_slots(tracker)
         say(dispatcher, await in_thread(lambda: R.cancel_end(_LazyStore(), slots)))
         return clear_lookup()
+
+
+# --- reschedule -----------------------------------------------------------------------------------
+
+def reschedule_slots(tracker: Tracker) -> dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in RESCHEDULE_SLOTS}
+
+
+def clear_reschedule() -> list[EventType]:
+    return [SlotSet(name, None) for name in RESCHEDULE_SLOTS]
+
+
+class ValidateRescheduleForm(GuardedFormValidationAction):
+    """"改到周五下午", "换个时间": code and phone, then the new day and time; moves the booking (same code)."""
+
+    def name(self) -> str:
+        return "validate_reschedule_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        kind = turn_kind(tracker, RESCHEDULE_FORM)
+        requested = tracker.get_slot(REQUESTED_SLOT) if kind == "answer" else None
+        svc = await in_thread(store)
+        turn = RescheduleTurn(svc, reschedule_slots(tracker), message_of(tracker), kind, requested,
+                              failures=failures(tracker, requested) if requested else 0)
+        step = await in_thread(turn.run)
+        if step.reject:
+            return []
+        say(dispatcher, step.replies)
+        return [SlotSet(name, value) for name, value in step.changes.items()] + [SlotSet(REQUESTED_SLOT, step.next_slot)]
+
+
+class ActionAskRescheduleDay(_AskStep):
+    slot = "reschedule_day"
+
+    def name(self) -> str:
+        return "action_ask_reschedule_day"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if asked_already(tracker):
+            return []
+        say(dispatcher, [await in_thread(R.question, _LazyStore(), self.slot, reschedule_slots(tracker))])
+        return []
+
+
+class ActionAskRescheduleTime(ActionAskRescheduleDay):
+    slot = "reschedule_time"
+
+    def name(self) -> str:
+        return "action_ask_reschedule_time"
+
+
+class ActionRescheduleAppointment(GuardedAction):
+    """After reschedule_form: the booking at its new time (same code) with a new ticket, or why not."""
+
+    def name(self) -> str:
+        return "action_reschedule_appointment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        slots = reschedule_slots(tracker)
+        decision = tracker.get_slot("decision")
+        say(dispatcher, await in_thread(lambda: R.reschedule_end(
+            _LazyStore(), slots, checklist=lambda city: checklist_for(decision, city))))
+        return clear_reschedule()

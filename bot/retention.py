@@ -3,7 +3,7 @@
 What is kept, and for how long (also in the README):
 - conversations (Rasa's tracker store, masked): ``RETENTION_DAYS`` (30) after
   their last message, then deleted;
-- bookings: name and phone until ``RETENTION_DAYS`` after the visit, then
+- bookings: name and phone (and the family members' names) until ``RETENTION_DAYS`` after the visit, then
   removed; station, time, status and code stay for statistics;
 - hand-offs to staff (with their messages) and ratings: ``RETENTION_DAYS``
   after they were opened / given, then deleted.

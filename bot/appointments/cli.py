@@ -3,7 +3,8 @@
     juzhu stations [--city C] [--json]
     juzhu stations import FILE.csv [--remove-samples]
     juzhu slots --station ID --date YYYY-MM-DD [--json]
-    juzhu book --station ID --start 'YYYY-MM-DD HH:MM' --name N --phone P [--json]
+    juzhu book --station ID --start 'YYYY-MM-DD HH:MM' --name N --phone P [--party N]
+               [--member RELATION[:NAME] ...] [--json]     one visit for N applicants (N seats)
     juzhu cancel CODE --phone P [--json]
     juzhu booking CODE --phone P [--json]            look up (code + phone)
     juzhu booking --phone P [--json]                 how many active bookings P has
@@ -42,7 +43,29 @@ _BAD_INPUT = {
     "bad_phone": "--phone: not a mainland China mobile number (e.g. 13812345678, +86 138 1234 5678)",
     "bad_name": "--name: give 1 to 20 characters, without control characters",
     "bad_code": "CODE: a booking code is 6 characters from 2-9 and A-Z without I, L, O",
+    "bad_party": "--party/--member: 1 to 5 applicants; at most N-1 --member (spouse, child, parent, other)",
 }
+# --member RELATION[:NAME]: the relation in English or Chinese.
+_RELATIONS = {"spouse": "spouse", "配偶": "spouse", "妻子": "spouse", "丈夫": "spouse",
+              "child": "child", "子女": "child", "孩子": "child", "儿子": "child", "女儿": "child",
+              "parent": "parent", "父母": "parent", "父亲": "parent", "母亲": "parent",
+              "other": "other", "其他": "other"}
+RELATION_ZH = {"spouse": "配偶", "child": "子女", "parent": "父母", "other": "其他亲属"}
+
+
+def _party(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 5:
+        raise argparse.ArgumentTypeError(f"expected a number of applicants from 1 to 5, got {text!r}")
+    return int(text)
+
+
+def _member(text: str) -> tuple[str, "str | None"]:
+    relation, _, name = text.partition(":")
+    key = _RELATIONS.get(relation.strip().lower())
+    if key is None:
+        raise argparse.ArgumentTypeError(
+            f"expected RELATION[:NAME] with RELATION one of spouse, child, parent, other, got {text!r}")
+    return key, (name.strip() or None)
 
 
 def _date(text: str) -> dt.date:
@@ -91,6 +114,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--start", required=True, type=_start, metavar="'YYYY-MM-DD HH:MM'")
     p.add_argument("--name", required=True)
     p.add_argument("--phone", required=True)
+    p.add_argument("--party", type=_party, default=None, metavar="N",
+                   help="applicants of this visit, the booker included (1-5; default 1 + the --member count)")
+    p.add_argument("--member", type=_member, action="append", default=[], metavar="RELATION[:NAME]",
+                   help="a family member who comes along (spouse, child, parent, other; name optional)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_book)
 
@@ -192,6 +219,9 @@ def _booking_text(booking, title: str) -> str:
         f"电话：{booking.station_phone}",
         f"时间：{booking.label}–{booking.end:%H:%M}",
         f"姓名：{booking.name}　手机：{mask_phone(booking.phone)}",
+        f"人数：{booking.party}" + ("（" + "、".join(
+            RELATION_ZH.get(m.relation, m.relation) + (f" {m.name}" if m.name else "")
+            for m in booking.members) + "）" if booking.members else ""),
         f"状态：{status.get(booking.status, booking.status)}",
     ])
 
@@ -274,7 +304,9 @@ def cmd_book(args: argparse.Namespace) -> int:
 
     service = _service()
     try:
-        booking = service.book(args.station, args.start, args.name, args.phone)
+        party = args.party if args.party is not None else 1 + len(args.member)
+        booking = service.book(args.station, args.start, args.name, args.phone,
+                               party=party, members=tuple(args.member))
     except BookingRefused as error:
         _refuse(error, args)
     if args.json:
@@ -339,7 +371,14 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-BOOKING_COLUMNS = ("code", "start", "end", "name", "phone", "status", "created_at", "changed_at")
+BOOKING_COLUMNS = ("code", "start", "end", "name", "phone", "party", "members", "status", "created_at",
+                   "changed_at")
+
+
+def _members_cell(members: list[dict[str, Any]]) -> str:
+    """配偶 李四；子女；子女 张小明 (CSV and text)."""
+    return "；".join(RELATION_ZH.get(m["relation"], m["relation"]) + (f" {m['name']}" if m["name"] else "")
+                    for m in members)
 
 
 def cmd_bookings(args: argparse.Namespace) -> int:
@@ -359,14 +398,16 @@ def cmd_bookings(args: argparse.Namespace) -> int:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=BOOKING_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({**row, "members": _members_cell(row["members"])} for row in rows)
         sys.stdout.write(buffer.getvalue())
     else:
         status = {"booked": "已预约", "cancelled": "已取消", "attended": "已办理", "no_show": "未到场"}
-        print(f"{station.name} {args.date.isoformat()}：{len(bookings)} 条预约")
-        for booking in bookings:
+        people = sum(booking.party for booking in bookings if booking.status != "cancelled")
+        print(f"{station.name} {args.date.isoformat()}：{len(bookings)} 条预约，{people} 人")
+        for booking, row in zip(bookings, rows):
+            family = f"（{_members_cell(row['members'])}）" if booking.members else ""
             print(f"{booking.start:%H:%M}\t{booking.code}\t{booking.name}\t{booking.phone or ''}\t"
-                  f"{status.get(booking.status, booking.status)}")
+                  f"{booking.party}人{family}\t{status.get(booking.status, booking.status)}")
     return EXIT_OK
 
 

@@ -190,7 +190,7 @@ def alembic_config(url: Optional[str] = None):
 
 # The newest migration; checked against the migrations directory by the tests,
 # so that the everyday path (is the schema current?) needs no Alembic import.
-SCHEMA_HEAD = "0003_handoffs_feedback"
+SCHEMA_HEAD = "0004_family_reminders"
 
 
 def _schema_is_current(connection: Connection) -> bool:

@@ -56,7 +56,7 @@ from bot.masking import mask_phone
 from bot.parsing import contact
 
 from . import texts as T
-from .replies import Reply, explanation, not_understood, short_station, zh_day
+from .replies import Reply, details_text, explanation, not_understood, short_station, zh_day
 from .service import HORIZON_DAYS, AppointmentService, StationInfo, county_key, parse_start
 from .validation import BookingRefused, clean_name, normalise_phone
 from bot.rules.policy import city_id_of
@@ -66,7 +66,7 @@ logger = logging.getLogger(__name__)
 # Every value of the booking form; all cleared when it starts and when it ends.
 BOOKING_SLOTS = ("booking_station", "booking_day", "booking_time", "booking_part", "booking_name",
                  "booking_phone", "booking_confirmed", "booking_change", "booking_alternatives",
-                 "booking_code", "booking_outcome")
+                 "booking_code", "booking_outcome", "booking_party")
 LOOKUP_SLOTS = ("lookup_code", "lookup_phone", "cancel_confirmed", "lookup_outcome")
 # Intents whose text is read as an answer inside a booking form even when it
 # gives nothing; any other intent is left to the caller (a question is
@@ -74,6 +74,9 @@ LOOKUP_SLOTS = ("lookup_code", "lookup_phone", "cancel_confirmed", "lookup_outco
 ANSWER_INTENTS = {"inform", "affirm", "deny", "nlu_fallback", "book_appointment", "cancel_appointment"}
 LOOKUP_ANSWER_INTENTS = {"inform", "affirm", "deny", "nlu_fallback", "check_appointment",
                          "cancel_appointment"}
+# "booking_party": the family members who come along (bot.parsing.family:
+# relation, age, study, mobility_impaired), None or [] for the booker alone;
+# the visit takes 1 + len(members) seats.
 # What a change asked for in the menu clears.
 CHANGES = {"station": ("booking_station", "booking_day", "booking_time", "booking_part"),
            "day": ("booking_day", "booking_time", "booking_part"),
@@ -150,6 +153,10 @@ _STOP = re.compile(r"(?:(?:那|那就|我|就|还是|要不|先|那我)*(?:算�
 # 再说一遍, 请再说一次, 能再讲一遍吗, 重复一下, 没听清, 刚才说什么
 _REPEAT = re.compile(r"再(?:说|讲|问|发|念)(?:一)?(?:遍|次|下)|重复(?:一下|一遍|一次)?|没(?:听|看)清|刚才(?:说|问)(?:的是)?(?:什么|啥)"
                      r"|你说(?:什么|啥)")
+
+
+# Words that say someone comes along ("孩子要带什么" is a question about a child, not a party).
+_COMING_ALONG = re.compile(r"一起|同行|一块|带上?(?:我|孩子|老人|家人)|我和|和我|跟我|我跟|全家|一家|陪|就我|自己去|一个人去")
 
 
 def _plain(text: Optional[str]) -> str:
@@ -288,6 +295,37 @@ class BookingTurn:
             self.clear("booking_station")
             return None
 
+    def seats(self) -> int:
+        return 1 + len(self.s.get("booking_party") or ())
+
+    def read_party(self) -> None:
+        """"我和两个孩子一起去", "带我妈一起", or a button's number of people."""
+        members = None
+        given = self.entities.get("booking_party")
+        if given is not None and str(given).strip().isdigit():
+            members = [{"relation": "other"} for _ in range(max(0, min(int(str(given).strip()), 5) - 1))]
+        elif not self.message.payload and self.text and (
+                self.requested == "booking_party" or _COMING_ALONG.search(self.text)):
+            from bot.parsing.family import read_party
+
+            members = read_party(self.text)
+            if members is None and self.requested == "booking_party":
+                match = re.fullmatch(r"(?:一共|总共|共)?([1-5一二两三四五])(?:个人|个|人|位)?", _plain(self.text))
+                if match:
+                    from bot.parsing._text import to_int
+
+                    count = int(match.group(1)) if match.group(1).isdigit() else to_int(match.group(1))
+                    members = [{"relation": "other"} for _ in range((count or 1) - 1)]
+        if members is None:
+            return
+        if members != (self.s.get("booking_party") or []):
+            self.s["booking_party"] = members or None
+        else:
+            self.touched.add("booking_party")
+        if self.s.get("booking_change") == "party":
+            self.s["booking_change"] = None
+        self.took = True
+
     def city_stations(self) -> list[StationInfo]:
         return self.svc.stations(city=self.s["city"], county=self.s.get("residence_county")) if self.s.get("city") else []
 
@@ -348,9 +386,16 @@ class BookingTurn:
                 self.s["booking_change"] = "menu"
             self.took = True
             return
+        if change == "party":  # "家人同行": how many come is asked
+            self.s["booking_change"] = "party"
+            self.took = True
+            return
         if change in CHANGES:
             self.clear(*CHANGES[change], "booking_change", "booking_alternatives")
             self.took = True
+            return
+        self.read_party()
+        if self.requested == "booking_party":
             return
         if self.requested == "booking_name":  # the whole answer is the name: no dates read in 李明天
             self.read_name()
@@ -495,7 +540,7 @@ class BookingTurn:
             station = None
         if station is not None and self.s.get("booking_day") is None and self.s.get("booking_station") != \
                 self.before.get("booking_station"):
-            if not self.svc.days_with_free_seats(station.id):
+            if not self.svc.days_with_free_seats(station.id, self.seats()):
                 self.tell(T.STATION_FULL.format(station=station.name, horizon=HORIZON_DAYS))
                 self.clear("booking_station")
                 return
@@ -503,9 +548,10 @@ class BookingTurn:
             return
         day = dt.date.fromisoformat(self.s["booking_day"])
         new_station = self.s["booking_station"] != self.before.get("booking_station")
-        new_day = new_station or self.s["booking_day"] != self.before.get("booking_day")
+        new_party = (self.s.get("booking_party") or []) != (self.before.get("booking_party") or [])
+        new_day = new_station or new_party or self.s["booking_day"] != self.before.get("booking_day")
         if new_day:
-            free = {info.day for info in self.svc.days_with_free_seats(station.id)}
+            free = {info.day for info in self.svc.days_with_free_seats(station.id, self.seats())}
             if day not in free:
                 self.tell(self.day_refusal(station, day))
                 self.clear("booking_day", "booking_time", "booking_part")
@@ -516,8 +562,9 @@ class BookingTurn:
             if slot is None:
                 self.tell(T.TIME_NONE.format(day=zh_day(day), time=self.s["booking_time"]))
                 self.clear("booking_time")
-            elif not slot.bookable:
-                self.tell(T.TIME_FULL.format(time=self.s["booking_time"]))
+            elif not slot.bookable or slot.remaining < self.seats():
+                self.tell(T.TIME_FULL.format(time=self.s["booking_time"]) if self.seats() == 1 else
+                          T.TIME_TOO_FEW.format(time=self.s["booking_time"], seats=self.seats()))
                 self.clear("booking_time")
 
     def day_refusal(self, station: StationInfo, day: dt.date) -> str:
@@ -555,6 +602,8 @@ class BookingTurn:
             if self.svc.count_active_by_phone(s["booking_phone"]):
                 self.s["booking_outcome"] = "already_booked"
                 return None
+        if s.get("booking_change") == "party":
+            return "booking_party"
         if s.get("booking_change"):
             return "booking_change"
         if not s.get("booking_confirmed"):
@@ -571,7 +620,9 @@ class BookingTurn:
             return None
         start = parse_start(f"{self.s['booking_day']} {self.s['booking_time']}")
         try:
-            booking = self.svc.book(self.s["booking_station"], start, self.s["booking_name"], self.s["booking_phone"])
+            members = [(m.get("relation", "other"), None) for m in self.s.get("booking_party") or ()]
+            booking = self.svc.book(self.s["booking_station"], start, self.s["booking_name"], self.s["booking_phone"],
+                                    party=self.seats(), members=members)
         except BookingRefused as refusal:
             return self.refused(refusal)
         self.s["booking_code"] = booking.code
@@ -727,6 +778,146 @@ class LookupTurn:
         self.code_asked = True
 
 
-__all__ = ["ANSWER_INTENTS", "BOOKING_SLOTS", "BookingTurn", "CHANGES", "KINDS", "LOOKUP_ANSWER_INTENTS",
+# --- reschedule: code and phone, then the new day and time --------------------------------------
+
+RESCHEDULE_SLOTS = LOOKUP_SLOTS + ("reschedule_day", "reschedule_time", "reschedule_part", "reschedule_outcome")
+RESCHEDULE_ANSWER_INTENTS = LOOKUP_ANSWER_INTENTS | {"reschedule_appointment"}
+
+
+class RescheduleTurn(LookupTurn):
+    """reschedule_form for one turn: "改到周五下午", "换个时间".
+
+    The booking is found by code and phone (as for check and cancel), then
+    the new day (``reschedule_day``) and time (``reschedule_time``) are
+    asked, the day and the time said in any message kept (the first one
+    often says both). When both are known it moves the booking, keeping its
+    code, with the store's refusals (full, closed, past, out of hours): the
+    reason is said and the day or time asked again. Ends with
+    ``reschedule_outcome``: rescheduled, or ``lookup_outcome`` not_found /
+    stopped.
+    """
+
+    def __init__(self, svc: AppointmentService, slots: Mapping[str, Any], message: Message, kind: str,
+                 requested: Optional[str] = None, *, failures: int = 0):
+        super().__init__(svc, slots, message, kind, requested, "reschedule", failures=failures)
+
+    def run(self) -> Step:
+        if self.kind == "activation":
+            for name in RESCHEDULE_SLOTS:
+                self.s[name] = None
+        if self.kind in ("answer", "activation"):
+            if self.kind == "answer" and not self.message.payload and wants_to_stop(self.message.text):
+                self.s["lookup_outcome"] = "stopped"
+                return Step(changes={"lookup_outcome": "stopped"}, next_slot=None)
+            self.read()
+            self.read_when()
+            if self.kind == "answer" and not self.took and self.intent not in RESCHEDULE_ANSWER_INTENTS:
+                return Step(reject=True)
+        next_slot = self.next_slot()
+        changes = {name: self.s[name] for name in self.s if self.s[name] != self.before.get(name)}
+        if self.kind == "answer" and not self.took and next_slot == self.requested and next_slot:
+            if self.failures >= 1 and next_slot in ("lookup_phone", "lookup_code"):
+                self.replies.append(explanation(self.svc, next_slot, self.s))
+            elif next_slot in ("lookup_phone", "lookup_code"):
+                self.replies.append(Reply(not_understood(next_slot)))
+            else:
+                self.replies.append(Reply(not_understood(
+                    "booking_day" if next_slot == "reschedule_day" else "booking_time")))
+        elif next_slot == "lookup_code" and not self.code_asked:
+            self.replies.append(Reply(T.ASK_LOOKUP_CODE))
+        if self.kind == "answer" and not changes and next_slot:
+            changes = {name: self.s[name] for name in sorted(self.touched)} or {next_slot: None}
+        return Step(changes=changes, replies=self.replies, next_slot=next_slot)
+
+    def read_when(self) -> None:
+        day = time = part = None
+        if self.message.entities.get("booking_day"):
+            try:
+                day = dt.date.fromisoformat(str(self.message.entities["booking_day"]))
+            except ValueError:
+                pass
+        if self.message.entities.get("booking_time"):
+            try:
+                time = dt.time.fromisoformat(str(self.message.entities["booking_time"]))
+            except ValueError:
+                pass
+        # The phone and the code said with it are no day or time.
+        text = re.sub(r"[0-9０-９]{7,}|(?<![A-Za-z0-9])[A-Za-z0-9]{6}(?![A-Za-z0-9])", " ", self.message.text or "")
+        if not self.message.payload and text.strip():
+            from bot.parsing.when import parse_when
+
+            when = parse_when(text, self.svc.now().date())
+            day, time, part = day or when.day, time or when.time, when.part
+        if day is not None:
+            self.s["reschedule_day"] = day.isoformat()
+            self.s["reschedule_part"] = part
+            if time is None:
+                self.s["reschedule_time"] = None
+            self.took = True
+        elif part and time is None:
+            self.s["reschedule_part"] = part
+            self.s["reschedule_time"] = None
+            self.took = True
+        if time is not None:
+            self.s["reschedule_time"] = time.strftime("%H:%M")
+            self.took = True
+
+    def next_slot(self) -> Optional[str]:
+        asked = super().next_slot()
+        s = self.s
+        if asked is not None or s.get("lookup_outcome") != "found":
+            return asked
+        booking = self.svc.find(s["lookup_code"], s["lookup_phone"])
+        if booking.status != "booked":
+            self.replies.append(Reply(self.svc_refusal(booking)))
+            s["lookup_outcome"] = "stopped"
+            return None
+        if self.before.get("lookup_outcome") != "found":  # found this turn: which booking is moved
+            self.replies.append(Reply(T.RESCHEDULE_FOUND.format(details=details_text(booking))))
+        if not s.get("reschedule_day"):
+            return "reschedule_day"
+        day = dt.date.fromisoformat(s["reschedule_day"])
+        if not s.get("reschedule_time"):
+            free = {info.day for info in self.svc.days_with_free_seats(booking.station_id, booking.party)}
+            if day not in free:
+                self.replies.append(Reply(self.day_refusal(booking, day)))
+                s["reschedule_day"] = s["reschedule_part"] = None
+                return "reschedule_day"
+            return "reschedule_time"
+        start = dt.datetime.combine(day, dt.time.fromisoformat(s["reschedule_time"]))
+        try:
+            self.svc.reschedule(s["lookup_code"], s["lookup_phone"], start)
+        except BookingRefused as refusal:
+            logger.info("reschedule refused: %s (%s)", refusal.code, mask_phone(s.get("lookup_phone")))
+            self.replies.append(Reply(refusal.reason))
+            s["reschedule_time"] = None
+            if refusal.code in ("closed_day", "past_time", "too_far_ahead"):
+                s["reschedule_day"] = s["reschedule_part"] = None
+                return "reschedule_day"
+            if refusal.code == "not_active":
+                s["lookup_outcome"] = "stopped"
+                return None
+            return "reschedule_time"
+        s["reschedule_outcome"] = "rescheduled"
+        return None
+
+    @staticmethod
+    def svc_refusal(booking: Any) -> str:
+        return {"cancelled": "这个预约已经取消了，不能改约，可以重新预约。", "attended": "这个预约已经办理完毕。",
+                "no_show": "这个预约的时间已过，不能改约，请重新预约。"}.get(booking.status, "这个预约已失效。")
+
+    def day_refusal(self, booking: Any, day: dt.date) -> str:
+        now = self.svc.now()
+        if day < now.date():
+            return T.DAY_PAST.format(day=zh_day(day))
+        if day > now.date() + dt.timedelta(days=HORIZON_DAYS):
+            return T.DAY_TOO_FAR.format(day=zh_day(day), horizon=HORIZON_DAYS)
+        reason = self.svc.closed_reason(booking.station_id, day)
+        if reason:
+            return T.DAY_CLOSED.format(day=zh_day(day), station=booking.station_name, reason=reason)
+        return T.DAY_FULL.format(day=zh_day(day))
+
+
+__all__ = ["RESCHEDULE_SLOTS", "RescheduleTurn", "ANSWER_INTENTS", "BOOKING_SLOTS", "BookingTurn", "CHANGES", "KINDS", "LOOKUP_ANSWER_INTENTS",
            "LOOKUP_SLOTS", "LookupTurn", "Message", "PastTurn", "Step", "code_in", "failed_in_a_row",
            "phone_in", "wants_repeat", "wants_to_stop", "yes_or_no"]

@@ -10,7 +10,7 @@ capacity`` and goes on only when that changed a row (see service.py).
 """
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey,
                         Index, Integer, String, text)
 from sqlalchemy.orm import declarative_base
 
@@ -20,6 +20,10 @@ STATUSES = ("booked", "cancelled", "attended", "no_show")
 ACTIVE = "booked"
 # What a booking's name becomes when retention removes it (its phone becomes NULL).
 ANONYMISED_NAME = "（已清除）"
+# One booking is one visit for up to PARTY_MAX applicants: the booker and up
+# to PARTY_MAX - 1 family members; it takes as many seats as applicants.
+PARTY_MAX = 5
+RELATIONS = ("spouse", "child", "parent", "other")
 
 
 class Station(Base):
@@ -81,10 +85,13 @@ class Booking(Base):
     name = Column(String(20), nullable=False)  # ANONYMISED_NAME once anonymised
     phone = Column(String(11), nullable=True)  # 11 digits, normalised; NULL once anonymised
     status = Column(String(10), nullable=False, default=ACTIVE)
+    # Applicants of this visit (the booker included) = seats taken in the slot.
+    party = Column(Integer, nullable=False, server_default=text("1"))
     created_at = Column(DateTime, nullable=False)
     changed_at = Column(DateTime, nullable=False)
 
     __table_args__ = (
+        CheckConstraint(f"party BETWEEN 1 AND {PARTY_MAX}", name="ck_bookings_party"),
         CheckConstraint("status IN ('booked', 'cancelled', 'attended', 'no_show')",
                         name="ck_bookings_status"),
         Index("ix_bookings_station_start", "station_id", "start"),
@@ -95,3 +102,39 @@ class Booking(Base):
               sqlite_where=text("status = 'booked'"),
               postgresql_where=text("status = 'booked'")),
     )
+
+
+class BookingMember(Base):
+    """A family member who comes with the booker (the booker is the booking
+    itself). The name is optional and personal data: retention sets it to
+    NULL together with the booking's name and phone."""
+
+    __tablename__ = "booking_members"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False, index=True)
+    position = Column(Integer, nullable=False)  # 2 … PARTY_MAX (1 is the booker)
+    relation = Column(String(10), nullable=False)  # one of RELATIONS
+    name = Column(String(20), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("relation IN ('spouse', 'child', 'parent', 'other')",
+                        name="ck_booking_members_relation"),
+    )
+
+
+class EndorsementReminder(Base):
+    """A Telegram chat that asked to be reminded of the yearly 签注 (bot/reminders.py).
+
+    Only the chat id, the city and the due date are kept (plus which of the
+    two reminders went out); the row is deleted after the due date, on
+    "不用提醒了", or when the chat blocks the bot.
+    """
+
+    __tablename__ = "endorsement_reminders"
+
+    chat_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    city = Column(String(20), nullable=False)
+    due = Column(Date, nullable=False, index=True)
+    # 0 nothing sent yet, 1 the "window opens" reminder sent, 2 the week-before one too.
+    sent = Column(Integer, nullable=False, default=0, server_default=text("0"))

@@ -96,9 +96,26 @@ def city_buttons() -> list[Button]:
     return [Button(city_name(city), "inform", {"city": city}) for city in city_ids()]
 
 
-def day_buttons(svc: AppointmentService, station_id: str) -> list[Button]:
+def day_buttons(svc: AppointmentService, station_id: str, seats: int = 1) -> list[Button]:
     return [Button(info.label, "inform", {"booking_day": info.day.isoformat()})
-            for info in svc.days_with_free_seats(station_id)]
+            for info in svc.days_with_free_seats(station_id, seats)]
+
+
+def seats_of(slots: Mapping[str, Any]) -> int:
+    """Seats the booking takes: the booker and the family members (``booking_party``)."""
+    return 1 + len(slots.get("booking_party") or ())
+
+
+def party_line(slots: Mapping[str, Any]) -> str:
+    members = slots.get("booking_party") or ()
+    if not members:
+        return T.PARTY_ALONE
+    names = []
+    for relation in ("spouse", "child", "parent", "other"):
+        count = sum(1 for m in members if m.get("relation") == relation)
+        if count:
+            names.append(T.RELATION_NAMES[relation] + (f"{count}人" if count > 1 else ""))
+    return T.PARTY_LINE.format(seats=len(members) + 1, members="、".join(names))
 
 
 def details_text(booking: BookingInfo) -> str:
@@ -150,7 +167,7 @@ def _station_buttons(stations: list[StationInfo]) -> list[Button]:
 def _ask_day(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
     station_id = slots["booking_station"]
     station = svc.station(station_id)
-    buttons = day_buttons(svc, station_id)
+    buttons = day_buttons(svc, station_id, seats_of(slots))
     if not buttons:
         return Reply(T.STATION_FULL.format(station=station.name, horizon=HORIZON_DAYS),
                      [change_button(T.CHANGE_TITLES[0][1], "station")])
@@ -170,9 +187,9 @@ def _ask_time(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
             buttons.append(Button(title, "inform", {"booking_day": start.date().isoformat(),
                                                     "booking_time": f"{start:%H:%M}"}))
         return Reply(T.ASK_ALTERNATIVE, buttons + [change_button(T.OTHER_DAY, "day")])
-    free = [slot for slot in svc.slots(station_id, day) if slot.bookable]
+    free = [slot for slot in svc.slots(station_id, day) if slot.bookable and slot.remaining >= seats_of(slots)]
     if not free:
-        return Reply(T.DAY_FULL.format(day=zh_day(day)), day_buttons(svc, station_id))
+        return Reply(T.DAY_FULL.format(day=zh_day(day)), day_buttons(svc, station_id, seats_of(slots)))
     text = T.ASK_TIME.format(day=zh_day(day))
     if part in T.PART_NAMES:
         in_part = [slot for slot in free if (slot.start.hour < 12) == (part == "am")]
@@ -189,8 +206,14 @@ def _ask_confirmed(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
     station = svc.station(slots["booking_station"])
     start = parse_start(f"{slots['booking_day']} {slots['booking_time']}")
     text = T.SUMMARY.format(station=station.name, address=station.address, time=zh_time(start),
-                            name=slots.get("booking_name"), phone=mask_phone(slots.get("booking_phone")))
-    return Reply(text, [Button(T.CONFIRM, "affirm"), Button(T.CHANGE, "deny")])
+                            name=slots.get("booking_name"), phone=mask_phone(slots.get("booking_phone")),
+                            party=party_line(slots))
+    return Reply(text, [Button(T.CONFIRM, "affirm"), Button(T.CHANGE, "deny"),
+                        Button(T.ADD_FAMILY, "inform", {"booking_change": "party"})])
+
+
+def _ask_party(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
+    return Reply(T.ASK_PARTY, [Button(title, "inform", {"booking_party": count}) for title, count in T.PARTY_BUTTONS])
 
 
 def _ask_change(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
@@ -208,6 +231,35 @@ def _ask_cancel(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
                  [Button(T.CANCEL_YES, "affirm"), Button(T.CANCEL_NO, "deny")])
 
 
+def _booking_being_moved(svc: AppointmentService, slots: Mapping[str, Any]) -> BookingInfo:
+    return svc.find(slots["lookup_code"], slots["lookup_phone"])
+
+
+def _ask_reschedule_day(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
+    booking = _booking_being_moved(svc, slots)
+    buttons = [Button(info.label, "inform", {"booking_day": info.day.isoformat()})
+               for info in svc.days_with_free_seats(booking.station_id, booking.party)]
+    text = T.ASK_RESCHEDULE_DAY.format(horizon=HORIZON_DAYS)
+    return Reply(text + T.FREE_TEXT, buttons)
+
+
+def _ask_reschedule_time(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
+    booking = _booking_being_moved(svc, slots)
+    day = dt.date.fromisoformat(slots["reschedule_day"])
+    free = [slot for slot in svc.slots(booking.station_id, day)
+            if slot.bookable and slot.remaining >= booking.party and slot.start != booking.start]
+    part = slots.get("reschedule_part")
+    text = T.ASK_TIME.format(day=zh_day(day))
+    if part in T.PART_NAMES:
+        in_part = [slot for slot in free if (slot.start.hour < 12) == (part == "am")]
+        if in_part:
+            free, text = in_part, T.ASK_TIME_PART.format(day=zh_day(day), part=T.PART_NAMES[part])
+        else:
+            text = T.PART_FULL.format(day=zh_day(day), part=T.PART_NAMES[part])
+    return Reply(text, [Button(f"{slot.start:%H:%M}", "inform", {"booking_time": f"{slot.start:%H:%M}"})
+                        for slot in free])
+
+
 _QUESTIONS: dict[str, Callable[[AppointmentService, Mapping[str, Any]], Reply]] = {
     "city": _ask_city,
     "booking_station": _ask_station,
@@ -217,6 +269,9 @@ _QUESTIONS: dict[str, Callable[[AppointmentService, Mapping[str, Any]], Reply]] 
     "booking_phone": lambda svc, slots: Reply(T.ASK_PHONE),
     "booking_confirmed": _ask_confirmed,
     "booking_change": _ask_change,
+    "booking_party": _ask_party,
+    "reschedule_day": _ask_reschedule_day,
+    "reschedule_time": _ask_reschedule_time,
     "lookup_phone": _ask_lookup_phone,
     "lookup_code": lambda svc, slots: Reply(T.ASK_LOOKUP_CODE),
     "cancel_confirmed": _ask_cancel,
@@ -233,6 +288,7 @@ def not_understood(slot: Optional[str]) -> str:
             "booking_time": T.NOT_UNDERSTOOD_TIME, "booking_name": T.NOT_UNDERSTOOD_NAME,
             "booking_phone": T.NOT_UNDERSTOOD_PHONE, "booking_confirmed": T.NOT_UNDERSTOOD_CONFIRM,
             "booking_change": T.NOT_UNDERSTOOD_CHANGE, "lookup_phone": T.NOT_UNDERSTOOD_PHONE,
+            "booking_party": T.NOT_UNDERSTOOD_PARTY,
             "lookup_code": T.NOT_UNDERSTOOD_CODE, "cancel_confirmed": T.NOT_UNDERSTOOD_CANCEL,
             }.get(slot or "", T.NOT_UNDERSTOOD_DAY)
 
@@ -240,6 +296,7 @@ def not_understood(slot: Optional[str]) -> str:
 _EXPLANATIONS = {"booking_station": T.EXPLAIN_STATION, "booking_day": T.EXPLAIN_DAY, "booking_time": T.EXPLAIN_TIME,
                  "booking_name": T.EXPLAIN_NAME, "booking_phone": T.EXPLAIN_PHONE,
                  "booking_confirmed": T.EXPLAIN_CONFIRM, "booking_change": T.EXPLAIN_CHANGE,
+                 "booking_party": T.EXPLAIN_PARTY,
                  "lookup_phone": T.EXPLAIN_LOOKUP_PHONE, "lookup_code": T.EXPLAIN_LOOKUP_CODE,
                  "cancel_confirmed": T.EXPLAIN_CANCEL}
 _LOOKUP_STEPS = ("lookup_phone", "lookup_code")
@@ -296,6 +353,8 @@ def confirmation(booking: BookingInfo, station: StationInfo, checklist: str) -> 
                              station_phone=booking.station_phone, phone=mask_phone(booking.phone))]
     if station.sample:
         lines.append(T.SAMPLE_NOTE)
+    if booking.party > 1:
+        lines.append(T.BOOKED_PARTY.format(seats=booking.party))
     lines += [checklist, T.BOOKED_FOOTER]
     return [Reply("\n".join(lines)), Reply(custom=ticket_element(booking, checklist))]
 
@@ -363,3 +422,16 @@ def cancel_end(svc: AppointmentService, slots: Mapping[str, Any]) -> list[Reply]
         return [Reply(not_found_text(code), [Button(T.CANCEL_AGAIN, "cancel_appointment"),
                                              Button(T.BOOK_AGAIN, "book_appointment")])]
     return [Reply(T.LOOKUP_STOPPED)]
+
+
+def reschedule_end(svc: AppointmentService, slots: Mapping[str, Any], *, checklist: Callable[[str], str]) -> list[Reply]:
+    """After reschedule_form: the moved booking (same code, new time) with a new ticket, or why not."""
+    if slots.get("reschedule_outcome") == "rescheduled":
+        booking = svc.find(slots["lookup_code"], slots["lookup_phone"])
+        station = svc.station(booking.station_id)
+        text = T.RESCHEDULED.format(details=details_text(booking))
+        return [Reply(text), Reply(custom=ticket_element(booking, checklist(station.city)))]
+    if slots.get("lookup_outcome") == "not_found":
+        return [Reply(not_found_text(slots.get("lookup_code")),
+                      [Button(T.LOOK_AGAIN, "reschedule_appointment"), Button(T.ANYTHING_ELSE, "greet")])]
+    return [Reply(T.RESCHEDULE_STOPPED)]

@@ -49,7 +49,8 @@ from bot.clock import Clock, env_clock, local_now, to_local_naive
 from bot.masking import mask_phone
 
 from . import db
-from .models import ACTIVE, ANONYMISED_NAME, Booking, ClosedDay, SlotCount, Station
+from .models import (ACTIVE, ANONYMISED_NAME, PARTY_MAX, RELATIONS, Booking, BookingMember, ClosedDay,
+                     SlotCount, Station)
 from .public_holidays import holiday_name
 from .stations import WEEKDAYS_ZH, WeeklyHours, hours_chinese, hours_json, parse_hours, slot_starts
 from .validation import BookingRefused, clean_name, new_code, normalise_code, normalise_phone
@@ -152,6 +153,8 @@ class BookingInfo:
     status: str
     created_at: dt.datetime
     changed_at: dt.datetime
+    party: int = 1  # applicants of the visit, the booker included (seats taken)
+    members: tuple[Member, ...] = ()  # the family members listed (party - 1 at most)
 
     @property
     def label(self) -> str:
@@ -162,8 +165,42 @@ class BookingInfo:
                 "address": self.station_address, "station_phone": self.station_phone,
                 "start": _fmt(self.start), "end": _fmt(self.end), "name": self.name,
                 "phone": self.phone if full_phone else mask_phone(self.phone),
-                "status": self.status, "created_at": self.created_at.isoformat(sep=" "),
+                "status": self.status, "party": self.party,
+                "members": [member.to_dict() for member in self.members],
+                "created_at": self.created_at.isoformat(sep=" "),
                 "changed_at": self.changed_at.isoformat(sep=" ")}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A family member coming with the booker: ``relation`` (spouse, child,
+    parent, other) and an optional name (None once anonymised or never given)."""
+    relation: str
+    name: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"relation": self.relation, "name": self.name}
+
+
+def check_party(party: Any, members: tuple = ()) -> tuple[int, tuple[Member, ...]]:
+    """The party size (1–PARTY_MAX, at least 1 + members) and the members
+    cleaned; BookingRefused('bad_party') otherwise."""
+    if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= PARTY_MAX:
+        raise BookingRefused("bad_party", f"一次预约可为1至{PARTY_MAX}人办理（本人加最多{PARTY_MAX - 1}位家人）。")
+    cleaned = []
+    for member in members:
+        if not isinstance(member, Member):
+            member = Member(*member) if isinstance(member, (tuple, list)) else Member(**member)
+        if member.relation not in RELATIONS:
+            raise BookingRefused("bad_party", "家人关系只能是配偶、子女、父母或其他亲属。")
+        cleaned.append(Member(member.relation, clean_name(member.name) if member.name else None))
+    if len(cleaned) > party - 1:
+        raise BookingRefused("bad_party", f"同行家人比人数多：{party}人的预约最多列{party - 1}位家人。")
+    return party, tuple(cleaned)
+
+
+def seats_text(party: int) -> str:
+    return "" if party <= 1 else f"（{party}人）"
 
 
 def parse_start(text: str) -> dt.datetime:
@@ -330,29 +367,31 @@ class AppointmentService:
             day += dt.timedelta(days=1)
         return result
 
-    def _window(self, session: Session, station: StationInfo, now: dt.datetime) -> list[SlotInfo]:
-        """Every bookable slot with seats left from now to the horizon."""
+    def _window(self, session: Session, station: StationInfo, now: dt.datetime, seats: int = 1) -> list[SlotInfo]:
+        """Every bookable slot with at least ``seats`` seats left from now to the horizon."""
         last = now.date() + dt.timedelta(days=HORIZON_DAYS)
-        return [slot for slot in self._slots(session, station, now.date(), last, now) if slot.bookable]
+        return [slot for slot in self._slots(session, station, now.date(), last, now)
+                if slot.bookable and slot.remaining >= seats]
 
-    def days_with_free_seats(self, station_id: str) -> list[DayInfo]:
-        """The days from today to today + 14 with at least one free seat."""
+    def days_with_free_seats(self, station_id: str, seats: int = 1) -> list[DayInfo]:
+        """The days from today to today + 14 with a slot of at least ``seats`` free seats."""
         station = self.station(station_id)
         with self._read() as session:
-            free = self._window(session, station, self.now())
+            free = self._window(session, station, self.now(), seats)
         days: dict[dt.date, list[SlotInfo]] = {}
         for slot in free:
             days.setdefault(slot.start.date(), []).append(slot)
         return [DayInfo(day, len(slots), sum(s.remaining for s in slots))
                 for day, slots in sorted(days.items())]
 
-    def nearest_free_slots(self, station_id: str, around: dt.datetime, limit: int = 3) -> list[SlotInfo]:
-        """The ``limit`` bookable slots with free seats closest in time to
-        ``around`` (itself excluded), in time order."""
+    def nearest_free_slots(self, station_id: str, around: dt.datetime, limit: int = 3,
+                           seats: int = 1) -> list[SlotInfo]:
+        """The ``limit`` bookable slots with ``seats`` free seats closest in
+        time to ``around`` (itself excluded), in time order."""
         station = self.station(station_id)
         around = to_local_naive(around)
         with self._read() as session:
-            free = [slot for slot in self._window(session, station, self.now()) if slot.start != around]
+            free = [slot for slot in self._window(session, station, self.now(), seats) if slot.start != around]
         free.sort(key=lambda slot: (abs((slot.start - around).total_seconds()), slot.start))
         return sorted(free[:max(0, limit)], key=lambda slot: slot.start)
 
@@ -386,12 +425,17 @@ class AppointmentService:
             raise BookingRefused("outside_hours",
                                  f"{start:%H:%M} 不在办公时间内（{station.hours_text}），请重新选择。")
 
-    def book(self, station_id: str, start: Union[dt.datetime, str], name: str, phone: str) -> BookingInfo:
-        """Book one seat. Refusals: bad_name, bad_phone, unknown_station,
-        past_time, too_far_ahead, closed_day, outside_hours, already_booked,
-        slot_full (with ``alternatives``: the nearest free slots)."""
+    def book(self, station_id: str, start: Union[dt.datetime, str], name: str, phone: str,
+             party: int = 1, members: tuple = ()) -> BookingInfo:
+        """Book one visit for ``party`` applicants (the booker and up to 4
+        family ``members``: :class:`Member` or (relation, name)), taking
+        ``party`` seats. Refusals: bad_name, bad_phone, bad_party,
+        unknown_station, past_time, too_far_ahead, closed_day,
+        outside_hours, already_booked, slot_full (with ``alternatives``:
+        the nearest slots with enough free seats)."""
         name = clean_name(name)
         phone = normalise_phone(phone)
+        party, members = check_party(party, tuple(members))
         if isinstance(start, str):
             try:
                 start = parse_start(start)
@@ -404,47 +448,57 @@ class AppointmentService:
 
         for _ in range(5):  # a fresh code after the (rare) collision of two new codes
             try:
-                booking = self._retrying(lambda: self._book_once(station, start, name, phone, now))
+                booking = self._retrying(lambda: self._book_once(station, start, name, phone, now,
+                                                                 party, members))
             except IntegrityError:  # a concurrent booking of this phone, or (rarely) of this code
                 if self.count_active_by_phone(phone):
                     raise self._already_booked() from None
                 continue
-            log.info("booked %s: %s at %s for %s", booking.code, station.id, _fmt(start), mask_phone(phone))
+            log.info("booked %s: %s at %s for %s, %d seat(s)", booking.code, station.id, _fmt(start),
+                     mask_phone(phone), party)
             return booking
         raise RuntimeError("could not find a free booking code")  # pragma: no cover
 
     def _book_once(self, station: StationInfo, start: dt.datetime, name: str, phone: str,
-                   now: dt.datetime) -> BookingInfo:
+                   now: dt.datetime, party: int = 1, members: tuple[Member, ...] = ()) -> BookingInfo:
         with self._write() as session, session.begin():
             self._settle_stale(session, phone, now)
             existing = session.execute(
                 select(Booking.id).where(Booking.phone == phone, Booking.status == ACTIVE)).first()
             if existing is not None:
                 raise self._already_booked()
-            if self._take_seat(session, station, start):
+            if self._take_seat(session, station, start, party):
                 code = self._fresh_code(session)
-                session.execute(insert(Booking).values(
+                booking_id = session.execute(insert(Booking).values(
                     code=code, station_id=station.id, start=start, name=name, phone=phone,
-                    status=ACTIVE, created_at=now, changed_at=now))
+                    status=ACTIVE, party=party, created_at=now, changed_at=now)).inserted_primary_key[0]
+                for position, member in enumerate(members, 2):
+                    session.execute(insert(BookingMember).values(
+                        booking_id=booking_id, position=position, relation=member.relation, name=member.name))
             else:
                 code = None
         if code is None:
-            log.info("slot full: %s at %s (asked by %s)", station.id, _fmt(start), mask_phone(phone))
-            raise BookingRefused(
-                "slot_full", f"{_zh_time(start)} 这个时段已约满，请选择其他时间。",
-                alternatives=self.nearest_free_slots(station.id, start))
+            log.info("slot full: %s at %s for %d (asked by %s)", station.id, _fmt(start), party, mask_phone(phone))
+            raise self._slot_full(station, start, party)
+        return self.find(code, phone)
+
+    def _slot_full(self, station: StationInfo, start: dt.datetime, party: int) -> BookingRefused:
+        text = (f"{_zh_time(start)} 这个时段已约满，请选择其他时间。" if party <= 1 else
+                f"{_zh_time(start)} 这个时段剩余名额不够{party}人，请选择其他时间。")
+        return BookingRefused("slot_full", text,
+                              alternatives=self.nearest_free_slots(station.id, start, seats=party))
         return self.find(code, phone)
 
     @classmethod
-    def _take_seat(cls, session: Session, station: StationInfo, start: dt.datetime) -> bool:
-        """One conditional UPDATE takes a seat or nothing: correct under races on
-        both databases (a check-then-insert is not)."""
+    def _take_seat(cls, session: Session, station: StationInfo, start: dt.datetime, seats: int = 1) -> bool:
+        """One conditional UPDATE takes all ``seats`` or nothing: correct under
+        races on both databases (a check-then-insert is not)."""
         cls._ensure_counter(session, station.id, start)
         taken = session.execute(
             update(SlotCount)
             .where(SlotCount.station_id == station.id, SlotCount.start == start,
-                   SlotCount.booked < station.seats_per_slot)
-            .values(booked=SlotCount.booked + 1)
+                   SlotCount.booked <= station.seats_per_slot - seats)
+            .values(booked=SlotCount.booked + seats)
             .execution_options(synchronize_session=False))
         return taken.rowcount == 1
 
@@ -505,11 +559,15 @@ class AppointmentService:
     # look-ups -----------------------------------------------------------------------------
     def _booking_info(self, session: Session, row: Booking) -> BookingInfo:
         station = session.get(Station, row.station_id)
+        members = tuple(Member(relation, name) for relation, name in session.execute(
+            select(BookingMember.relation, BookingMember.name)
+            .where(BookingMember.booking_id == row.id).order_by(BookingMember.position)))
         return BookingInfo(
             code=row.code, station_id=row.station_id, station_name=station.name,
             station_address=station.address, station_phone=station.phone, start=row.start,
             end=row.start + dt.timedelta(minutes=station.slot_minutes), name=row.name,
-            phone=row.phone, status=row.status, created_at=row.created_at, changed_at=row.changed_at)
+            phone=row.phone, status=row.status, created_at=row.created_at, changed_at=row.changed_at,
+            party=row.party or 1, members=members)
 
     def _owned(self, session: Session, code: str, phone: str) -> Booking:
         """The booking ``code`` made with ``phone``. An unknown code and
@@ -567,7 +625,7 @@ class AppointmentService:
                     .execution_options(synchronize_session=False))
                 if changed.rowcount != 1:  # cancelled meanwhile by someone else
                     raise BookingRefused("not_active", "这个预约已经取消了。")
-                self._release(session, row.station_id, row.start)
+                self._release(session, row.station_id, row.start, row.party or 1)
 
         self._retrying(work)
         booking = self.find(code, phone)
@@ -575,11 +633,11 @@ class AppointmentService:
         return booking
 
     @staticmethod
-    def _release(session: Session, station_id: str, start: dt.datetime) -> None:
+    def _release(session: Session, station_id: str, start: dt.datetime, seats: int = 1) -> None:
         session.execute(update(SlotCount)
                         .where(SlotCount.station_id == station_id, SlotCount.start == start,
-                               SlotCount.booked > 0)
-                        .values(booked=SlotCount.booked - 1)
+                               SlotCount.booked >= seats)
+                        .values(booked=SlotCount.booked - seats)
                         .execution_options(synchronize_session=False))
 
     def reschedule(self, code: str, phone: str, new_start: Union[dt.datetime, str],
@@ -609,7 +667,7 @@ class AppointmentService:
                 row = self._owned(session, code, phone)
                 if row.status != ACTIVE:
                     raise self._refuse_inactive(row)
-                if not self._take_seat(session, station, new_start):
+                if not self._take_seat(session, station, new_start, row.party or 1):
                     raise _SlotFull()
                 moved = session.execute(
                     update(Booking)
@@ -619,14 +677,12 @@ class AppointmentService:
                     .execution_options(synchronize_session=False))
                 if moved.rowcount != 1:
                     raise BookingRefused("not_active", "这个预约刚刚被修改或取消了，请查询后再试。")
-                self._release(session, row.station_id, row.start)
+                self._release(session, row.station_id, row.start, row.party or 1)
 
         try:
             self._retrying(work)
         except _SlotFull:
-            raise BookingRefused(
-                "slot_full", f"{_zh_time(new_start)} 这个时段已约满，请选择其他时间。",
-                alternatives=self.nearest_free_slots(station.id, new_start)) from None
+            raise self._slot_full(station, new_start, current.party) from None
         booking = self.find(code, phone)
         log.info("rescheduled %s to %s at %s (%s)", booking.code, station.id, _fmt(new_start),
                  mask_phone(booking.phone))
@@ -687,6 +743,13 @@ class AppointmentService:
         now = to_local_naive(now) if now is not None else self.now()
         cutoff = now - dt.timedelta(days=older_than_days)
         with self._write() as session, session.begin():
+            # Family members' names go with their booking's name and phone.
+            session.execute(
+                update(BookingMember)
+                .where(BookingMember.name.is_not(None),
+                       BookingMember.booking_id.in_(select(Booking.id).where(Booking.start < cutoff)))
+                .values(name=None)
+                .execution_options(synchronize_session=False))
             changed = session.execute(
                 update(Booking)
                 .where(Booking.start < cutoff,

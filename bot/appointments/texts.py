@@ -24,7 +24,16 @@ ASK_NAME = "请输入预约人的姓名（与身份证一致）："
 ASK_PHONE = "请输入预约人的手机号码（查询和取消预约时要用）："
 SUMMARY = ("请核对预约信息：\n"
            "办理点：{station}\n地址：{address}\n时间：{time}\n姓名：{name}\n手机：{phone}\n"
-           "确认预约吗？")
+           "{party}确认预约吗？")
+PARTY_LINE = "人数：{seats}人（您和{members}，占{seats}个名额）\n"
+PARTY_ALONE = "人数：1人（家人一起办理的，点“家人同行”）\n"
+RELATION_NAMES = {"spouse": "配偶", "child": "孩子", "parent": "父母", "other": "家人"}
+ADD_FAMILY = "家人同行"
+ASK_PARTY = "一共几个人一起办理（包括您自己，最多5人）？也可以直接说，例如“我和两个孩子”“带我妈一起”。"
+PARTY_BUTTONS = (("就我一人", 1), ("2人", 2), ("3人", 3), ("4人", 4), ("5人", 5))
+NOT_UNDERSTOOD_PARTY = "没听明白几个人。请点人数，或者说“我和两个孩子”。"
+EXPLAIN_PARTY = "请点下面的人数（包括您自己）；一个预约最多5人，每人占一个名额。"
+TIME_TOO_FEW = "{time} 剩下的名额不够{seats}个人，请选择其他时间。"
 CONFIRM = "确认预约"
 CHANGE = "修改或不约了"
 ASK_CHANGE = "要修改哪一项？"
@@ -69,6 +78,7 @@ NO_STATION_IN_CITY = "{city}暂时没有可以在线预约的办理点。"
 BOOKED = ("预约成功！\n"
           "预约码：{code}（{spelled}），办理时请出示。\n"
           "时间：{time}\n办理点：{station}\n地址：{address}\n电话：{station_phone}\n预约手机：{phone}")
+BOOKED_PARTY = "人数：{seats}人，一个预约码全家一起办理。每个人要带的材料："
 BOOKED_SHORT = "预约码 {code}：请保存这张二维码，或把日历文件加入手机日历。"
 BOOKED_FOOTER = "如需取消或查询，请说“取消预约”或“查询预约”，并提供预约码和手机号码。"
 NO_CHECKLIST_FALLBACK = "办理时请带上本人身份证。"
@@ -113,3 +123,9 @@ EXPLAIN_LOOKUP_PHONE = ("这里要填预约时留的手机号码：11位数字�
 EXPLAIN_LOOKUP_CODE = ("预约码是预约成功时给您的6位字母和数字，例如 K7M3QX。"
                        "忘了预约码的话，请带本人身份证到办理点窗口查询。")
 EXPLAIN_CANCEL = "要取消这个预约就点“确定取消”，要保留就点“不取消”。"
+
+# --- reschedule (same code, another time) ---------------------------------------------
+RESCHEDULE_FOUND = "找到您的预约：\n{details}"
+ASK_RESCHEDULE_DAY = "要改到哪一天？（可约{horizon}天内，按钮中都是还有空位的日子）"
+RESCHEDULED = "改约成功，预约码不变：\n{details}\n原来的时间已经释放。"
+RESCHEDULE_STOPPED = "好的，原预约保持不变。还有什么可以帮您？"

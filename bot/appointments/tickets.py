@@ -44,6 +44,7 @@ def ics_bytes(booking: BookingInfo, *, extra_description: Optional[str] = None,
         f"办理点：{booking.station_name}",
         f"地址：{booking.station_address}",
         f"电话：{booking.station_phone}",
+        *([f"人数：{booking.party}人（一次预约，全家同一时段办理）"] if booking.party > 1 else []),
         "请携带本人身份证，凭预约码办理。",
     ]
     if extra_description:

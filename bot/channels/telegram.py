@@ -141,7 +141,8 @@ HELP_TEXT = (
     "• 办理地点、时间和费用：“在哪里办？”“要多久？”“收费吗？”\n"
     "• 代办、签注、补领换领、住址变更、落户和居住登记等问题\n"
     "• 预约办理：“我要预约”；取消或查询预约：“取消预约”“查询预约”\n"
-    "• 预约成功后，我会在前一天提醒您\n\n"
+    "• 预约成功后，我会在前一天提醒您\n"
+    "• 签注提醒：“去年5月办的居住证，什么时候签注？”，到期前提醒您；“不用提醒了”取消\n\n"
     "命令：/start 介绍  /help 帮助  /reset 清除本次对话、重新开始\n"
     "遇到按钮时点一下即可作答，也可以直接打字。"
 )
@@ -604,6 +605,15 @@ class TelegramBridge:
 
         self.handoffs = TelegramHandoffs(self.handoff_store)
         self._handoff_task: Optional[asyncio.Task] = None
+        self._endorsements: Any = None  # bot.reminders.EndorsementReminders, made on first use
+
+    def endorsements(self) -> Any:
+        """The yearly 签注 reminders (bot/reminders.py) on the appointments database."""
+        if self._endorsements is None:
+            from bot.reminders import EndorsementReminders
+
+            self._endorsements = EndorsementReminders()
+        return self._endorsements
 
     # -- wiring --
 
@@ -907,6 +917,9 @@ class TelegramBridge:
         if code:
             await asyncio.to_thread(self.state.remember, code, chat_id, self.clock())
             log.info("remembered a booking for reminders")
+        if "endorsement_reminder" in custom:  # the 签注 reminder asked for, or "不用提醒了"
+            done = await asyncio.to_thread(lambda: self.endorsements().handle_custom(chat_id, custom))
+            log.info("endorsement reminder: %s", done)
         for key, default_name in (("ics", "juzhu.ics"), ("document", "document")):
             content = custom.get(key)
             if not isinstance(content, str) or not content.strip():
@@ -944,11 +957,20 @@ class TelegramBridge:
         if self._reminder_lock.locked():
             return 0
         async with self._reminder_lock:
+            sent = 0
             try:
-                return await self._send_reminders(bot)
+                sent += await self._send_reminders(bot)
             except Exception as error:  # the store or the file failed: try next round
                 log.warning("reminder pass failed: %s: %s", type(error).__name__, error)
-                return 0
+            now = self.clock()
+            if self.settings.reminder_hours[0] <= now.hour < self.settings.reminder_hours[1]:
+                try:
+                    from bot.reminders import send_due
+
+                    sent += await send_due(self.endorsements(), bot, now, self.keyboard)
+                except Exception as error:
+                    log.warning("endorsement reminder pass failed: %s: %s", type(error).__name__, error)
+            return sent
 
     async def _send_reminders(self, bot: Any) -> int:
         now = self.clock()

@@ -125,3 +125,56 @@ def parse_when(text: str, today: dt.date) -> When:
     day = parse_day(text, today)
     time, part = parse_time(text)
     return When(day=day, time=time, part=part)
+
+
+# --- a day in the past: when a permit was issued or last endorsed ----------------------
+
+_YEAR_WORDS = (("大前年", -3), ("前年", -2), ("去年", -1), ("今年", 0), ("本年", 0))
+
+
+def parse_past_day(text: str, today: dt.date) -> Optional[dt.date]:
+    """The day (or the first day of the month) in the past that ``text`` names:
+    "去年5月办的", "2025年5月20日", "前年三月", "今年2月", "上个月", "半年前",
+    "一年前", "3个月前"; None when it names none or a day after ``today``.
+
+    A month without a day is read as its first day: for a deadline the
+    earliest reading is the safe one (the caller says so)."""
+    from .durations import parse_months
+
+    text = normalise(text)
+    if re.search(r"明年|后年|下个?月|以后|之后", text):  # the future is no issue date
+        return None
+    found: Optional[dt.date] = None
+    match = re.search(r"(20\d\d)[-/.年](\d{1,2})(?:[-/.月](\d{1,2})[日号]?|月)?", text)
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        found = _safe_date(year, month, int(match.group(3)) if match.group(3) else 1)
+    else:
+        offset = next((years for word, years in _YEAR_WORDS if word in text), None)
+        match = re.search(rf"({_N}{{1,3}})月(?:份)?(?:({_N}{{1,3}})[日号])?", text)
+        month = _number(match.group(1)) if match else None
+        if month and 1 <= month <= 12:
+            day = _number(match.group(2)) if match.group(2) else 1
+            year = today.year + (offset if offset is not None else 0)
+            found = _safe_date(year, month, day or 1)
+            if found and offset is None and found > today:  # "5月办的" said in March: last year's May
+                found = _safe_date(year - 1, month, day or 1)
+        elif re.search(r"上个?月", text):
+            found = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        elif re.search(r"前|之前|以前", text):
+            months = parse_months(text.split("前")[0], today)
+            if months:
+                found = _add_months(today, -months)
+    if found is None or found > today:
+        return None
+    return found
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for last in (day.day, 30, 29, 28):
+        moved = _safe_date(year, month + 1, min(day.day, last))
+        if moved:
+            return moved
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -435,3 +435,26 @@ def _months_cn(months: int) -> str:
 
 def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- the yearly 签注: dates from the city's endorsement_rule ------------------------------
+
+def endorsement_dates(city: Any, last: dt.date, today: dt.date) -> dict[str, Any]:
+    """When the next 签注 is due, for a permit issued or last endorsed on ``last``.
+
+    ``city`` is a loaded city (bot.rules.policy.City). From its
+    ``endorsement_rule``: the permit's year ends ``interval_months`` after
+    ``last`` (``year_ends``); the 签注 is due ``deadline_days_before`` days
+    before that (``deadline``); the reminders go ``remind_days_before`` and
+    ``remind_last_days_before`` days before the deadline. ``status``:
+    ``upcoming``, ``in_window`` (the first reminder's day has come) or
+    ``overdue`` (the deadline is past). Dates as ``datetime.date``.
+    """
+    rule = city["endorsement_rule"]
+    year_ends = add_months(last, int(rule["interval_months"]))
+    deadline = year_ends - dt.timedelta(days=int(rule["deadline_days_before"]))
+    first = deadline - dt.timedelta(days=int(rule["remind_days_before"]))
+    final = deadline - dt.timedelta(days=int(rule["remind_last_days_before"]))
+    status = "overdue" if today > deadline else "in_window" if today >= first else "upcoming"
+    return {"last": last, "year_ends": year_ends, "deadline": deadline, "first_reminder": first,
+            "last_reminder": final, "status": status, "article": rule["article"]}

@@ -251,3 +251,82 @@ def question_reason(fact: str, city_id: str) -> Optional[str]:
         proxy = city["proxy"]
         return f"{proxy['text'].rstrip('。')}（{proxy['article']}）。所以要了解办证人的情况。"
     return None
+
+
+# --- the yearly 签注: when it is due, and the reminder ------------------------------------
+
+def _cn_day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _cited(item: dict[str, Any]) -> str:
+    return f"{item['text']}（{item['article']}）" if item.get("article") else item["text"]
+
+
+def endorsement_bring(city_id: str) -> list[str]:
+    """What to bring to the 签注, each with its article when the regulation names it."""
+    return [_cited(item) for item in load_city(city_id)["endorsement_rule"]["bring"]]
+
+
+def render_endorsement_due(city_id: str, last, today=None, *, month_only: bool = False) -> str:
+    """When the next 签注 is due for a permit issued or last endorsed on ``last``, with the article."""
+    from .engine import endorsement_dates
+
+    city = load_city(city_id)
+    rule = city["endorsement_rule"]
+    today = today or clock.today()
+    dates = endorsement_dates(city, last, today)
+    lines = [f"按{_cn_day(last)}领证（或上次签注）计算"
+             + ("（只说了月份，按当月1日算，宁早勿晚；记得具体日期可以告诉我）" if month_only else "") + "："]
+    where = _cited(rule["where"])
+    if int(rule["deadline_days_before"]) > 0:
+        lines.append(f"{city.name}居住证每年签注1次，1年有效期在{_cn_day(dates['year_ends'])}届满，"
+                     f"须在届满{rule['deadline_days_before']}日前办理签注（{rule['article']}），"
+                     f"即最晚{_cn_day(dates['deadline'])}前到{where}办理。")
+    else:
+        lines.append(f"{city.name}居住证每年签注1次（{rule['article']}），下次签注最晚在"
+                     f"{_cn_day(dates['deadline'])}（满一年）前到{where}办理。")
+    if dates["status"] == "overdue":
+        lines.append(f"！这个期限已经过了。{_cited(rule['lapse'])}请尽快去补办签注。")
+    elif dates["status"] == "in_window":
+        lines.append(f"距离期限只有{(dates['deadline'] - today).days}天了，建议尽快办理。")
+    lines.append("签注时带：" + "；".join(endorsement_bring(city_id)) + "。")
+    return "\n".join(lines)
+
+
+def render_endorsement_reminder(city_id: str, deadline, today) -> str:
+    """The Telegram reminder of the yearly 签注 (bot/reminders.py)."""
+    city = load_city(city_id)
+    rule = city["endorsement_rule"]
+    days = (deadline - today).days
+    lines = [f"温馨提醒：您在{city.name}的居住证需要办理年度签注，最晚{_cn_day(deadline)}前办理"
+             f"（{rule['article']}），还有{days}天。",
+             "请带：" + "；".join(endorsement_bring(city_id)) + "。",
+             _cited(rule["lapse"]),
+             "点“预约办理”可以约时间；不需要提醒了请回复“不用提醒了”。"]
+    return "\n".join(lines)
+
+
+# --- one visit for a family: each applicant's own checklist -------------------------------
+
+def render_person_checklist(title: str, decision: dict[str, Any], said: tuple = ()) -> str:
+    """One applicant's checklist in a family visit (``title``: 您本人, 孩子（8岁）…),
+    from that applicant's own decision, with the articles; a proxy's documents
+    when someone else applies for them."""
+    city = load_city(decision["city"])
+    lines = [f"【{title}】"]
+    if decision["verdict"] in ("not_covered", "not_required", "not_eligible"):
+        lines.append(verdict_sentence(decision))
+    for item in decision.get("materials") or ():
+        lines.append(f"□ {item['text']}（{articles_text(item['articles'])}）")
+    proxy = city["proxy"]
+    if decision.get("proxy_allowed"):
+        lines.append(f"□ {proxy['relationship_proof']}")
+        reason = next((r for r in decision["reasons"] if proxy["article"] in r["articles"]
+                       and proxy["agents"] in r["text"]), None)
+        if reason:
+            lines.append(f"说明：{reason['text'].rstrip('。')}（{proxy['article']}）。")
+    elif decision.get("proxy_allowed") is False:
+        lines.append(f"！按{proxy['article']}，需要本人到场申请。")
+    lines.extend(f"！{warning}" for warning in decision.get("warnings") or () if warning not in said)
+    return "\n".join(lines)

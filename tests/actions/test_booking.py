@@ -232,7 +232,7 @@ async def test_a_booking_sets_its_slots_asks_each_step_and_hands_out_the_ticket(
     assert chat.events == {"booking_name": "张三", "requested_slot": "booking_phone"}
     await chat.say("138-1234-5678")
     assert chat.events == {"booking_phone": PHONE, "requested_slot": "booking_confirmed"}
-    assert MASKED in chat.text and chat.payloads == ["/affirm", "/deny"]
+    assert MASKED in chat.text and chat.payloads == ["/affirm", "/deny", '/inform{"booking_change":"party"}']
     no_full_phone(chat.replies)
 
     await chat.say("确认", "affirm")

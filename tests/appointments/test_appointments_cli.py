@@ -155,7 +155,9 @@ def test_bookings_staff_view(juzhu):
     rows = as_json(out)
     assert code == 0 and [r["code"] for r in rows] == [codes[1], codes[0]]
     assert rows[0]["phone"] == PHONES[1]  # staff see full numbers
-    assert set(rows[0]) == {"code", "start", "end", "name", "phone", "status", "created_at", "changed_at"}
+    assert set(rows[0]) == {"code", "start", "end", "name", "phone", "party", "members", "status", "created_at",
+                            "changed_at"}
+    assert rows[0]["party"] == 1 and rows[0]["members"] == []
     code, out, _ = juzhu("bookings", "--station", STATION, "--date", MONDAY, "--csv")
     table = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and [r["code"] for r in table] == [codes[1], codes[0]] and table[0]["phone"] == PHONES[1]

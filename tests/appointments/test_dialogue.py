@@ -293,7 +293,7 @@ def test_name_and_phone_are_validated(svc):
     chat.say("我电话138-1234-5678")
     assert chat.slots["booking_phone"] == PHONE and chat.requested == "booking_confirmed"
     assert MASKED in chat.text and "张三" in chat.text and "11月23日（周一） 09:30" in chat.text
-    assert chat.choices == [("affirm", {}), ("deny", {})]
+    assert chat.choices == [("affirm", {}), ("deny", {}), ("inform", {"booking_change": "party"})]  # 家人同行
     no_full_phone(chat)
 
 
@@ -505,7 +505,7 @@ def test_say_it_again_asks_for_the_code_again(svc):
     ("booking_time", "嗯嗯", T.EXPLAIN_TIME, ("booking_time", "booking_change")),
     ("booking_name", "要带什么？", T.EXPLAIN_NAME, ("booking_change",)),
     ("booking_phone", "我的电话", T.EXPLAIN_PHONE, ("booking_change",)),
-    ("booking_confirmed", "这个嘛", T.EXPLAIN_CONFIRM, ()),
+    ("booking_confirmed", "这个嘛", T.EXPLAIN_CONFIRM, ("booking_change",)),
 ])
 def test_a_second_answer_not_taken_explains_with_buttons_instead_of_a_third_question(
         svc, step, gibberish, expected, buttons):
@@ -522,7 +522,7 @@ def test_a_second_answer_not_taken_explains_with_buttons_instead_of_a_third_ques
     if step in ("booking_name", "booking_phone"):
         assert ("inform", {"booking_change": "stop"}) in chat.choices  # a way out where the answer is typed
     if step == "booking_confirmed":
-        assert chat.choices == [("affirm", {}), ("deny", {})]
+        assert chat.choices == [("affirm", {}), ("deny", {}), ("inform", {"booking_change": "party"})]
     chat.say(gibberish, "nlu_fallback")  # and again: never the question a third time
     assert [r.text for r in chat.replies] == [expected]
 

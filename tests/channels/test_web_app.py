@@ -824,3 +824,19 @@ def test_reply_images_limited_to_what_the_kiosk_may_show(image, kept):
     cleaned = webapp._clean_reply({"recipient_id": "kiosk-x", "text": "二维码", "image": image})
     assert ("image" in cleaned) is kept
     assert "recipient_id" not in cleaned
+
+
+# --- issue 12: the 签注 due date for the staff page ----------------------------------------
+
+async def test_endorsement_api_gives_the_due_date_and_a_printable_note(make_client, monkeypatch):
+    monkeypatch.setenv("JUZHU_TODAY", "2026-01-10")
+    client = await make_client(staff_token=TOKEN)
+    response = await client.post("/staff/api/endorsement", json={"city": "qujing", "last": "去年5月"}, headers=BEARER)
+    assert response.status == 200
+    data = await response.json()
+    assert data["deadline"] == "2026-04-01" and data["article"] == "第十四条"
+    assert "最晚2026年4月1日前" in data["note"] and "按当月1日算" in data["note"]
+    bad = await client.post("/staff/api/endorsement", json={"city": "qujing", "last": "明年"}, headers=BEARER)
+    assert bad.status == 400 and "last" in (await bad.json())["error"]
+    refused = await client.post("/staff/api/endorsement", json={"city": "qujing", "last": "2025-05-01"})
+    assert refused.status in (401, 403)

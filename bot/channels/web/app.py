@@ -175,6 +175,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app.router.add_get("/staff/api/meta", staff_meta)
     app.router.add_post("/staff/api/assess", staff_assess)
     app.router.add_post("/staff/api/extract", staff_extract)
+    app.router.add_post("/staff/api/endorsement", staff_endorsement)  # issue 12: the 签注 due date
     app.router.add_get("/staff/api/stations", staff_stations)
     app.router.add_get("/staff/api/bookings", staff_bookings)
     app.router.add_get("/staff/api/bookings.csv", staff_bookings_csv)
@@ -586,6 +587,31 @@ async def _staff_turn(body: dict[str, Any]) -> web.Response:
         "text": render_decision(decision) if decision else None,
         "next": next_question,
     })
+
+
+async def staff_endorsement(request: web.Request) -> web.Response:
+    """``{"city", "last"}`` (``last``: YYYY-MM-DD, or words such as "去年5月") -> when the
+    next 签注 is due under the city's article, and the note to print for the caller."""
+    from bot.parsing.when import parse_past_day
+    from bot.rules.engine import endorsement_dates
+    from bot.rules.render import render_endorsement_due
+
+    body = await _json_body(request)
+    city = body.get("city")
+    if city not in city_ids():
+        return _json_error(400, f"city: one of {', '.join(city_ids())}", field="city")
+    today = clock.today()
+    raw = str(body.get("last") or "").strip()
+    try:
+        last, month_only = dt.date.fromisoformat(raw), False
+    except ValueError:
+        last, month_only = parse_past_day(raw, today), not re.search(r"[日号]", raw)
+    if last is None or last > today:
+        return _json_error(400, "last: a past date YYYY-MM-DD, or words such as 去年5月", field="last")
+    dates = endorsement_dates(load_city(city), last, today)
+    return _json({"city": city, "last": last.isoformat(), "deadline": dates["deadline"].isoformat(),
+                  "year_ends": dates["year_ends"].isoformat(), "status": dates["status"],
+                  "article": dates["article"], "note": render_endorsement_due(city, last, today, month_only=month_only)})
 
 
 async def staff_assess(request: web.Request) -> web.Response:

@@ -436,7 +436,7 @@
     tr.dataset.code = b.code;
     tr.appendChild(el("td", "", (b.start || "").slice(11, 16)));
     tr.appendChild(el("td", "code", b.code));
-    tr.appendChild(el("td", "", b.name));
+    tr.appendChild(el("td", "", b.name + (b.party > 1 ? "（共" + b.party + "人）" : "")));  // a family visit
     tr.appendChild(el("td", "phone", b.phone));
     var statusCell = el("td");
     statusCell.appendChild(el("span", "status " + b.status, STATUS[b.status] || b.status));

@@ -1,0 +1,164 @@
+"""The yearly 签注 reminder on Telegram: who asked, and when to remind them.
+
+The assistant (actions/endorsement.py) tells a holder when the next 签注 is
+due (bot.rules: the city's ``endorsement_rule``) and, on Telegram, offers to
+remind them. When they accept, its reply carries
+``{"custom": {"endorsement_reminder": {"city": C, "due": "YYYY-MM-DD"}}}``;
+"不用提醒了" carries ``{"custom": {"endorsement_reminder": {"cancel": true}}}``.
+The Telegram bridge, which alone knows the chat id, hands those to
+:meth:`EndorsementReminders.handle_custom` and calls :func:`send_due` from its
+reminder loop.
+
+Stored (table ``endorsement_reminders`` in the appointments database, so it
+survives restarts): the chat id, the city, the due date (the 签注 deadline)
+and which of the two reminders went out; nothing else. A row is deleted on
+"不用提醒了", when the chat blocks the bot, and once its due date is past.
+
+Two reminders per due date, on the first pass on or after each day, within
+the bridge's reminder hours: ``remind_days_before`` days before the deadline
+(in time to act) and ``remind_last_days_before`` days before it (a week);
+a bridge that was down on the day sends the one still owed, once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Optional
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.appointments import db
+from bot.appointments.models import EndorsementReminder
+
+log = logging.getLogger(__name__)
+
+BOOK_PAYLOAD = "/book_appointment"
+BOOK_TITLE = "预约办理"
+
+
+class EndorsementReminders:
+    """The stored reminders (``url``: the appointments database, default DATABASE_URL)."""
+
+    def __init__(self, url: Optional[str] = None):
+        self.url = db.ensure_schema(url, seed=False)
+        self.engine = db.get_engine(self.url)
+        self._write_engine = db.write_engine(self.engine)
+
+    def subscribe(self, chat_id: int, city: str, due: dt.date) -> None:
+        """Remind ``chat_id`` of the 签注 due on ``due`` (replaces an earlier one of that chat)."""
+        from bot.rules.policy import city_ids
+
+        if city not in city_ids():
+            raise ValueError(f"unknown city {city!r}")
+        with Session(self._write_engine, future=True) as session, session.begin():
+            session.execute(delete(EndorsementReminder).where(EndorsementReminder.chat_id == chat_id))
+            session.add(EndorsementReminder(chat_id=chat_id, city=city, due=due, sent=0))
+
+    def cancel(self, chat_id: int) -> bool:
+        with Session(self._write_engine, future=True) as session, session.begin():
+            return session.execute(
+                delete(EndorsementReminder).where(EndorsementReminder.chat_id == chat_id)).rowcount > 0
+
+    def all(self) -> list[tuple[int, str, dt.date, int]]:
+        with Session(self.engine, future=True) as session:
+            return [tuple(row) for row in session.execute(
+                select(EndorsementReminder.chat_id, EndorsementReminder.city, EndorsementReminder.due,
+                       EndorsementReminder.sent).order_by(EndorsementReminder.due))]
+
+    def mark_sent(self, chat_id: int, stage: int) -> None:
+        with Session(self._write_engine, future=True) as session, session.begin():
+            session.execute(update(EndorsementReminder).where(EndorsementReminder.chat_id == chat_id)
+                            .values(sent=stage).execution_options(synchronize_session=False))
+
+    def purge(self, today: dt.date) -> int:
+        """Delete the reminders whose due date is past."""
+        with Session(self._write_engine, future=True) as session, session.begin():
+            return session.execute(
+                delete(EndorsementReminder).where(EndorsementReminder.due < today)).rowcount
+
+    def handle_custom(self, chat_id: int, custom: dict[str, Any]) -> Optional[str]:
+        """A reply's ``endorsement_reminder`` element: "subscribed", "cancelled", or None (none, or invalid)."""
+        order = custom.get("endorsement_reminder")
+        if not isinstance(order, dict):
+            return None
+        if order.get("cancel"):
+            self.cancel(chat_id)
+            return "cancelled"
+        try:
+            due = dt.date.fromisoformat(str(order.get("due")))
+            self.subscribe(chat_id, str(order.get("city")), due)
+        except ValueError as error:
+            log.warning("an endorsement reminder in a Rasa reply is invalid: %s", error)
+            return None
+        return "subscribed"
+
+
+def stage_due(city: str, due: dt.date, sent: int, today: dt.date) -> int:
+    """Which reminder (1 or 2) is owed on ``today``, or 0."""
+    from bot.rules.policy import load_city
+
+    rule = load_city(city)["endorsement_rule"]
+    if today >= due - dt.timedelta(days=int(rule["remind_last_days_before"])) and sent < 2:
+        return 2
+    if today >= due - dt.timedelta(days=int(rule["remind_days_before"])) and sent < 1:
+        return 1
+    return 0
+
+
+async def send_due(store: EndorsementReminders, bot: Any, now: dt.datetime,
+                   keyboard: Any = None) -> int:
+    """One pass: purge the past ones, send the reminders owed today. Returns how many went out.
+
+    ``keyboard(chat_id, buttons)`` makes the inline keyboard (the bridge's,
+    so the button's tap works like any other); ``bot`` is PTB's Bot."""
+    import asyncio
+
+    from telegram.error import Forbidden, TelegramError
+
+    from bot.rules.render import render_endorsement_reminder
+
+    today = now.date()
+    purged = await asyncio.to_thread(store.purge, today)
+    if purged:
+        log.info("purged %d endorsement reminder(s) past their due date", purged)
+    sent = 0
+    for chat_id, city, due, done in await asyncio.to_thread(store.all):
+        stage = stage_due(city, due, done, today)
+        if not stage:
+            continue
+        markup = keyboard(chat_id, [{"title": BOOK_TITLE, "payload": BOOK_PAYLOAD}]) if keyboard else None
+        try:
+            await bot.send_message(chat_id, render_endorsement_reminder(city, due, today), reply_markup=markup)
+        except Forbidden:
+            log.info("a chat blocked the bot; its endorsement reminder is dropped")
+            await asyncio.to_thread(store.cancel, chat_id)
+            continue
+        except TelegramError as error:
+            log.warning("could not send an endorsement reminder (will retry): %s", error)
+            continue
+        await asyncio.to_thread(store.mark_sent, chat_id, stage)
+        sent += 1
+    return sent
+
+
+# --- the conversation's words about the reminder (not law: that is bot/rules/render) -------
+
+REMIND_PAYLOAD = "/remind_endorsement"
+REMIND_TITLE = "到时提醒我"
+NO_THANKS_TITLE = "不用了"
+ASK_LAST_DATE = ("请告诉我居住证是什么时候办的（或上次签注的时间），我帮您算下次签注的期限，"
+                 "例如“去年5月办的”“2025年3月10日签注的”。")
+ASK_CITY = "您的居住证是在哪个城市办的？"
+OFFER = "需要的话，我可以在期限前30天和前7天各提醒您一次。"
+SUBSCRIBED = ("好的，我会在{first}和{last}各提醒您一次（签注最晚{due}前办理）。"
+              "只保存这个聊天的编号、城市和到期日，到期后自动删除；不需要了请回复“不用提醒了”。")
+ALREADY_DUE = "签注期限已经过了或就在眼前，就不设提醒了，请尽快办理。"
+CANCELLED = "好的，已取消签注提醒，您的提醒信息已删除。"
+NOTHING_TO_CANCEL = "好的，不提醒。"
+PRINT_NOTE = "可以把这段话打印或拍照保存：到期前请带齐材料去办理签注。"
+ONLY_TELEGRAM = "到期提醒目前只在 Telegram 上提供。请记下上面的日期，或把这段话打印、拍照保存。"
+
+
+def cn_day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
