@@ -63,6 +63,8 @@ CONTRACT_INTENTS = {
 REPAIR_INTENTS = {"start_over", "stop", "repeat", "skip"}
 # Ratings after a conversation (issue 11, data/nlu/feedback.yml).
 FEEDBACK_INTENTS = {"rate", "feedback_comment"}
+# Issue 12: rescheduling, the 签注 due date and its Telegram reminder.
+FAMILY_INTENTS = {"reschedule_appointment", "endorsement_due", "remind_endorsement", "stop_reminder"}
 # Intents easily confused with one another get more examples.
 CONFUSABLE = {
     "ask_fee", "ask_materials", "ask_endorsement", "ask_replacement", "ask_benefits",
@@ -155,10 +157,10 @@ def jieba_tokenizers():
 # --------------------------------------------------------------------- intents
 
 def test_exactly_the_contract_and_repair_intents(by_intent):
-    assert set(by_intent) == CONTRACT_INTENTS | REPAIR_INTENTS | FEEDBACK_INTENTS
+    assert set(by_intent) == CONTRACT_INTENTS | REPAIR_INTENTS | FEEDBACK_INTENTS | FAMILY_INTENTS
 
 
-@pytest.mark.parametrize("intent", sorted(FEEDBACK_INTENTS))
+@pytest.mark.parametrize("intent", sorted(FEEDBACK_INTENTS | FAMILY_INTENTS))
 def test_feedback_intents_have_examples_people_type(by_intent, intent):
     texts = {m.get("text") for m in by_intent[intent]}
     assert len(texts) >= 10
