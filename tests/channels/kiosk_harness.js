@@ -164,7 +164,9 @@ async function main() {
   const shown = elements.log.children
     .filter((e) => e.classList.contains("bot") && !e.classList.contains("welcome"))
     .map((e) => ({ classes: e.className, text: e.textContent }));
-  process.stdout.write(JSON.stringify({ shown, requests }));
+  const printed = { title: elements["print-title"].textContent, body: elements["print-body"].textContent,
+                    enabled: !elements["print-open"].disabled };
+  process.stdout.write(JSON.stringify({ shown, requests, printed }));
 }
 
 main().catch((error) => { console.error(error && error.stack || error); process.exit(1); });

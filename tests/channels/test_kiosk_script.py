@@ -33,6 +33,11 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the
 
 def kiosk_shows(busy: str, replies: list[tuple[int, str]], messages: list[str], page: str = "") -> list[dict]:
     """What the kiosk shows; ``page``: the kiosk page, for its data attributes (verdict labels, counties)."""
+    return kiosk_run(busy, replies, messages, page)["shown"]
+
+
+def kiosk_run(busy: str, replies: list[tuple[int, str]], messages: list[str], page: str = "") -> dict:
+    """kiosk_shows(), and what the print view holds (``printed``: title, body, enabled)."""
     data = {name: unescape(value) for name, value in re.findall(r'data-([a-z-]+)="([^"]*)"', page)}
     scenario = {"busyText": busy, "messages": messages, "verdicts": data.get("verdicts"),
                 "counties": data.get("counties"),
@@ -40,7 +45,7 @@ def kiosk_shows(busy: str, replies: list[tuple[int, str]], messages: list[str], 
     done = subprocess.run([NODE, str(HARNESS), str(STATIC_DIR / "kiosk.js")], input=json.dumps(scenario),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)["shown"]
+    return json.loads(done.stdout)
 
 
 async def answers(fake: FakeRasa, messages: list[str], **options) -> tuple[str, list[tuple[int, str]]]:
@@ -114,3 +119,14 @@ async def test_kiosk_draws_the_verdict_from_the_decision_and_the_ticket_without_
     [ticket] = [m for m in shown if "ticket" in m["classes"]]
     assert "K7Q2M9" in ticket["text"] and "古楼派出所" in ticket["text"] and "11月24日" in ticket["text"]
     assert not any("日历文件" in m["text"] for m in shown)
+
+
+def test_kiosk_prints_the_endorsement_note_when_only_a_due_date_was_asked():
+    """Issue 12: on the kiosk the 签注 due date comes with a note to print (custom.endorsement.note)."""
+    note = "下次签注：2027年4月1日前（第十四条）\n□ 本人居民身份证\n□ 居住证"
+    reply = {"messages": [{"text": "您的居住证应在2027年4月1日前办理签注（第十四条）。",
+                           "custom": {"endorsement": {"deadline": "2027-04-01", "article": "第十四条", "note": note}}}]}
+    run = kiosk_run("busy", [(200, json.dumps(reply, ensure_ascii=False))], ["去年5月办的居住证，什么时候签注"])
+    assert "2027年4月1日" in run["shown"][0]["text"]
+    assert run["printed"]["enabled"] and run["printed"]["title"] == "居住证签注提醒"
+    assert "2027年4月1日前" in run["printed"]["body"] and "居住证" in run["printed"]["body"]

@@ -61,8 +61,9 @@
   }
 
   function emptyPrintable() {
-    // decision: the last verdict; ticket: the last booking; checklist: the last list of what to bring (text).
-    return { decision: null, ticket: null, checklist: null, qr: null };
+    // decision: the last verdict; ticket: the last booking; checklist: the last list of what to bring (text);
+    // endorsement: the last 签注 due date ({deadline, note, …}), printed as a note to take home.
+    return { decision: null, ticket: null, checklist: null, qr: null, endorsement: null };
   }
 
   function positive(value) {
@@ -235,6 +236,10 @@
       return msg;
     }
     if (!text && custom && typeof custom.text === "string") text = custom.text;
+    if (custom && custom.endorsement && typeof custom.endorsement.note === "string") {
+      printable.endorsement = custom.endorsement;
+      updatePrint();
+    }
 
     if (text) {
       var bubble = el("div", "bubble");
@@ -465,10 +470,20 @@
   /* ---- print view ---- */
 
   function updatePrint() {
-    var decision = printable.decision, ticket = printable.ticket;
+    var decision = printable.decision, ticket = printable.ticket, endorsement = printable.endorsement;
     var title = document.getElementById("print-title");
-    if (title) title.textContent = ticket ? "居住证办理预约单" : "居住证办理材料清单";
     printBody.textContent = "";
+    if (endorsement && !ticket && !decision && !printable.checklist) {
+      // Only a 签注 date was asked: the note with its deadline and what to bring.
+      if (title) title.textContent = "居住证签注提醒";
+      printBody.appendChild(formatChecklist(endorsement.note));
+      printQr.textContent = "";
+      printQr.hidden = true;
+      printOpen.disabled = false;
+      document.getElementById("print-time").textContent = new Date().toLocaleString("zh-CN", { hour12: false });
+      return;
+    }
+    if (title) title.textContent = ticket ? "居住证办理预约单" : "居住证办理材料清单";
     if (decision) {
       var verdict = el("p", "line first", "结论：" + (VERDICTS[decision.verdict] || decision.verdict));
       printBody.appendChild(verdict);
