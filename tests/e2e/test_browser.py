@@ -667,3 +667,13 @@ def test_staff_console_follows_a_qujing_caller_with_no_city_chosen(laptop, web_u
     page.locator("#f-city button", has_text="曲靖市").click()
     assert page.locator("#f-residence_county").input_value() == "沾益区"
     assert page.locator("#f-lived_months").input_value() == "5"
+
+    # A holder asks when the yearly 签注 is due (issue 12): the date under 第十四条, and a note to print.
+    page.locator("#endorsement summary").click()
+    page.locator("#e-city").select_option("qujing")
+    page.locator("#e-last").fill("2025-05-01")
+    page.locator("#endorsement-form button[type=submit]").click()
+    page.locator("#e-note").wait_for()
+    note = page.locator("#e-note").inner_text()
+    assert "2026年4月1日" in note and "第十四条" in note
+    assert page.locator("#e-print").is_visible()
