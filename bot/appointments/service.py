@@ -211,6 +211,17 @@ def parse_start(text: str) -> dt.datetime:
         raise ValueError(f"{text!r} is not 'YYYY-MM-DD HH:MM'") from None
 
 
+def _county_rank(city: str, county: str) -> int:
+    """Where ``county`` comes in the city's list (bot/rules/cities); unknown ones last."""
+    from bot.rules.policy import city_ids, load_city
+
+    if city not in city_ids():
+        return 999
+    keys = [county_key(c.name) for c in load_city(city).counties]
+    key = county_key(county)
+    return keys.index(key) if key in keys else 999
+
+
 def county_key(name: str) -> str:
     """东昌府区 and 东昌府 compare equal (a string convenience, not geography)."""
     name = (name or "").strip()
@@ -265,13 +276,15 @@ class AppointmentService:
 
     # stations ---------------------------------------------------------------------------
     def stations(self, city: Optional[str] = None, county: Optional[str] = None) -> list[StationInfo]:
-        """Stations (of ``city`` when given), ordered by city and id. With
-        ``county``, that county's stations come first, then the city's others."""
+        """Stations (of ``city`` when given), ordered by city, then in the city's own
+        county order (its data file), then by id. With ``county``, that county's
+        stations come first, then the city's others."""
         with self._read() as session:
             query = select(Station).order_by(Station.city, Station.id)
             if city:
                 query = query.where(Station.city == city)
             found = [self._station_info(row) for row in session.execute(query).scalars()]
+        found.sort(key=lambda s: (s.city, _county_rank(s.city, s.county)))
         if county:
             key = county_key(county)
             found.sort(key=lambda s: 0 if county_key(s.county) == key else 1)

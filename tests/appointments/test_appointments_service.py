@@ -64,6 +64,13 @@ def test_seed_has_one_sample_station_per_county(svc):
     assert len({s.id for s in stations}) == 20
 
 
+def test_stations_come_in_the_citys_own_county_order(svc):
+    """Buttons on every channel list stations as the city lists its counties (东昌府区 first), not by id."""
+    for city_id in ("liaocheng", "qujing"):
+        listed = [s.county for s in svc.stations(city=city_id)]
+        assert listed == [c.name for c in load_city(city_id).counties]
+
+
 def test_stations_of_a_county_come_first(svc):
     found = svc.stations(city="liaocheng", county="东阿")
     assert found[0].county == "东阿县" and len(found) == 11
