@@ -98,8 +98,9 @@ class ActionAnswerTopic(GuardedAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         message = message_of(tracker)
-        topic = TOPIC_OF_INTENT.get(message.intent or "") or tracker.get_slot("pending_topic")
-        return answer_topic(dispatcher, tracker, topic)
+        # "派出所几点下班" comes as ask_where: the words say it asks the opening hours.
+        asked = "hours" if topic(message) == "hours" else TOPIC_OF_INTENT.get(message.intent or "")
+        return answer_topic(dispatcher, tracker, asked or tracker.get_slot("pending_topic"))
 
 
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Optional[str]) -> list[EventType]:

@@ -543,7 +543,9 @@ class Interview:
         if not stations:
             return texts.HOURS_UNKNOWN
         lines = [texts.HOURS_FROM_STATIONS.format(city=load_city(city).name)]
-        lines += [texts.HOURS_LINE.format(name=s.name, hours=_hours_text(getattr(s, "hours", "")))
+        # A station of the store says its hours in Chinese itself (hours_text); a plain record has a string.
+        lines += [texts.HOURS_LINE.format(name=s.name, hours=getattr(s, "hours_text", None)
+                                          or _hours_text(getattr(s, "hours", "")))
                   for s in stations[:3]]
         return "\n".join(lines)
 

@@ -320,6 +320,16 @@ async def test_a_plain_question_the_nlu_missed_is_answered(domain):
     assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
 
 
+async def test_opening_hours_filed_under_ask_where_get_the_hours(domain):
+    """The classifier has no intent for opening hours and files 几点下班 under ask_where."""
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker_for(message("派出所几点下班啊", "ask_where", 0.65)), domain)
+    assert "办公时间" in texts_of(dispatcher)[0]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic().run(dispatcher, tracker_for(message("在哪办居住证", "ask_where", 0.9)), domain)
+    assert "办公时间" not in texts_of(dispatcher)[0]
+
+
 async def test_the_other_city_taken_for_a_yes_goes_to_the_interview(domain):
     dispatcher = CollectingDispatcher()
     events = await ActionReadFacts().run(dispatcher, tracker_for(message("那聊城呢", "affirm", 0.56),

@@ -100,6 +100,7 @@ def test_issue8_4_questions_in_the_middle_are_answered_then_it_goes_on(chat):
         replies = chat(question)
         assert answer in texts(replies), question
         assert last_text(replies) == ASK_LIVED, question
+    assert "周一至周五 09:00-12:00" in texts(replies) and "datetime" not in texts(replies)  # the hours, as people read them
     assert verdict_of(converse(chat, ["八个月", "登记了八个月", "租房"])).startswith("结论：可以申领居住证。")
 
 
