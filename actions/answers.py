@@ -222,6 +222,12 @@ class ActionClarify(GuardedAction):
             return await REPAIR[wants]().run(dispatcher, tracker, domain)
         if not active_form(tracker):
             message = message_of(tracker)
+            from bot.reminders import wants_no_reminder
+
+            if wants_no_reminder(message.text or ""):  # 不用提醒了: close to 到时提醒我 for the classifier
+                from .endorsement import ActionStopReminder
+
+                return await ActionStopReminder().run(dispatcher, tracker, domain)
             side = topic(message)
             if side:  # "派出所几点下班": a question the words make plain
                 return answer_topic(dispatcher, tracker, side)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Optional
 
 from sqlalchemy import delete, select, update
@@ -92,6 +93,14 @@ class EndorsementReminders:
             log.warning("an endorsement reminder in a Rasa reply is invalid: %s", error)
             return None
         return "subscribed"
+
+
+# "不用提醒了" and its kin, for when the classifier is unsure between asking for a reminder and stopping one.
+_NO_MORE_REMINDERS = re.compile(r"(?:不用|不要|别|无需|不需要|取消|停止|关掉|关闭)(?:再)?(?:发)?(?:签注)?提醒|提醒(?:取消|关掉|停了)")
+
+
+def wants_no_reminder(text: str) -> bool:
+    return bool(_NO_MORE_REMINDERS.search(text or ""))
 
 
 def stage_due(city: str, due: dt.date, sent: int, today: dt.date) -> int:

@@ -320,6 +320,12 @@ async def test_a_plain_question_the_nlu_missed_is_answered(domain):
     assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
 
 
+async def test_no_more_reminders_the_nlu_was_unsure_of_is_still_heard(domain):
+    dispatcher = CollectingDispatcher()
+    await ActionClarify().run(dispatcher, tracker_for(message("不用提醒了", "nlu_fallback", 0.5)), domain)
+    assert "不提醒" in texts_of(dispatcher)[0]
+
+
 async def test_opening_hours_filed_under_ask_where_get_the_hours(domain):
     """The classifier has no intent for opening hours and files 几点下班 under ask_where."""
     dispatcher = CollectingDispatcher()
