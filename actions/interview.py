@@ -29,7 +29,7 @@ import logging
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -139,6 +139,10 @@ class ValidateEligibilityForm(GuardedFormValidationAction):
                 events += open_handoff(dispatcher, tracker, "asked", reply.state)
             elif reply.leave == "goodbye":
                 dispatcher.utter_message(response="utter_goodbye")
+            elif reply.leave == "book_appointment":
+                # "…，帮我预约" the NLU filed as facts: the booking starts and reads this same
+                # message (who comes along, the county), the facts stay for its checklist.
+                return events + [SlotSet(REQUESTED_SLOT, None), ActiveLoop(None), FollowupAction("booking_form")]
             else:
                 return events + [ActionExecutionRejected(self.form_name())]
             return events + [SlotSet(REQUESTED_SLOT, None), FollowupAction(ACTION_LISTEN)]

@@ -55,6 +55,20 @@ def member_facts(shared: dict[str, Any], member: dict[str, Any], proxy_under: in
     return facts
 
 
+# Said about a person: in a family's message ("我和两个孩子…8岁…都在上学") they are the members'.
+PERSONAL_FACTS = ("age", "by_proxy", "mobility_impaired", "disabled")
+
+
+def booker_facts(facts: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The booker's own facts: without the ones the family's words gave about its members."""
+    if not members:
+        return dict(facts)
+    own = {key: value for key, value in facts.items() if key not in PERSONAL_FACTS}
+    if any(member.get("study") for member in members):
+        own.pop("study", None)
+    return own
+
+
 def family_checklists(facts: dict[str, Any], members: Iterable[dict[str, Any]],
                       today: Optional[dt.date] = None) -> list[str]:
     """The booker's checklist, then each member's, each from its own decision.
@@ -65,7 +79,7 @@ def family_checklists(facts: dict[str, Any], members: Iterable[dict[str, Any]],
 
     members = list(members)
     proxy_under = int(load_city(facts["city"])["proxy"]["minor_under_age"])
-    own = assess_dict(dict(facts), today)
+    own = assess_dict(booker_facts(facts, members), today)
     said = list(own.get("warnings") or ())
     result = [render_person_checklist("您本人", own)]
     counts: dict[str, int] = {}

@@ -208,6 +208,9 @@ def small_talk(message: Message) -> Optional[str]:
 LEAVE_INTENTS = ("request_human", "goodbye", "book_appointment", "check_appointment", "cancel_appointment")
 _HUMAN = re.compile(r"转人工|人工客服|找人工|真人客服|找个人|人工服务")
 _GOODBYE = re.compile(r"^(?:好的|那)?(?:再见|拜拜|88|byebye|bye)(?:了|啦|吧)?$", re.I)
+# "…，帮我预约": a request to book, whatever facts come with it (not "能预约吗", a question).
+_BOOK = re.compile(r"(?:帮|给)(?:我|我们|忙)?(?:预约|约一?个?(?:时间|号)|约一?下)|(?<![不没别])(?:要|想)预约(?!吗|不|么)|预约一下|"
+                   r"先预约|约个(?:时间|号)")
 
 
 def leave(message: Message, answered: bool = False) -> Optional[str]:
@@ -221,6 +224,8 @@ def leave(message: Message, answered: bool = False) -> Optional[str]:
         return "request_human"
     if plain and _GOODBYE.match(plain):
         return "goodbye"
+    if plain and _BOOK.search(plain):
+        return "book_appointment"
     if not answered and message.nlu(*LEAVE_INTENTS) and (message.button or message.confidence >= 0.7):
         return message.intent
     return None

@@ -95,3 +95,21 @@ def test_reminder_words_off_telegram(chat):
     # A kiosk conversation: no reminder is stored anywhere; the words are understood all the same.
     assert "不提醒" in _texts(chat("不用提醒了"))
     assert "什么时候办的" in _texts(chat("到时候提醒我去签注"))
+
+
+def test_one_sentence_with_the_family_and_a_booking_request_books_for_three(chat):
+    """A fact-heavy sentence ending in 帮我预约 starts the booking (not the eligibility interview),
+    and the family it names is on the booking; the children's age and school are theirs, not the mother's."""
+    first = chat("我和两个孩子一起去，一个8岁一个12岁，都在上学，帮我预约")
+    assert "城市" in _texts(first) and not any("by_proxy" in p for p in _all_payloads(first))
+    offered = _all_payloads(chat("曲靖"))
+    offered = _all_payloads(chat("麒麟区")) if not any("booking_day" in p for p in offered) else offered
+    days = [p for p in offered if "booking_day" in p]
+    times = [p for p in _all_payloads(chat(days[0])) if "booking_time" in p]
+    chat(times[0])
+    chat("王芳")
+    summary = _texts(chat(fresh_phone()))
+    assert "人数：3人" in summary
+    confirmation = _texts(chat("对，确认"))
+    me = next(s for s in re.split(r"(?=【)", confirmation) if s.startswith("【您本人】"))
+    assert "就读证明" not in me and "代办人" not in me

@@ -286,3 +286,11 @@ def test_can_i_apply_while_being_asked_is_answered_with_the_question(talk):
     chat = talk("我在聊城工作")
     chat.say("能办吗")
     assert chat.last.cases == ["restate"] and chat.last.next == "hukou.city"
+
+
+def test_a_booking_request_with_facts_leaves_for_the_booking(talk):
+    """"…，帮我预约": a request to book, whatever facts come with it; "能预约吗" stays a question."""
+    chat = talk("我和两个孩子一起去，一个8岁一个12岁，都在上学，帮我预约")
+    assert chat.last.ended == "leave" and chat.last.leave == "book_appointment"
+    chat = talk("我在聊城租房住了一年，不想预约，先问问能不能办")
+    assert chat.last.leave is None
