@@ -25,8 +25,10 @@ MODELS = ROOT / "models"
 HELDOUT = Path(__file__).with_name("heldout.yml")
 # Measured 2026-12-01 on two trainings (data two examples apart): 137 and 139 of 149
 # (91.9 %, 93.3 %); most misses are short answers (好滴，下回见 / 行，听你的)
-# falling to the fallback or to a neighbour. A few points below, for noise.
-MIN_ACCURACY = 0.88
+# falling to the fallback or to a neighbour. With the rating, rescheduling and
+# 签注 intents merged in: 133 of 149 (89.3 %) at 30 epochs, 134 (89.9 %) at 60.
+# A few points below, for noise.
+MIN_ACCURACY = 0.86
 
 # message -> entities that must be among those extracted, as (type, value)
 # after synonym mapping.
