@@ -272,7 +272,10 @@ class HandoffService:
     def applicant_message(self, sender: str, text: str) -> Optional[dict[str, Any]]:
         """While a hand-off is open for ``sender``: ``text`` stored (masked) for staff, and
         ``{"case_no", "status", "reply"}`` returned (``reply`` what to tell the applicant,
-        or None once staff have answered). None when no hand-off is open: the assistant answers."""
+        or None once staff have answered). None when no hand-off is open, or when it is open
+        but no one is on duty to take it: then the message is kept for staff all the same and
+        the assistant answers (a person is not there to be answered over; never a dead end)."""
+        on_duty = self.staff_on_duty()
         with self.writer.begin() as connection:
             row = connection.execute(select(Handoff).where(Handoff.sender == sender,
                                                            Handoff.status.in_(ACTIVE_STATUSES))
@@ -282,6 +285,8 @@ class HandoffService:
             connection.execute(HandoffMessage.__table__.insert().values(
                 handoff_id=row.id, author="applicant", text=mask_text(text.strip())[:MAX_REPLY_CHARS],
                 created_at=self.now()))
+        if row.status == "open" and not on_duty:
+            return None
         reply = texts.WAITING.format(case_no=row.case_no) if row.status == "open" else None
         return {"case_no": row.case_no, "status": row.status, "reply": reply}
 

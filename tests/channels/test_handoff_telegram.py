@@ -48,6 +48,7 @@ async def test_staff_have_the_chat_until_they_close(telegram_api, rasa, store, t
         assert rasa.messages(sender) == ["你好"]
         # The assistant opened a hand-off (as action_human_handoff does).
         case, _ = store.open(sender, reason="asked", city="liaocheng", facts={"city": "liaocheng"})
+        store.staff_seen()  # on duty
 
         telegram_api.user_says(CHAT, "我在等人工，电话13812345678")
         await telegram_api.wait_sent(CHAT, 2)

@@ -137,3 +137,29 @@ async def test_telegram_chat_gets_the_staff_reply(assistant, web, store, tmp_pat
             assert first >= 1
     finally:
         await telegram_api.stop()
+
+
+async def test_a_script_on_rasas_rest_webhook_is_not_answered_over_staff(assistant, web, store):
+    """Straight to Rasa's REST channel (no kiosk, no bridge): during a hand-off the message is
+    kept for staff and the assistant says nothing over them (bot/channels/rest_gate.py)."""
+    import aiohttp
+
+    sender = "script-" + uuid.uuid4().hex[:12]
+
+    async def rest(text: str) -> list[dict]:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(assistant["url"] + "/webhooks/rest/webhook",
+                                    json={"sender": sender, "message": text}) as response:
+                assert response.status == 200
+                return await response.json()
+
+    await rest("我要找人工")
+    case = store.active_for(sender)
+    assert case is not None and case["status"] == "open"
+    store.take(case["id"])  # a staff member has it
+    held = await rest("办居住证要钱吗")
+    assert held == []  # kept for staff; the assistant says nothing over them
+    assert [m["text"] for m in store.get(case["id"])["messages"] if m["author"] == "applicant"] == ["办居住证要钱吗"]
+    store.close(case["id"])
+    back = _texts(await rest("办居住证要钱吗"))  # the assistant again: it asks which city's rules apply
+    assert "哪个城市" in back and "已转给工作人员" not in back

@@ -41,6 +41,10 @@ def test_open_attaches_the_case_masked_and_once(service):
 def test_applicant_messages_are_held_for_staff_while_open(service):
     assert service.applicant_message("kiosk-abcdef123456", "还在吗") is None  # no hand-off: the assistant answers
     case, _ = _open(service)
+    # No one on duty: the message is kept for staff, and the assistant answers (no dead end).
+    assert service.applicant_message("kiosk-abcdef123456", "没人的话我先问问材料") is None
+    assert service.get(case["id"])["messages"][-1]["text"] == "没人的话我先问问材料"
+    service.staff_seen()  # the console's queue is open: staff have it
     held = service.applicant_message("kiosk-abcdef123456", "我的身份证号是110101199003074578")
     assert held["case_no"] == case["case_no"] and case["case_no"] in held["reply"]
     stored = service.get(case["id"])["messages"]
