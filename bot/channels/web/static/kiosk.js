@@ -355,20 +355,25 @@
             ["电话", booking.station_phone]].filter(function (row) { return typeof row[1] === "string" && row[1]; });
   }
 
-  /* The booking's ticket: the code large, the visit, the QR code to show at the window. */
-  function ticketCard(ticket) {
-    var card = el("div", "bubble card ticket-card");
-    card.appendChild(el("h2", "ticket-head", "预约成功"));
+  /* The booking code, large, and the visit (date, time, station, address, phone): the ticket and the printout. */
+  function appendCodeAndVisit(parent, ticket) {
     var code = el("p", "booking-code");
     code.appendChild(el("span", "booking-code-label", "预约码"));
     code.appendChild(el("span", "booking-code-value", ticket.code));
-    card.appendChild(code);
+    parent.appendChild(code);
     var facts = el("dl", "ticket-facts");
     ticketFacts(ticket).forEach(function (row) {
       facts.appendChild(el("dt", "", row[0]));
       facts.appendChild(el("dd", "", row[1]));
     });
-    card.appendChild(facts);
+    parent.appendChild(facts);
+  }
+
+  /* The booking's ticket: the code large, the visit, the QR code to show at the window. */
+  function ticketCard(ticket) {
+    var card = el("div", "bubble card ticket-card");
+    card.appendChild(el("h2", "ticket-head", "预约成功"));
+    appendCodeAndVisit(card, ticket);
     if (typeof ticket.qr === "string" && /^data:image\//.test(ticket.qr)) {
       var img = el("img", "qr");
       img.alt = "预约二维码，预约码 " + ticket.code;
@@ -504,16 +509,7 @@
     printQr.hidden = !ticket;
     if (ticket) {
       var facts = el("div", "ticket-text");
-      var code = el("p", "booking-code");
-      code.appendChild(el("span", "booking-code-label", "预约码"));
-      code.appendChild(el("span", "booking-code-value", ticket.code));
-      facts.appendChild(code);
-      var dl = el("dl", "ticket-facts");
-      ticketFacts(ticket).forEach(function (row) {
-        dl.appendChild(el("dt", "", row[0]));
-        dl.appendChild(el("dd", "", row[1]));
-      });
-      facts.appendChild(dl);
+      appendCodeAndVisit(facts, ticket);
       printQr.appendChild(facts);
       if (printable.qr) {
         var figure = el("div", "ticket-qr");
