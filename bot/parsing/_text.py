@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Optional
 
@@ -12,18 +11,15 @@ from typing import Optional
 NUM = "[0-9零〇一二两三四五六七八九十百]"
 HAN = "[\u4e00-\u9fff]"
 
-# Whitespace between two Chinese words separates them ("户口河南 住了两年");
-# anywhere else it is noise ("8 个月", " 东昌府 ").
-_HAN_GAP = re.compile(rf"(?<={HAN})\s+(?={HAN})")
-
-
 def normalise(text: object) -> str:
-    """NFKC (full-width digits and commas become ASCII), lower case, spaces dealt with."""
+    """The words as a careful typist writes them (``spoken.written``): simplified
+    characters, half-width digits, lower case, fillers and spaces as commas,
+    run-on clauses cut where a new statement starts."""
     if not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFKC", text).lower().strip()
-    text = _HAN_GAP.sub(",", text)
-    return re.sub(r"\s+", "", text)
+    from .spoken import written
+
+    return written(text)
 
 
 def to_int(numeral: str) -> Optional[int]:

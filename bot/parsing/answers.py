@@ -21,9 +21,9 @@ parser knows beyond the facts is on the returned object, an
                  (employment unknown), "不是租的" -> {"housing": ["rented"]},
                  "没签合同，在厂里上班" -> employment none and
                  {"employment": ["labor_contract"]}.
-``assumed``      [facts] whose value rests on an inference: employment
-                 ``labor_contract`` from a job word without a contract
-                 ("在厂里上班"); confirm "签劳动合同了吗" if it matters.
+``assumed``      [facts] mentioned without their kind: employment when a
+                 job word is said without a contract or licence
+                 ("在厂里上班"); the fact stays unknown, ask which kind.
 
 ``notes()`` gives these four as one JSON-able dict (empty ones left out).
 ``read_answer`` is ``parse_answer`` with the same notes (``Answer``).

@@ -8,8 +8,11 @@ regulations' definitions (聊城 第五条, 曲靖 第十一条 and 第十二条
 
 employment (合法稳定就业: 录用/聘用 by a public body, or a job with a signed
     劳动合同, or a trade with a 营业执照):
-    - a job word (上班, 打工, 在厂里干活) with no contract mentioned is read as
-      ``labor_contract`` and marked ``assumed`` (the caller may confirm);
+    - a job word (上班, 打工, 在厂里干活, 送外卖) with no contract or licence
+      mentioned settles nothing: most such work has neither, and the person
+      did not say. The value stays None and ``assumed`` says a job was
+      mentioned, so the interview asks which kind (issue 17: never a
+      contract the person did not name);
     - a job said together with a denied contract ("在厂里上班，没签合同") is
       ``none``: a job without a contract is not 合法稳定就业 under 聊城 第五条
       ("依法签订劳动合同"); likewise a trade whose licence is denied
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from ._text import normalise
@@ -79,8 +83,8 @@ class Reading:
 
     ``value``: the fact value, or None when the text does not settle it.
     ``denied``: values the text rules out ("没有营业执照" -> business_license).
-    ``assumed``: the value rests on an inference the caller may confirm
-    (employment ``labor_contract`` from a job word without a contract).
+    ``assumed``: for employment, a job was mentioned but not its kind
+    (value None: which kind is still to ask).
     """
 
     value: Optional[object] = None
@@ -169,10 +173,11 @@ EMPLOYMENT = (
                  r"|自己干|自营|网店"),
     ("contract", _CONTRACT),
     ("job", r"上班|打工|厂里|厂头|工厂|进厂|公司|单位|务工|工作|员工|职员|工人|干活|做工|外卖|快递|保安|保姆"
-            r"|服务员|司机|老师|医生|护士|劳务|雇|上工"),
+            r"|服务员|司机|跑车|开车|跑运输|老师|医生|护士|劳务|雇|上工"),
 )
 _DORM_WORDS = re.compile(r"[\u4e00-\u9fff]{0,2}的?宿舍|住(?:在)?(?:厂里|厂头|单位|公司|工地|店里)")
 _LEASE_CLAUSE = re.compile(r"租|房东|购房|买房|房屋")
+_WORK_WORDS = re.compile(r"上班|打工|工作|干活|单位|公司|厂|劳动|劳务|用工|聘用|老板|雇")
 
 
 def read_employment(text: str) -> Reading:
@@ -199,7 +204,7 @@ def read_employment(text: str) -> Reading:
     if AFFIRMED in signs["contract"] and not contract_denied:
         return Reading("labor_contract", denied)
     if AFFIRMED in signs["job"] and not contract_denied:
-        return Reading("labor_contract", denied, assumed=True)
+        return Reading(None, denied, assumed=True)  # a job, kind not said
     # No qualifying job affirmed: what the denials say.
     if contract_denied and AFFIRMED in signs["job"]:
         return Reading("none", denied)  # a job without a contract (聊城 第五条)
@@ -221,12 +226,16 @@ def _vocative(text: str, hit: _Hit) -> bool:
 
 
 def _about_a_lease(text: str, hit: _Hit) -> bool:
-    """A bare 合同 in a clause about renting is the lease, not a labour contract."""
-    if hit.role != "contract" or text[hit.start:hit.end] not in ("合同", "和同", "签合同", "签了合同"):
+    """A bare 合同 in a clause about renting is the lease, not a labour contract;
+    so is one in a message about renting that names no work at all
+    ("租房八个月了，合同在")."""
+    if hit.role != "contract" or text[hit.start:hit.end] not in ("合同", "和同", "签合同", "签了合同", "有合同"):
         return False
     from .negation import clause_of
 
-    return bool(_LEASE_CLAUSE.search(clause_of(text, hit.start).text))
+    if _LEASE_CLAUSE.search(clause_of(text, hit.start).text):
+        return True
+    return bool(_LEASE_CLAUSE.search(text)) and not _WORK_WORDS.search(text)
 
 
 def parse_employment(text: str) -> Optional[str]:
@@ -269,9 +278,38 @@ NATIONALITY = (
 )
 
 
+@lru_cache(maxsize=1)
+def _countries() -> str:
+    """The world's countries but China, by their usual Chinese names (jionlp's
+    world table), as one alternation: "缅甸人", "越南籍", "来自美国" are foreign."""
+    from ._text import jionlp
+
+    names = set()
+    try:
+        for continent in jionlp().world_location_loader().values():
+            for name, info in continent.items():
+                if name != "中国":
+                    names.add(name)
+                    if isinstance(info, dict) and info.get("full_name"):
+                        names.add(info["full_name"])
+    except Exception:  # the table is a convenience: 外国人/外籍 still work
+        pass
+    names |= {"缅甸", "越南", "老挝", "美国", "英国", "法国", "德国", "日本", "韩国", "俄罗斯", "印度", "泰国"}
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+def _foreign_country(plain: str) -> list[re.Match]:
+    pattern = re.compile(rf"(?<!内)(?:{_countries()})(?=人|籍|国籍|公民|护照|的护照|来的|过来的)(?!族)"
+                         rf"|(?:来自|国籍是|国籍为|是)(?:{_countries()})(?=$|[,的人])")
+    return list(pattern.finditer(plain))
+
+
 def read_nationality(text: str) -> Reading:
     plain = normalise(text)
     hits = _hits(NATIONALITY, plain)
+    for match in _foreign_country(plain):
+        sign = AFFIRMED if not negators(plain[max(0, match.start() - 3):match.start()]) else DENIED
+        hits.append(_Hit("foreign", sign, match.start(), match.end()))
     denied = tuple(code for code, _ in NATIONALITY if DENIED in _signs(hits, code))
     affirmed = [hit for hit in hits if hit.sign == AFFIRMED and hit.role not in denied]
     if re.search(r"港澳|澳台", plain) and not denied:

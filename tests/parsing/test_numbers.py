@@ -91,7 +91,7 @@ def test_this_year_before_an_age_is_not_a_start_date():
 def test_extracted_facts_are_the_facts_dict_callers_know():
     found = extract_facts("俺是外地的，在这住了快半年，在厂里干活，没有营业执照，上班三年了", "liaocheng", TODAY)
     assert isinstance(found, dict) and isinstance(found, ExtractedFacts)
-    assert found == {"hukou": {"city": "外地"}, "lived_months": 5, "employment": "labor_contract"}
+    assert found == {"hukou": {"city": "外地"}, "lived_months": 5}
     assert json.loads(json.dumps(found, ensure_ascii=False)) == dict(found)  # the staff API returns it as is
     assert found.notes() == {
         "approximate": {"hukou": "俺是外地的", "lived_months": "在这住了快半年"},

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.parsing import parse_employment, parse_housing, parse_nationality, parse_study, parse_yes_no
+from bot.parsing import parse_employment, parse_housing, parse_nationality, parse_study, parse_yes_no, read_employment
 
 
 @pytest.mark.parametrize("text", ["是", "对", "有", "嗯", "好", "可以", "yes", "是的", "Yes", "OK", "好的", "没错", "没问题"])
@@ -38,16 +38,29 @@ def test_housing_unknown(text):
 
 
 @pytest.mark.parametrize("text, code", [
-    ("上班", "labor_contract"), ("打工", "labor_contract"), ("签了劳动合同", "labor_contract"),
-    ("在厂里", "labor_contract"), ("在公司上班", "labor_contract"),
+    ("签了劳动合同", "labor_contract"),
     ("个体户", "business_license"), ("有营业执照", "business_license"), ("开店", "business_license"),
     ("做生意", "business_license"), ("开了个公司", "business_license"),
     ("公务员", "public_sector"), ("事业单位", "public_sector"), ("在机关上班", "public_sector"),
     ("公立学校老师", "public_sector"),
     ("没工作", "none"), ("无业", "none"), ("待业", "none"), ("退休了", "none"), ("没上班", "none"),
-    ("不是个体户，是打工的", "labor_contract"),
 ])
 def test_employment(text, code):
+    assert parse_employment(text) == code
+
+
+@pytest.mark.parametrize("text", ["上班", "打工", "在厂里", "在公司上班", "不是个体户，是打工的", "在饭店打工", "工地干活",
+                                  "送外卖", "厂里上班", "跑车的", "派出所周末上班吗"])
+def test_a_job_without_its_kind_is_no_contract(text):
+    """Issue 17 (4): work words never become a labour contract the person did not name."""
+    reading = read_employment(text)
+    assert reading.value is None and reading.value != "labor_contract"
+
+
+@pytest.mark.parametrize("text, code", [("租房八个月了，合同在", None), ("租房八个月了 合同在", None),
+                                        ("在厂里上班，合同签了", "labor_contract"), ("沒有工作", "none"),
+                                        ("我沒有勞動合同", None)])
+def test_a_lease_is_no_labour_contract_and_traditional_negations_hold(text, code):
     assert parse_employment(text) == code
 
 
