@@ -33,13 +33,15 @@ import copy
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
 from bot import clock
+from bot.masking import mask_text
 from bot.rules import labels, question_for, render_decision, render_topic
 from bot.rules.policy import city_ids, load_city
-from bot.rules.render import question_reason, render_topic_for
+from bot.rules.render import fact_label, fact_value_text, question_reason, readback_lines, render_topic_for
 
 from . import texts
 from .facts import change_city, city_id_of, decide, drop, get, known, merge, personal
@@ -49,6 +51,10 @@ from .reading import (Message, Reading, asks_eligibility, command, leave, read, 
 logger = logging.getLogger(__name__)
 
 WHO = "by_proxy"  # the fact behind "who applies"
+READBACK = "readback"  # "what I understood, right?" before a verdict (CONTRACT §2)
+# Where a fact came from. Only "words" (read from a longer message, not the
+# plain answer to the question asked) needs the person's confirmation.
+BUTTON, ANSWER, WORDS, CONFIRMED = "button", "answer", "words", "confirmed"
 MAX_FAILED = 2  # failed answers to one question before it is skipped (never asked a third time)
 CLOSED = set(labels.CHOICES) | {WHO}
 
@@ -122,6 +128,8 @@ class State:
     tries: int = 0  # failed answers to ``asked``
     skipped: list[str] = field(default_factory=list)  # facts the person could not or would not give
     last: list[dict[str, Any]] = field(default_factory=list)  # the last reply (再说一遍)
+    # Where each known fact (top-level name) came from: {"how": BUTTON|ANSWER|WORDS|CONFIRMED, "words": …}.
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,7 +139,8 @@ class State:
         data = data or {}
         return cls(facts=copy.deepcopy(data.get("facts") or {}), asked=data.get("asked"),
                    previous=data.get("previous"), tries=int(data.get("tries") or 0),
-                   skipped=list(data.get("skipped") or ()), last=list(data.get("last") or ()))
+                   skipped=list(data.get("skipped") or ()), last=list(data.get("last") or ()),
+                   sources=copy.deepcopy(data.get("sources") or {}))
 
     def copy(self) -> "State":
         return State.from_dict(copy.deepcopy(self.to_dict()))
@@ -139,6 +148,15 @@ class State:
     @property
     def city(self) -> Optional[str]:
         return city_id_of(self.facts.get("city"))
+
+    def guessed(self) -> list[str]:
+        """The known facts read from free words and not yet confirmed (what a read-back is for)."""
+        return [name for name in self.facts
+                if name != "as_of" and (self.sources.get(name) or {}).get("how") == WORDS]
+
+    def confirm(self) -> None:
+        for name in self.facts:
+            self.sources[name] = {**(self.sources.get(name) or {}), "how": CONFIRMED}
 
 
 @dataclass
@@ -232,6 +250,8 @@ class Interview:
             return reply
 
         reply = Reply(state=state)
+        if asked == READBACK:
+            return self._readback_answer(state, message, reply)
         reading = read(message, asked, state.previous, state.city, as_of)
         self._take(state, reading, message, reply)
         if wants == "skip" and asked and not reading.answered:
@@ -327,8 +347,20 @@ class Interview:
 
     # --- questions --------------------------------------------------------------------
 
+    def readback(self, state: State) -> Out:
+        """What the assistant understood, one line per fact, and 对吗？ (CONTRACT §2)."""
+        lines = readback_lines(state.facts)
+        text = texts.READBACK.format(lines="\n".join("· " + line for line in lines))
+        return Out(text, [Choice(texts.READBACK_YES, "affirm"), Choice(texts.READBACK_NO, "deny")],
+                   custom={"readback": {"facts": copy.deepcopy(state.facts),
+                                        "lines": lines,
+                                        "guessed": state.guessed()}},
+                   role="question", fact=READBACK, closed=True)
+
     def question(self, fact: str, state: State) -> Out:
         """The question for one fact, with buttons for the usual answers."""
+        if fact == READBACK:
+            return self.readback(state)
         city = state.city
         if fact == "city" or city is None:
             names = "、".join(load_city(c).name for c in city_ids())
@@ -366,6 +398,10 @@ class Interview:
     def explain(self, fact: str, state: State) -> Out:
         """The question asked the third way: why it matters, and a choice of answers."""
         city = state.city
+        if fact == READBACK:
+            out = self.readback(state)
+            out.choices += [Choice(texts.READBACK_RESTART, "start_over"), Choice(texts.HUMAN, "request_human")]
+            return out
         if fact == "city" or city is None:
             names = "、".join(load_city(c).name for c in city_ids())
             return Out(texts.CITY_NOT_SERVED.format(cities=names),
@@ -428,6 +464,7 @@ class Interview:
         for name in changed:
             if name in state.skipped:
                 state.skipped.remove(name)
+        self._note_sources(state, reading, message, reply.changed, reply)
         if reading.answered:
             reply.cases.append("answer")
         elif changed:
@@ -448,6 +485,64 @@ class Interview:
                 if value:
                     reply.messages.append(Out(texts.APPROXIMATE.format(words=words.strip("，。 "), value=value)))
 
+    @staticmethod
+    def _note_sources(state: State, reading: Reading, message: Message, changed: dict[str, Any],
+                      reply: Reply) -> None:
+        """Where each fact this message set came from: a button, the plain answer to
+        the question asked, or words inside a longer message (kept, for the read-back)."""
+        asked = (state.asked or "").split(".", 1)[0]
+        for name in {dotted.split(".", 1)[0] for dotted in changed}:
+            if name not in state.facts:
+                state.sources.pop(name, None)
+            elif message.button:
+                state.sources[name] = {"how": BUTTON}
+            elif reading.answered and name == asked and not reading.approximate.get(name) \
+                    and set(changed) <= {n for n in changed if n.split(".", 1)[0] in (asked, "city")}:
+                state.sources[name] = {"how": ANSWER}
+            else:
+                # The words, masked (a phone or ID number said in passing is not kept).
+                state.sources[name] = {"how": WORDS, "words": mask_text((message.text or "")[:80])}
+        if "city_change" in reply.cases and "residence" not in state.facts:
+            state.sources.pop("residence", None)
+
+    def _readback_answer(self, state: State, message: Message, reply: Reply) -> Reply:
+        """The answer to "我理解的是…对吗？": 对 gives the verdict; words correct exactly the
+        facts they name (and it reads back again); 不对 alone asks which one."""
+        reading = read(message, None, None, state.city, self.today())
+        before = copy.deepcopy(state.facts)
+        self._take(state, reading, message, reply, announce=False)
+        changed = sorted({name.split(".", 1)[0] for name in reply.changed})
+        if changed:
+            reply.cases.append("correction")
+            lines = [f"{fact_label(name, state.city)}改为{fact_value_text(name, state.facts[name], state.city)}"
+                     if name in state.facts else f"{fact_label(name, state.city)}已删除" for name in changed
+                     if state.facts.get(name) != before.get(name) or name not in state.facts]
+            reply.messages.append(Out(texts.READBACK_CHANGED.format(what="；".join(lines) or "您说的情况")))
+            return self._finish(state, reply, asked_before=READBACK)
+        verdict = _readback_yes_no(message)
+        if verdict is True:
+            reply.cases.append("confirmed")
+            state.confirm()
+            return self._finish(state, reply, asked_before=READBACK)
+        if verdict is False:
+            reply.cases.append("readback_denied")
+            reply.messages.append(Out(texts.READBACK_WHICH, [Choice(texts.READBACK_RESTART, "start_over")]))
+            return self._end_turn(state, reply, reply.decision, READBACK, READBACK)
+        side = topic(message)
+        if side:
+            reply.cases.append("side_question")
+            reply.messages.append(self.answer_topic(side, state))
+            return self._finish(state, reply, asked_before=READBACK)
+        handed = leave(message)
+        if handed:
+            reply.cases.append("leave")
+            reply.ended, reply.leave = "leave", handed
+            reply.decision, _ = decide(state.facts, self.today())
+            return reply
+        state.tries += 1
+        reply.cases.append("not_understood")
+        return self._finish(state, reply, asked_before=READBACK, failed=True, hint=texts.READBACK_HINT)
+
     def _skip(self, state: State, fact: str) -> None:
         if fact not in state.skipped:
             state.skipped.append(fact)
@@ -455,14 +550,14 @@ class Interview:
     def _next(self, state: State, decision: Optional[dict[str, Any]]) -> Optional[str]:
         if decision is None:
             return "city"
-        if decision["verdict"] != "undetermined":
-            return None
-        if self.ask_who and WHO not in state.facts and WHO not in state.skipped:
-            return WHO
-        for fact in decision["missing"]:
-            if fact not in state.skipped:
-                return fact
-        return None
+        if decision["verdict"] == "undetermined":
+            if self.ask_who and WHO not in state.facts and WHO not in state.skipped:
+                return WHO
+            for fact in decision["missing"]:
+                if fact not in state.skipped:
+                    return fact
+        # A verdict rests only on what the person said or confirmed.
+        return READBACK if state.guessed() else None
 
     def _finish(self, state: State, reply: Reply, *, asked_before: Optional[str], failed: bool = False,
                 hint: Optional[str] = None) -> Reply:
@@ -482,7 +577,7 @@ class Interview:
         elif failed and next_fact:
             if state.tries > MAX_FAILED:
                 state.tries = 0
-                if next_fact == "city":
+                if next_fact in ("city", READBACK):
                     names = "、".join(load_city(c).name for c in city_ids())
                     reply.messages.append(Out(texts.CITY_GIVE_UP.format(cities=names), self._menu()))
                     reply.cases.append("stop")
@@ -548,6 +643,25 @@ class Interview:
                                           or _hours_text(getattr(s, "hours", "")))
                   for s in stations[:3]]
         return "\n".join(lines)
+
+
+_YES = re.compile(r"^(?:对|对的|对啊|对呀|对了|是|是的|是啊|没错|没问题|正确|都对|全对|确认|确定|嗯+|恩+|好|好的|行|可以|ok|yes|"
+                  r"对没错|没错对|是这样|就是这样)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
+_NO = re.compile(r"^(?:不对|不是|错了|有错|有不对的?|有问题|不正确|不太对|有一?点不对|有一?项不对|有一?个不对|改一下|我要改|我改一下|"
+                 r"有不对的，?我改一下|no)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
+
+
+def _readback_yes_no(message: Message) -> Optional[bool]:
+    if message.button:
+        return {"affirm": True, "deny": False}.get(message.intent or "")
+    plain = re.sub(r"[\s，。,.!！?？~～、]+", "", message.text or "")
+    if _YES.match(plain):
+        return True
+    if _NO.match(plain):
+        return False
+    if message.nlu("affirm") and message.confidence >= 0.8 and len(plain) <= 4:
+        return True
+    return None
 
 
 def _months_text(months: int) -> str:

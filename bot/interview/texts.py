@@ -23,6 +23,15 @@ WHO_SELF, WHO_CHILD, WHO_ELDERLY, WHO_OTHER = "本人办理", "给孩子办", "�
 ASK_HUKOU_CITY_IN_PROVINCE = "您的户口在{province}哪个市？"
 AGE_MINOR, AGE_ADULT, AGE_ELDERLY = "不满{age}岁", "{low}到{high}岁", "{age}岁以上"
 
+# --- what the assistant understood (read-back before a verdict, CONTRACT §2) ----------
+READBACK = "先核对一下，我理解的是：\n{lines}\n对吗？"
+READBACK_YES = "对"
+READBACK_NO = "有不对的，我改一下"
+READBACK_WHICH = "请直接告诉我哪一项不对，说对的就行，比如“登记是三个月”“户口在莘县”。"
+READBACK_CHANGED = "好的，已更正：{what}。"
+READBACK_HINT = "请回答“对”，或者直接说哪一项不对。"
+READBACK_RESTART = "重新开始"
+
 # --- answers ---------------------------------------------------------------------
 CORRECTED = "好的，已按您说的更正。"
 APPROXIMATE = "（“{words}”按{value}算，如果不准请直接告诉我。）"

@@ -330,3 +330,73 @@ def render_person_checklist(title: str, decision: dict[str, Any], said: tuple = 
         lines.append(f"！按{proxy['article']}，需要本人到场申请。")
     lines.extend(f"！{warning}" for warning in decision.get("warnings") or () if warning not in said)
     return "\n".join(lines)
+
+
+# --- what the assistant understood (the read-back, CONTRACT §2) --------------------------
+
+READBACK_ORDER = ("city", "nationality", "hukou", "residence", "lived_months", "registered_months",
+                  "supplementary_proof_months", "housing", "employment", "study", "by_proxy", "age", "disabled",
+                  "mobility_impaired")
+READBACK_LABEL = {"city": "城市", "nationality": "身份", "hukou": "户口", "residence": "现在住", "lived_months": "在现住地住了",
+                  "registered_months": "{registration}", "supplementary_proof_months": "其他居住证明",
+                  "housing": "住房", "employment": "工作", "study": "上学", "by_proxy": "谁来申请", "age": "年龄",
+                  "disabled": "残疾", "mobility_impaired": "行动不便"}
+
+
+def months_text(months: int) -> str:
+    """8 -> 8个月, 12 -> 1年, 18 -> 1年6个月, 6 -> 半年."""
+    if months == 6:
+        return "半年"
+    years, rest = divmod(int(months), 12)
+    if not years:
+        return f"{rest}个月"
+    return f"{years}年" + (f"{rest}个月" if rest else "")
+
+
+def _place_text(place: dict[str, Any]) -> str:
+    return "".join(str(place[level]) for level in ("province", "city", "county", "township") if place.get(level))
+
+
+def fact_value_text(name: str, value: Any, city_id: Optional[str] = None) -> str:
+    """One fact's value as the read-back says it ("租房住", "8个月", "河南省周口市")."""
+    if name == "city":
+        return load_city(value).name if value else ""
+    if name in ("hukou", "residence"):
+        return _place_text(value or {})
+    if name == "registered_months":
+        return "没办过" if value is None else months_text(value)
+    if name in ("lived_months", "supplementary_proof_months"):
+        return months_text(value)
+    if name == "nationality":
+        return labels.NATIONALITY.get(value, str(value))
+    if name == "housing":
+        return labels.HOUSING.get(value, str(value))
+    if name == "employment":
+        return labels.EMPLOYMENT.get(value, str(value))
+    if name == "study":
+        return labels.STUDY.get(value, str(value))
+    if name == "by_proxy":
+        return "帮别人办（代办）" if value else "本人办理"
+    if name == "age":
+        return f"{value}岁"
+    if name in ("disabled", "mobility_impaired"):
+        return "是" if value else "不是"
+    return str(value)
+
+
+def fact_label(name: str, city_id: Optional[str] = None) -> str:
+    registration = load_city(city_id)["registration"]["name"] if city_id else "居住登记"
+    return READBACK_LABEL.get(name, name).format(registration=registration)
+
+
+def readback_lines(facts: dict[str, Any]) -> list[str]:
+    """One short line per known fact, in a fixed order: "户口：河南省"."""
+    city_id = facts.get("city")
+    lines = []
+    for name in READBACK_ORDER:
+        if name not in facts or (facts[name] is None and name != "registered_months"):
+            continue
+        if name in ("hukou", "residence") and not facts[name]:
+            continue
+        lines.append(f"{fact_label(name, city_id)}：{fact_value_text(name, facts[name], city_id)}")
+    return lines
