@@ -44,6 +44,7 @@ SLOT_OF_FACT = {
     "nationality": "nationality",
 }
 FACT_OF_SLOT = {slot: fact for fact, slot in SLOT_OF_FACT.items()}
+FACT_OF_SLOT["readback"] = "readback"  # the read-back before a verdict: a question, not a fact
 INT_SLOTS = ("lived_months", "registered_months", "supplementary_proof_months", "age")
 BOOL_SLOTS = ("disabled", "mobility_impaired", "by_proxy", "never_registered")
 # Every slot the interview fills, in the order of the domain's form.

@@ -35,7 +35,7 @@ def to_int(numeral: str) -> Optional[int]:
 
 # Words with a numeral character that are not numbers: cn2an would write
 # 一直 as 1直 and the words around them (一直没办) would be lost.
-_NOT_NUMBERS = ("五险一金", "三险一金", "五险", "三险", "一金",
+_NOT_NUMBERS = ("五险一金", "三险一金", "五险", "三险", "一金", "老大", "老二", "老三", "老四", "老五", "老六", "老幺",
                 "一直", "一共", "一起", "一下", "一般", "一样", "一定", "一些", "统一", "唯一", "一边", "一切",
                 "一会", "一家", "万一", "一向", "一旦", "一律", "一再", "一心", "一贯", "一口气", "一点儿", "一块儿",
                 "一概", "一味", "一面", "一同", "一道", "不一", "之一", "第一", "一手")

@@ -38,7 +38,7 @@ from typing import Optional
 from bot.rules.policy import City, city_ids, load_city
 
 from ._text import normalise
-from .choices import (has_denial, parse_yes_no, read_by_proxy, read_disabled, read_employment, read_housing,
+from .choices import (has_denial, parse_yes_no, read_agent, read_by_proxy, read_disabled, read_employment, read_housing,
                       read_mobility_impaired, read_nationality, read_study)
 from .durations import MAX_MONTHS, find_durations, parse_age
 from .negation import AFFIRMED, DENIED, clauses, find, negators
@@ -436,4 +436,9 @@ def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.d
         value = reader(plain).value
         if value is not None:
             facts[name] = value
+    agent = read_agent(plain).value
+    if agent == "other" or (agent and facts.get("by_proxy")):
+        facts["agent"] = agent
+        if agent == "other" and facts.get("by_proxy") is None:
+            facts["by_proxy"] = True  # 网格员、邻居 speak for someone else
     return ExtractedFacts(facts, approximate, unbound, denied, assumed)

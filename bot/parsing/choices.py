@@ -399,6 +399,26 @@ def read_by_proxy(text: str, answer: bool = False) -> Reading:
                     yes_wins=True)
 
 
+# Who applies for someone else: 聊城 第六条 and 曲靖 第十二条 allow only 监护人、近亲属.
+_KIN = (r"(?:帮|替|给|代)(?:我的?|俺的?|咱)?(?:孩子|小孩|儿子|女儿|闺女|娃|父母|爸|妈|老人家?|老公|老婆|爱人|丈夫|妻子|老伴|"
+        r"爷爷|奶奶|外公|外婆|姥姥|姥爷|婆婆|公公|娘|爹|老娘|老爹|母亲|父亲|哥|姐|弟|妹|孙子|孙女|外孙)"
+        r"|我(?:是|系)(?:他|她)的?(?:儿子|女儿|闺女|孩子|妈|爸|父亲|母亲|监护人|家属|老伴|爱人|丈夫|妻子|哥|姐|弟|妹)"
+        r"|我家(?:孩子|老人|老二|老大|小孩)|(?:我|俺)(?:儿子|女儿|闺女|孩子|妈|爸|老娘|老爹|母亲|父亲|老伴)")
+_NOT_KIN = (r"(?:帮|替|给|代)(?:我们)?(?:邻居|朋友|同事|老乡|房东|租客|工友|员工|居民|群众|一位|一个|位|个)"
+            r"|邻居|网格员|志愿者|社工|社区工作人员|居委会|村委会|中介|我是(?:他|她)的?(?:朋友|同事|老板|房东)")
+
+
+def read_agent(text: str) -> Reading:
+    """Who applies for the person: "relative" (kin named: 帮我妈办), "other" (邻居、
+    网格员、志愿者…), or None when the words do not say."""
+    plain = normalise(text)
+    if re.search(_NOT_KIN, plain):
+        return Reading("other")
+    if re.search(_KIN, plain):
+        return Reading("relative")
+    return Reading(None)
+
+
 def has_denial(text: str) -> bool:
     """Whether ``text`` denies anything at all (a bare 没有, 不是 …)."""
     return bool(negators(normalise(text)))

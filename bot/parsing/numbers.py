@@ -214,10 +214,10 @@ _PERSON = (r"我|俺|额|咱|他|她|本人|老人|老人家|我妈|我爸|俺�
            r"|儿子|女儿|闺女|老伴|爷爷|奶奶|姥姥|姥爷|外公|外婆|老公|老婆|爱人|申请人|娃")
 _UNIT_AFTER = rf"(?!{NUM}|个|年|月|号|日|天|周|星期|点|块|元|楼|层|室|栋|单元|路|次|人|平|米|斤|万|千|%)"
 _AGE_PATTERNS = (
-    re.compile(rf"(?P<less>不到|没到|未满|不满|没满|快|快到|将近|快要)?(?P<n>{NUM}+)(?P<vague>多|来|几)?(?:周|虚)?岁"),
-    re.compile(rf"今年(?:都|已经|也)?(?P<less>快|不到|没到)?(?P<n>{NUM}+)(?P<vague>多|来|几)?{_UNIT_AFTER}"),
-    re.compile(rf"(?:年龄|年纪|岁数)(?:是|有|都)?(?P<less>快|不到)?(?P<n>{NUM}+)(?P<vague>多|来|几)?{_UNIT_AFTER}"),
-    re.compile(rf"(?:{_PERSON})(?:今年|已经|都|也|现在)*(?P<less>快|不到)?(?P<n>{NUM}+)(?P<vague>多|来|几)?(?:了|啦)"),
+    re.compile(rf"(?P<less>不到|没到|未满|不满|没满|快|快到|将近|快要)?(?<!老)(?P<n>{NUM}+)(?P<vague>多|来|几)?(?:周|虚)?岁"),
+    re.compile(rf"今年(?:都|已经|也)?(?P<less>快|不到|没到)?(?<!老)(?P<n>{NUM}+)(?P<vague>多|来|几)?{_UNIT_AFTER}"),
+    re.compile(rf"(?:年龄|年纪|岁数)(?:是|有|都)?(?P<less>快|不到)?(?<!老)(?P<n>{NUM}+)(?P<vague>多|来|几)?{_UNIT_AFTER}"),
+    re.compile(rf"(?:{_PERSON})(?:今年|已经|都|也|现在)*(?P<less>快|不到)?(?<!老)(?P<n>{NUM}+)(?P<vague>多|来|几)?(?:了|啦)"),
 )
 _APPROXIMATE_AGE = re.compile(r"大概|大约|差不多|左右|估计|可能|好像|上下")
 

@@ -64,6 +64,7 @@ class _Assessment:
     missing: list[str] = field(default_factory=list)
     # Warnings the regulation's text cannot settle: a person must judge (a hand-off to staff).
     open_questions: list[str] = field(default_factory=list)
+    proxy_allowed: Optional[bool] = None
 
     def cite(self, *articles: str) -> list[str]:
         for article in articles:
@@ -110,7 +111,7 @@ def assess(facts: Facts) -> dict[str, Any]:
 
     duration = _duration(run)
     basis = _basis(run)
-    proxy_allowed = _proxy(run)
+    proxy_allowed = run.proxy_allowed = _proxy(run)
 
     if run.missing or scope is None:
         return _decision(run, "undetermined", policy, proxy_allowed=proxy_allowed)
@@ -327,15 +328,15 @@ def _proxy(run: _Assessment) -> Optional[bool]:
     age = facts.age
     if age < rule["minor_under_age"]:
         run.reason(f"办证人未满{rule['minor_under_age']}周岁，可以由{rule['agents']}代为申领。", rule["article"])
-        return True
+        return _agent(run, rule)
     if facts.disabled:
         run.reason(f"办证人是残疾人，可以由{rule['agents']}代为申领。", rule["article"])
-        return True
+        return _agent(run, rule)
     elderly = age >= rule["elderly_from_age"]
     if elderly and facts.mobility_impaired:
         run.reason(f"办证人是行动不便的老年人，可以由{rule['agents']}代为申领。", rule["article"])
         run.warn(rule["elderly_basis_note"])
-        return True
+        return _agent(run, rule)
     if elderly:
         run.need("mobility_impaired")
     run.need("disabled")
@@ -346,6 +347,15 @@ def _proxy(run: _Assessment) -> Optional[bool]:
     if facts.mobility_impaired:
         run.doubt(f"{rule['article']}所列代办情形带“等”字，其他行动不便的情形能否代办，请向派出所确认。")
     return False
+
+
+def _agent(run: _Assessment, rule: dict[str, Any]) -> bool:
+    """The person may apply through someone: only through the article's agents."""
+    if run.facts.agent == "other":
+        run.reason(rule["agent_refused"].format(agents=rule["agents"]), rule["article"])
+        run.warn(rule["agent_refused_warning"].format(agents=rule["agents"], article=rule["article"]))
+        return False
+    return True
 
 
 def _materials(run: _Assessment, review: bool) -> list[dict[str, Any]]:
@@ -371,7 +381,7 @@ def _materials(run: _Assessment, review: bool) -> list[dict[str, Any]]:
         add("study_proof", data["study_proof"]["text"], data["study_proof"]["article"])
     if review and "supplementary_proof" in data:
         add("supplementary_proof", data["supplementary_proof"]["text"], data["supplementary_proof"]["article"])
-    if facts.by_proxy:
+    if facts.by_proxy and run.proxy_allowed is not False:  # a refused proxy: the applicant's own checklist
         add("agent_id", data["agent_id"]["text"], data["agent_id"]["article"])
     if facts.employment is None and facts.study is None:
         run.advice.append(f"如有劳动合同、营业执照或学生证等就业、就读证明，也请一并带上（{address['article']}）。")

@@ -17,13 +17,16 @@ NATIONALITIES = ("cn", "foreign", "hk", "mo", "tw")
 EMPLOYMENTS = ("labor_contract", "business_license", "public_sector", "none")
 HOUSINGS = ("owned", "rented", "public_housing", "employer_dorm", "school_dorm", "none")
 STUDIES = ("full_time", "none")
+# Who applies for someone else (聊城 第六条, 曲靖 第十二条: only 监护人、近亲属); additive to CONTRACT §3.
+AGENTS = ("guardian", "relative", "other")
 HUKOU_KEYS = ("province", "city", "county", "township")
 RESIDENCE_KEYS = ("county", "township")
 MONTH_FIELDS = ("lived_months", "registered_months", "supplementary_proof_months")
 BOOL_FIELDS = ("mobility_impaired", "disabled", "by_proxy")
-ENUMS = {"nationality": NATIONALITIES, "employment": EMPLOYMENTS, "housing": HOUSINGS, "study": STUDIES}
+ENUMS = {"nationality": NATIONALITIES, "employment": EMPLOYMENTS, "housing": HOUSINGS, "study": STUDIES,
+         "agent": AGENTS}
 FIELDS = ("city", "as_of", "nationality", "hukou", "residence", *MONTH_FIELDS,
-          "employment", "housing", "study", "age", *BOOL_FIELDS)
+          "employment", "housing", "study", "age", *BOOL_FIELDS, "agent")
 MAX_AGE = 130
 MAX_MONTHS = 12 * 130
 
@@ -54,6 +57,7 @@ class Facts:
     mobility_impaired: Optional[bool] = None
     disabled: Optional[bool] = None
     by_proxy: Optional[bool] = None
+    agent: Optional[str] = None  # guardian, relative or other: who applies for the person
     given: frozenset = frozenset()
 
     def known(self, name: str) -> bool:

@@ -336,11 +336,11 @@ def render_person_checklist(title: str, decision: dict[str, Any], said: tuple = 
 
 READBACK_ORDER = ("city", "nationality", "hukou", "residence", "lived_months", "registered_months",
                   "supplementary_proof_months", "housing", "employment", "study", "by_proxy", "age", "disabled",
-                  "mobility_impaired")
+                  "mobility_impaired", "agent")
 READBACK_LABEL = {"city": "城市", "nationality": "身份", "hukou": "户口", "residence": "现在住", "lived_months": "在现住地住了",
                   "registered_months": "{registration}", "supplementary_proof_months": "其他居住证明",
                   "housing": "住房", "employment": "工作", "study": "上学", "by_proxy": "谁来申请", "age": "年龄",
-                  "disabled": "残疾", "mobility_impaired": "行动不便"}
+                  "disabled": "残疾", "mobility_impaired": "行动不便", "agent": "代办人"}
 
 
 def months_text(months: int) -> str:
@@ -381,6 +381,8 @@ def fact_value_text(name: str, value: Any, city_id: Optional[str] = None) -> str
         return f"{value}岁"
     if name in ("disabled", "mobility_impaired"):
         return "是" if value else "不是"
+    if name == "agent":
+        return {"guardian": "监护人", "relative": "近亲属", "other": "不是监护人或近亲属"}.get(value, str(value))
     return str(value)
 
 

@@ -31,6 +31,13 @@ class Talk:
     def say(self, text: str, intent: Optional[str] = None, confidence: float = 0.9) -> Reply:
         return self._keep(self.driver.handle(self.state, Message.parse(text, intent, confidence)))
 
+    def confirm(self) -> Reply:
+        """Say "对" to the read-back the last reply ends with (it must end with one)."""
+        readback = self.last.messages[-1]
+        assert self.last.next == "readback" and "readback" in (readback.custom or {}), self.texts
+        assert [c.title for c in readback.choices] == ["对", "有不对的，我改一下"]
+        return self.say("对")
+
     @property
     def last(self) -> Reply:
         return self.replies[-1]

@@ -26,9 +26,9 @@ SCENARIOS = {
     # 聊城, question by question, with a county at the city question, a failed answer,
     # a side question, a relative date and a correction.
     "liaocheng renter": ["聊城东昌府区", "本人", "嗯哼", "河北石家庄的", "要花多少钱", "去年国庆来的",
-                         "登记了半年", "不对，住了两年了", "租房"],
+                         "登记了半年", "不对，住了两年了", "租房", "对"],
     # 曲靖, a child through a parent, a skipped question, a closed question answered in words.
-    "qujing child": ["曲靖沾益区", "给孩子办", "户口四川的", "一年多", "不知道", "没有工作", "在上小学", "8岁"],
+    "qujing child": ["曲靖沾益区", "给孩子办", "户口四川的", "一年多", "不知道", "没有工作", "在上小学", "8岁", "对"],
 }
 
 

@@ -42,7 +42,7 @@ TODAY = dt.date(2026, 11, 22)
      {"age": 68, "mobility_impaired": True, "by_proxy": True}),
     ("帮我妈办，她七十多了，行动不便，户口是河南周口的，在东昌府跟我住了两年", "liaocheng",
      {"by_proxy": True, "age": 70, "mobility_impaired": True, "hukou": {"province": "河南省", "city": "周口市"},
-      "city": "liaocheng", "residence": {"county": "东昌府区"}, "lived_months": 24}),
+      "city": "liaocheng", "residence": {"county": "东昌府区"}, "lived_months": 24, "agent": "relative"}),
     ("额是陕西的，在冠县开了个小饭馆，营业执照办了一年多，房子租的，居住登记还没弄", "liaocheng",
      {"hukou": {"province": "陕西省"}, "city": "liaocheng", "residence": {"county": "冠县"},
       "employment": "business_license",

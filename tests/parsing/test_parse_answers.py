@@ -90,7 +90,7 @@ def test_parse_answer_never_lets_library_errors_out():
      {"hukou": {"province": "河南省"}, "residence": {"county": "东昌府区"}, "city": "liaocheng",
       "lived_months": 12, "registered_months": 6}),
     ("我是曲靖师范学院的学生，住学校宿舍", {"city": "qujing", "study": "full_time", "housing": "school_dorm"}),
-    ("帮我孩子办，孩子8岁", {"by_proxy": True, "age": 8}),
+    ("帮我孩子办，孩子8岁", {"by_proxy": True, "age": 8, "agent": "relative"}),
     ("我是外国人", {"nationality": "foreign"}),
     ("没办过居住登记", {"registered_months": None}),
     ("不对，是九个月", {"lived_months": 9}),

@@ -33,23 +33,24 @@ def test_liaocheng_renter_in_few_questions():
 
 
 def test_qujing_student_in_few_questions():
-    decision, asked, _ = interview(["曲靖", "本人", "贵州六盘水", "一年多", "住学校宿舍"])
+    decision, asked, _ = interview(["曲靖", "本人", "贵州六盘水", "一年多", "住学校宿舍", "对"])
     assert decision["verdict"] == "eligible"
     assert len(asked) <= 10
     assert [m["code"] for m in decision["materials"]][:2] == ["id_card", "photos"]
 
 
 def test_unprompted_facts_skip_their_questions():
-    decision, asked, _ = interview(["我户口在河南，在东昌府租房住了八个月，居住登记也办了八个月，在厂里上班"],
+    decision, asked, _ = interview(["我户口在河南，在东昌府租房住了八个月，居住登记也办了八个月，在厂里上班", "对"],
                                    city="liaocheng")
     assert decision["verdict"] == "eligible"
-    assert len(asked) == 1  # the first question only: who applies, answered with the whole case
+    # The first question (who applies, answered with the whole case), then what was understood, read back.
+    assert len(asked) == 2 and "对吗？" in asked[1] and "· 户口：河南省" in asked[1]
 
 
 def test_local_in_exempt_districts_told_at_once():
-    decision, asked, _ = interview(["户口是东昌府区的，现在住在高新区"], city="liaocheng")
+    decision, asked, _ = interview(["户口是东昌府区的，现在住在高新区", "对"], city="liaocheng")
     assert decision["verdict"] == "not_required"
-    assert len(asked) == 1
+    assert len(asked) == 2  # the read-back, then the verdict
 
 
 def test_not_understood_answer_is_explained_and_asked_again():
@@ -68,7 +69,7 @@ def test_never_the_same_question_a_third_time():
 
 def test_city_with_its_county_at_the_terminal_prompt():
     """Issue 8.7: "曲靖沾益区" at the city prompt: the city, and the county kept."""
-    decision, asked, _ = interview(["曲靖沾益区", "本人", "贵州", "一年", "租房"])
+    decision, asked, _ = interview(["曲靖沾益区", "本人", "贵州", "一年", "租房", "对"])
     assert decision["verdict"] == "eligible"
     assert decision["where"].startswith("沾益区的")
     assert not any("哪个县" in question for question in asked)
@@ -76,7 +77,7 @@ def test_city_with_its_county_at_the_terminal_prompt():
 
 def test_question_by_question_asks_who_applies():
     """Issue 8.7: the terminal asks who applies, so a child gets 第十二条's proxy and documents."""
-    decision, asked, _ = interview(["曲靖", "2", "四川", "一年多", "租房", "8"])
+    decision, asked, _ = interview(["曲靖", "2", "四川", "一年多", "租房", "8", "1"])
     assert "本人" in asked[1] and "2. 给孩子办" in asked[1]
     assert decision["verdict"] == "eligible" and decision["proxy_allowed"] is True
     assert "agent_id" in [m["code"] for m in decision["materials"]]

@@ -183,7 +183,8 @@ def test_art6_proxy(decide, person, allowed):
     decision = decide(**{**RENTER, "by_proxy": True, **person})
     assert decision["verdict"] == "eligible"
     assert decision["proxy_allowed"] is allowed
-    assert "agent_id" in codes(decision)
+    # A refused proxy: the applicant's own checklist, never the agent's papers (issue 17).
+    assert ("agent_id" in codes(decision)) is allowed
     assert "第六条" in articles(decision)
     if not allowed:
         assert any("本人" in w for w in decision["warnings"])
@@ -193,6 +194,16 @@ def test_art6_proxy_asks_age_then_disability(decide):
     assert decide(**{**RENTER, "by_proxy": True})["missing"] == ["age"]
     assert decide(**{**RENTER, "by_proxy": True, "age": 30})["missing"] == ["disabled"]
     assert decide(**{**RENTER, "by_proxy": True, "age": 75})["missing"] == ["mobility_impaired", "disabled"]
+
+
+@pytest.mark.parametrize("agent, allowed", [("relative", True), ("guardian", True), ("other", False)])
+def test_art6_only_guardians_and_close_relatives_may_apply(decide, agent, allowed):
+    """第六条: 由其监护人、近亲属代为申领 (a neighbour, a volunteer or a 网格员 may not)."""
+    decision = decide(**{**RENTER, "by_proxy": True, "age": 8, "agent": agent})
+    assert decision["verdict"] == "eligible" and decision["proxy_allowed"] is allowed
+    assert ("agent_id" in codes(decision)) is allowed
+    if not allowed:
+        assert any("监护人、近亲属" in r["text"] and "第六条" in r["articles"] for r in decision["reasons"])
 
 
 def test_no_proxy_question_without_proxy(decide):

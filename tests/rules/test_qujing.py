@@ -140,7 +140,7 @@ def test_art12_business_license_is_called_gongshang(decide):
 def test_art12_proxy(decide, person, allowed):
     decision = decide(**{**STUDENT, "by_proxy": True, **person})
     assert decision["proxy_allowed"] is allowed
-    assert "agent_id" in codes(decision)
+    assert ("agent_id" in codes(decision)) is allowed  # a refused proxy: the applicant's own checklist
     assert "第十二条" in reason_articles(decision)
 
 
