@@ -44,7 +44,7 @@ from bot.rules.policy import city_ids, load_city
 from bot.rules.render import fact_label, fact_value_text, question_reason, readback_lines, render_topic_for
 
 from . import texts
-from .facts import change_city, city_id_of, decide, drop, get, known, merge, personal
+from .facts import DURATIONS, change_city, city_id_of, decide, drop, get, known, merge, personal
 from .reading import (Message, Reading, asks_eligibility, command, leave, read, small_talk, speaks_for_self,
                       topic)
 
@@ -509,6 +509,7 @@ class Interview:
         """The answer to "我理解的是…对吗？": 对 gives the verdict; words correct exactly the
         facts they name (and it reads back again); 不对 alone asks which one."""
         reading = read(message, None, None, state.city, self.today())
+        _file_bare_duration(state.facts, reading)
         before = copy.deepcopy(state.facts)
         self._take(state, reading, message, reply, announce=False)
         changed = sorted({name.split(".", 1)[0] for name in reply.changed})
@@ -649,6 +650,16 @@ _YES = re.compile(r"^(?:对|对的|对啊|对呀|对了|是|是的|是啊|没错
                   r"对没错|没错对|是这样|就是这样)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
 _NO = re.compile(r"^(?:不对|不是|错了|有错|有不对的?|有问题|不正确|不太对|有一?点不对|有一?项不对|有一?个不对|改一下|我要改|我改一下|"
                  r"有不对的，?我改一下|no)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
+
+
+def _file_bare_duration(facts: dict[str, Any], reading: Reading) -> None:
+    """"不对，是八个月，登记也是八个月" at the read-back: a duration said for no fact
+    corrects the one duration read back that the message does not name otherwise."""
+    months = [item["months"] for item in reading.unbound if "months" in item]
+    open_ = [name for name in DURATIONS if name in facts and name not in reading.found
+             and not (name == "registered_months" and facts[name] is None)]
+    if len(months) == 1 and len(open_) == 1:
+        reading.found[open_[0]] = months[0]
 
 
 def _readback_yes_no(message: Message) -> Optional[bool]:

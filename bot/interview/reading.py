@@ -242,6 +242,7 @@ class Reading:
     hint: Optional[str] = None  # the parser's Chinese explanation when the answer was not understood
     approximate: dict[str, str] = field(default_factory=dict)  # fact -> the vague words it came from
     city_switch: bool = False  # the message moves the interview to another city
+    unbound: list[dict[str, Any]] = field(default_factory=list)  # durations said for no fact ("是八个月")
 
 
 def _entity(message: Message, name: str) -> Any:
@@ -388,7 +389,8 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
                 found_dict.pop("city", None)
             found_dict["hukou"] = answer.value
             return Reading(found=found_dict, answered=True, approximate=approximate)
-    reading = Reading(found=found_dict, approximate=approximate, city_switch=switch)
+    reading = Reading(found=found_dict, approximate=approximate, city_switch=switch,
+                      unbound=list(getattr(found, "unbound", ()) or ()))
     durations = _durations(found_dict)
     bare = [name for name in durations if not _CUES[name].search(text)]
     if _CORRECTION.search(text.strip()) and previous in DURATIONS and len(durations) == 1 and bare:

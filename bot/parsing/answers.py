@@ -323,6 +323,14 @@ def _is_hukou_clause(clause: str) -> Optional[str]:
     return None
 
 
+_LIVING = re.compile(r"住|在|来|到|租|买|搬|现在|目前|上班|工作|打工|上学|读书|念书|干活")
+
+
+def _same_county(words: str, hukou_words: str) -> bool:
+    known = find_known_county(words)
+    return bool(known) and known[1].name == (find_known_county(hukou_words) or (None, None))[1].name
+
+
 def _only_a_place_elsewhere(words: str) -> bool:
     """``words`` name a place and nothing else, and not a served city or county."""
     place = parse_place(words) if not _NOT_A_PLACE.search(words) else {}
@@ -359,6 +367,11 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
                 hukou_clauses.append((clause, False))
         else:
             here.append(clean(clause))
+    if hukou_clauses:
+        # "莘县的，老家莘县": a bare place beside a 户口 clause that names it goes on about
+        # the 户口; only words of living (住, 在, 来, 租…) make it where one lives.
+        hukou_words = "".join(clause for clause, _ in hukou_clauses)
+        here = [words for words in here if _LIVING.search(words) or not _same_county(words, hukou_words)]
     named = [found[0] for found in (find_known_city(words, not_denied=True) for words in here) if found]
     if named:
         facts["city"] = named[0].id

@@ -98,10 +98,12 @@ def assess(facts: Facts) -> dict[str, Any]:
 
     if facts.nationality != "cn":
         non_mainland = city["scope"]["non_mainland"]
-        run.reason(f"您是{labels.NATIONALITY[facts.nationality]}。{non_mainland['text']}", non_mainland["article"])
+        text = (non_mainland.get("text_for") or {}).get(facts.nationality, non_mainland["text"])
+        run.reason(f"您是{labels.NATIONALITY[facts.nationality]}。{text}", non_mainland["article"])
         if facts.nationality in non_mainland.get("doubt_for", ()):
             run.doubt(non_mainland["doubt"])
-        run.advice.append("请向居住地公安机关咨询适用于您的居住登记和证件办理规定。")
+        run.advice.append((non_mainland.get("advice") or {}).get(facts.nationality)
+                          or "请向居住地公安机关咨询适用于您的居住登记和证件办理规定。")
         return _decision(run, "not_covered", policy, with_materials=False)
 
     scope = _scope(run)
