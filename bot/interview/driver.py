@@ -130,6 +130,7 @@ class State:
     last: list[dict[str, Any]] = field(default_factory=list)  # the last reply (再说一遍)
     # Where each known fact (top-level name) came from: {"how": BUTTON|ANSWER|WORDS|CONFIRMED, "words": …}.
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    helped: list[str] = field(default_factory=list)  # help given once ("estimate": how to guess a duration)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,7 +141,7 @@ class State:
         return cls(facts=copy.deepcopy(data.get("facts") or {}), asked=data.get("asked"),
                    previous=data.get("previous"), tries=int(data.get("tries") or 0),
                    skipped=list(data.get("skipped") or ()), last=list(data.get("last") or ()),
-                   sources=copy.deepcopy(data.get("sources") or {}))
+                   sources=copy.deepcopy(data.get("sources") or {}), helped=list(data.get("helped") or ()))
 
     def copy(self) -> "State":
         return State.from_dict(copy.deepcopy(self.to_dict()))
@@ -254,6 +255,18 @@ class Interview:
             return self._readback_answer(state, message, reply)
         reading = read(message, asked, state.previous, state.city, as_of)
         self._take(state, reading, message, reply)
+        if wants == "skip" and asked in DURATIONS and not reading.answered and not message.button \
+                and _NOT_KNOWING.search(message.text or "") \
+                and f"estimate:{asked}" not in state.helped:
+            # "不知道" to "how long": help to estimate first (ranges, where to look), skipping one tap away.
+            state.helped.append(f"estimate:{asked}")
+            reply.cases.append("estimate")
+            choices = self._durations(texts.DURATION_RANGES)
+            if asked == "registered_months":
+                choices = [Choice(texts.NEVER_REGISTERED, "deny")] + choices
+            reply.messages.append(Out(texts.ESTIMATE_HELP[asked], choices + [Choice(texts.SKIP, "skip")],
+                                      role="question", fact=asked, closed=True))
+            return self._end_turn(state, reply, decide(state.facts, as_of)[0], asked, asked)
         if wants == "skip" and asked and not reading.answered:
             reply.cases.append("skip")
             self._skip(state, asked)
@@ -650,6 +663,9 @@ _YES = re.compile(r"^(?:对|对的|对啊|对呀|对了|是|是的|是啊|没错
                   r"对没错|没错对|是这样|就是这样)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
 _NO = re.compile(r"^(?:不对|不是|错了|有错|有不对的?|有问题|不正确|不太对|有一?点不对|有一?项不对|有一?个不对|改一下|我要改|我改一下|"
                  r"有不对的，?我改一下|no)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
+
+
+_NOT_KNOWING = re.compile(r"知道|清楚|记|忘|确定|晓得|说不|没数")
 
 
 def _file_bare_duration(facts: dict[str, Any], reading: Reading) -> None:

@@ -49,6 +49,12 @@ DURATIONS = (("3个月", 3), ("半年", 6), ("一年", 12), ("两年以上", 24)
 # After two failed answers to a duration: ranges rather than exact months.
 DURATION_RANGES = (("不到3个月", 1), ("3个月到半年", 3), ("半年到一年", 6), ("一年到两年", 12), ("两年以上", 24))
 JUST_ARRIVED = "刚来"
+# "不知道" to a duration: how to estimate it, before skipping.
+ESTIMATE_HELP = {
+    "lived_months": "没关系，说个大概就行，比如“半年多”“快两年了”。想想是哪年哪月搬来的，或者看看租房合同上的日期。也可以点一个范围：",
+    "registered_months": "没关系，居住登记（暂住登记）凭证上有登记日期；记不清就说个大概，比如“一年左右”。没办过就点“没办过”：",
+    "supplementary_proof_months": "没关系，看看营业执照、社保或个税缴纳记录、租房合同上最早的日期，说个大概就行，或点一个范围：",
+}
 NONE_PROOF = "没有这类证明"
 YES, NO = "是", "不是"
 

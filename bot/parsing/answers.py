@@ -327,8 +327,8 @@ _LIVING = re.compile(r"住|在|来|到|租|买|搬|现在|目前|上班|工作|�
 
 
 def _same_county(words: str, hukou_words: str) -> bool:
-    known = find_known_county(words)
-    return bool(known) and known[1].name == (find_known_county(hukou_words) or (None, None))[1].name
+    known, hukou = find_known_county(words), find_known_county(hukou_words)
+    return bool(known and hukou) and known[1].name == hukou[1].name
 
 
 def _only_a_place_elsewhere(words: str) -> bool:

@@ -240,7 +240,7 @@ async def test_repeat_says_the_last_reply_again(domain):
 
 
 async def test_skip_moves_on(domain):
-    slots, dispatcher = await validate(form_turn(message("不知道", "skip"), {
+    slots, dispatcher = await validate(form_turn(payload_message("/skip"), {
         **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
     assert "registered_months" in slots["interview"]["skipped"]
     assert texts_of(dispatcher)[0] == "好的，这个先跳过。"
