@@ -113,6 +113,10 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Opti
         return answered
     driver = interview(tracker)
     before = state_of(tracker)
+    holder = driver.holder_reply(message, before)
+    if holder:  # "我的居住证丢了": a holder's case, not the general rule (CONTRACT §2)
+        say(dispatcher, [holder])
+        return answered
     state, reading, changed = driver.absorb(before, message)
     city = state.city
     form = active_form(tracker)

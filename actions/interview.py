@@ -150,7 +150,7 @@ class ValidateEligibilityForm(GuardedFormValidationAction):
         say(dispatcher, [out for out in reply.messages if out.role != "verdict"])
         if reply.ended == "verdict":
             return events + [SlotSet(REQUESTED_SLOT, None)]
-        if reply.ended == "stopped":
+        if reply.ended in ("stopped", "holder"):
             return events + [SlotSet(REQUESTED_SLOT, None), FollowupAction(ACTION_LISTEN)]
         if reply.ended == "restart":
             return events + [SlotSet(REQUESTED_SLOT, None), FollowupAction(ACTION_RESTART)]

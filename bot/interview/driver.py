@@ -6,7 +6,7 @@ back what to say, the facts known so far and what to ask next.
     reply = interview.handle(reply.state, Message.parse("我在聊城租房住了八个月"))
     reply.messages                              # [Out(text, choices, custom, role)], in order
     reply.next                                  # the fact asked next ("hukou.city"), None when decided
-    reply.ended                                 # None, "verdict", "stopped", "restart" or "leave"
+    reply.ended                                 # None, "verdict", "stopped", "restart", "leave" or "holder"
     reply.state.to_dict()                       # JSON: keep it, give it back with the next message
 
 The law decides what to ask: the next question is the first fact of the
@@ -41,7 +41,9 @@ from bot import clock
 from bot.masking import mask_text
 from bot.rules import labels, question_for, render_decision, render_topic
 from bot.rules.policy import city_ids, load_city
-from bot.rules.render import fact_label, fact_value_text, question_reason, readback_lines, render_topic_for
+from bot.parsing.holder import read_holding
+from bot.rules.render import (fact_label, fact_value_text, question_reason, readback_lines, render_holding,
+                              render_topic_for)
 
 from . import texts
 from .facts import DURATIONS, change_city, city_id_of, decide, drop, get, known, merge, personal
@@ -167,7 +169,7 @@ class Reply:
     ``cases``: the conversation-repair cases handled, in order (``answer``,
     ``facts``, ``correction``, ``city_change``, ``side_question``,
     ``chitchat``, ``repeat``, ``skip``, ``not_understood``, ``explain``,
-    ``restart``, ``stop``, ``leave``, ``verdict``…). ``ended``: None while
+    ``restart``, ``stop``, ``leave``, ``verdict``, ``holder``…). ``ended``: None while
     the interview goes on; "verdict", "stopped", "restart" or "leave" (then
     ``leave`` is the intent handed over: request_human, goodbye,
     book_appointment…). ``changed``: the facts this message set, by name.
@@ -251,6 +253,15 @@ class Interview:
             return reply
 
         reply = Reply(state=state)
+        holder = self.holder_reply(message, state)
+        if holder:
+            # A holder is never interviewed as a new applicant (CONTRACT §2).
+            state.asked, state.tries = None, 0
+            reply.messages.append(holder)
+            reply.cases.append("holder")
+            reply.ended = "holder"
+            state.last = [out.as_dict() for out in reply.messages]
+            return reply
         if asked == READBACK:
             return self._readback_answer(state, message, reply)
         reading = read(message, asked, state.previous, state.city, as_of)
@@ -341,6 +352,28 @@ class Interview:
         if fact.startswith("hukou."):
             return reading.found.get("hukou")
         return get(reading.found, fact)
+
+    def holder_reply(self, message: Message, state: State) -> Optional[Out]:
+        """The answer for someone who already holds a permit (moved, lost it, missed the
+        签注…), or None when the message is not from a holder."""
+        if message.button or not message.text:
+            return None
+        holding = read_holding(message.text)
+        if holding is None:
+            return None
+        if holding.event is None and state.asked in DURATIONS:
+            return None  # "居住证办了半年" to a duration question: most likely the registration
+        cards = [holding.card_city or state.city] if (holding.card_city or state.city) else city_ids()
+        texts_ = [render_holding(card, holding.event, holding.to_city, holding.to_elsewhere, self.today())
+                  for card in cards]
+        text = "\n\n".join(texts_) if len(cards) == 1 else texts.EVERY_CITY + "\n\n" + "\n\n".join(texts_)
+        choices = []
+        if holding.event == "move" and holding.to_city and holding.to_city != (holding.card_city or state.city):
+            choices.append(Choice(texts.HOLDER_CHECK_NEW_CITY.format(city=load_city(holding.to_city).name),
+                                  "inform", {"city": holding.to_city}))
+        choices += [Choice(texts.NEXT_OTHER, "greet"), Choice(texts.HUMAN, "request_human")]
+        return Out(text, choices, custom={"holder": {"card_city": cards[0] if len(cards) == 1 else None,
+                                                     "event": holding.event, "to_city": holding.to_city}})
 
     def answer_topic(self, name: str, state: State, city: Optional[str] = None) -> Out:
         """A question about the regulation (or the stations' hours), answered for the facts known."""

@@ -32,6 +32,9 @@ READBACK_CHANGED = "好的，已更正：{what}。"
 READBACK_HINT = "请回答“对”，或者直接说哪一项不对。"
 READBACK_RESTART = "重新开始"
 
+# --- people who already hold a permit ----------------------------------------------
+HOLDER_CHECK_NEW_CITY = "看看在{city}能不能办"
+
 # --- answers ---------------------------------------------------------------------
 CORRECTED = "好的，已按您说的更正。"
 APPROXIMATE = "（“{words}”按{value}算，如果不准请直接告诉我。）"

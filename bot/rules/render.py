@@ -402,3 +402,59 @@ def readback_lines(facts: dict[str, Any]) -> list[str]:
             continue
         lines.append(f"{fact_label(name, city_id)}：{fact_value_text(name, facts[name], city_id)}")
     return lines
+
+
+# --- people who already hold a permit (CONTRACT §2) ------------------------------------
+
+def _topic_lines(city: Any, name: str) -> list[str]:
+    data = city.topic(name)
+    lines = [f"· {item['text']}（{item['article']}）" for item in data["items"]]
+    return lines + [f"！{warning}" for warning in data.get("warnings", ())]
+
+
+def render_holding(card_city: str, event: Optional[str], to_city: Optional[str] = None,
+                   to_elsewhere: bool = False, as_of=None) -> str:
+    """What a holder of ``card_city``'s permit does after ``event`` ("move", "lost",
+    "damaged", "endorsement" or None), with the articles; never the new-applicant interview."""
+    city = load_city(card_city)
+    lines: list[str] = []
+    moved_away = event == "move" and ((to_city and to_city != card_city) or to_elsewhere)
+    if event == "move" and not moved_away:
+        lines.append(f"您持有{city.name}的居住证，在{city.name}内搬家，不用重新申领，按规定办理住址变更：")
+        lines += _topic_lines(city, "address_change")
+    elif moved_away:
+        card = city["card"]
+        change = city.topic("address_change")["items"][0]["article"]
+        lines.append(f"{city.name}的居住证是在{city.name}居住的证明（{card['article']}：{card['text']}），"
+                     f"搬到别的城市后不能继续使用；{city.name}的住址变更（{change}）只适用于{city.name}内。")
+        if to_city:
+            new = load_city(to_city)
+            registration, rule = new["registration"], new["duration"]
+            arrival = registration["arrival"]
+            when = f"{arrival['deadline']}" if arrival.get("deadline") else ""
+            lines.append(f"到{new.name}后，请{when}到{registration['where']}办理{registration['name']}"
+                         f"（《{new['policy']['title']}》{arrival['article']}）；{rule['text']}并符合条件的，"
+                         f"可以按{new.name}的规定重新申领居住证（{rule['article']}）。")
+            lines.append(f"告诉我您在{new.name}的住处、住了多久、工作或上学的情况，我帮您看能不能办。")
+        else:
+            lines.append("到新的居住地后，请按当地规定到公安派出所办理居住登记，再按当地规定申领居住证；"
+                         "其他城市的规定我暂时解答不了，请咨询当地派出所或拨打12345。")
+    elif event in ("lost", "damaged"):
+        lines.append(f"您的{city.name}居住证{'丢了' if event == 'lost' else '损坏了'}，按规定补领、换领，不用重新申请：")
+        lines += _topic_lines(city, "replacement")
+    elif event == "endorsement":
+        lapse = city["endorsement_rule"]["lapse"]
+        lines.append(f"{city.name}的居住证没有按时签注：{lapse['text']}（{lapse['article']}）")
+        lines.append("请尽快补办签注：")
+        lines += [line for line in _topic_lines(city, "endorsement") if "使用功能中止" not in line]
+    else:
+        lines.append(f"您已经持有{city.name}的居住证，不需要再申请。持证以后要注意：")
+        for name in ("endorsement", "address_change"):
+            advice = city.topic(name)["advice"]
+            lines.append(f"· {advice['text']}（{advice['article']}）")
+        replacement = city.topic("replacement")["items"]
+        lines.append(f"· 丢失或损坏的，办理补领、换领（{replacement[0]['article']}）。")
+    warning = policy_warning(card_city, as_of or clock.today())
+    if warning:
+        lines.append(f"！{warning}")
+    return "\n".join(lines)
