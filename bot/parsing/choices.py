@@ -129,22 +129,25 @@ HOUSING = (
                       r"|住(?:在)?(?:厂里|厂头|单位|公司|工地|店里)"),
     # 出租车 and 租车 are not housing; a lease ("租房合同") is a document, see _LEASE.
     ("rented", r"(?<!出)租(?!车|房合同|赁合同|的合同)|出租屋|出租房|房租|租金"),
-    ("none", r"没有?地方住|没有?住的地方|没有?住处|无固定住所|没有?固定(?:的)?(?:住所|住处|地方|的)|居无定所|借住|寄住"
-             r"|住(?:在)?(?:朋友|亲戚|别人|同学|老乡)家|无处|露宿|流浪|睡大街|无家可归|住桥洞|没有?房子?住"),
+    # A home the article does not list: recorded as said ("other"), never forced into a kind.
+    ("other", r"借住|寄住|住(?:在)?(?:我|俺)?(?:的)?(?:朋友|亲戚|别人|同学|老乡|老板|姐姐?|哥哥?|弟弟?|妹妹?|叔叔?|舅舅?|姑姑?|姨|"
+              r"阿姨|表哥|表姐|堂哥|大伯|老丈人|岳父|婆家|娘家|儿子|女儿|闺女)家|工棚|板房|活动板房|工地上住|住工地"),
+    ("none", r"没有?地方住|没有?住的地方|没有?住处|无固定住所|没有?固定(?:的)?(?:住所|住处|地方|的)|居无定所"
+             r"|无处|露宿|流浪|睡大街|无家可归|住桥洞|没有?房子?住"),
     ("owned", r"自己的房|自己家的?房|自家的?房|自己买|买的房|买了房|买房|自有|房产证|产权|自建房|自己盖|商品房"
               r"|住(?:在)?自己家|房子是(?:我|自己)|按揭|贷款买|自己(?:家)?屋|自家屋|房本|不动产证"),
 )
 _LEASE = re.compile(r"租房合同|租赁合同|租的合同")
 # "没有房子", "没房", "无房": not owning a home (see the module's doc).
 _NO_HOME_OF_ONES_OWN = re.compile(r"(?:没有|没得|木有|没|无)(?:自己的)?房子?(?!租|产)")
-_HOUSING_ORDER = ("public_housing", "school_dorm", "employer_dorm", "rented", "none", "owned")
+_HOUSING_ORDER = ("public_housing", "school_dorm", "employer_dorm", "rented", "none", "other", "owned")
 
 
 def read_housing(text: str) -> Reading:
     plain = normalise(text)
     hits = _hits(HOUSING, plain)
     lease = [sign for _, sign in find(_LEASE, plain)]
-    denied = [code for code in _HOUSING_ORDER if DENIED in _signs(hits, code) and code != "none"]
+    denied = [code for code in _HOUSING_ORDER if DENIED in _signs(hits, code) and code not in ("none", "other")]
     if _NO_HOME_OF_ONES_OWN.search(plain) and "owned" not in denied:
         denied.append("owned")
     for code in _HOUSING_ORDER:

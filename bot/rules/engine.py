@@ -115,7 +115,7 @@ def assess(facts: Facts) -> dict[str, Any]:
     basis = _basis(run)
     proxy_allowed = run.proxy_allowed = _proxy(run)
 
-    if run.missing or scope is None:
+    if run.missing or scope is None or basis == "open":
         return _decision(run, "undetermined", policy, proxy_allowed=proxy_allowed)
     if basis == "no":
         return _decision(run, "not_eligible", policy, with_materials=False, proxy_allowed=proxy_allowed)
@@ -311,6 +311,12 @@ def _basis(run: _Assessment) -> Optional[str]:
     if unknown:
         run.need(*unknown)
         return None
+    if facts.housing == "other":
+        # The article's list of homes ends in 等: whether this one counts is not written.
+        open_text = basis["housing"]["other_open"]
+        run.reason(open_text, basis["housing"]["article"])
+        run.doubt(open_text)
+        return "open"
     run.reason(f"申领居住证须{basis['text']}；您目前没有符合条件的工作、住所或就读情况。"
                + "".join(basis[k].get("definition", "") for k in ("employment", "housing", "study")),
                basis["article"])

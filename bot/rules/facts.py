@@ -15,7 +15,9 @@ from bot import clock
 
 NATIONALITIES = ("cn", "foreign", "hk", "mo", "tw")
 EMPLOYMENTS = ("labor_contract", "business_license", "public_sector", "none")
-HOUSINGS = ("owned", "rented", "public_housing", "employer_dorm", "school_dorm", "none")
+# "other": a home the article does not list (a relative's or friend's, a site shed): recorded as
+# said, never forced into a category (additive to CONTRACT §3).
+HOUSINGS = ("owned", "rented", "public_housing", "employer_dorm", "school_dorm", "none", "other")
 STUDIES = ("full_time", "none")
 # Who applies for someone else (聊城 第六条, 曲靖 第十二条: only 监护人、近亲属); additive to CONTRACT §3.
 AGENTS = ("guardian", "relative", "other")

@@ -14,6 +14,7 @@ HOUSING = {
     "employer_dorm": "住单位宿舍",
     "school_dorm": "住学校宿舍",
     "none": "没有固定住所",
+    "other": "住在亲戚朋友家等（办法未列明的住处）",
 }
 STUDY = {"full_time": "全日制在读（有学籍）", "none": "不在读"}
 VERDICT = {
@@ -44,7 +45,7 @@ QUESTION = {
 }
 # Closed answers the dialogue offers as buttons: (code, label).
 CHOICES = {
-    "housing": [(code, label) for code, label in HOUSING.items()],
+    "housing": [(code, label) for code, label in HOUSING.items() if code != "other"],
     "employment": [(code, label) for code, label in EMPLOYMENT.items()],
     "study": [("full_time", "是，全日制在读"), ("none", "不是")],
     "disabled": [(True, "是"), (False, "不是")],

@@ -59,7 +59,7 @@ def test_employment_denials_are_kept():
     ("住公租房", "public_housing", "没申请到公租房，现在租的房", "rented"),
     ("住厂里宿舍", "employer_dorm", "不住厂里宿舍", None),
     ("孩子住校", "school_dorm", "孩子没住校", None),
-    ("借住在亲戚家", "none", "不是借住的，房子是租的", "rented"),
+    ("借住在亲戚家", "other", "不是借住的，房子是租的", "rented"),  # issue 17: as said, not "none"
     ("没地方住", "none", "不是没地方住，是租的", "rented"),
     ("租的房子没签租房合同", "rented", "不是租的房子，是老家的自建房", "owned"),
 ))

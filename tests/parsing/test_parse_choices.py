@@ -25,7 +25,7 @@ def test_neither(text):
     ("单位宿舍", "employer_dorm"), ("厂里宿舍", "employer_dorm"), ("公司宿舍", "employer_dorm"),
     ("员工宿舍", "employer_dorm"),
     ("学校宿舍", "school_dorm"), ("住校", "school_dorm"),
-    ("没地方住", "none"), ("借住朋友家", "none"), ("借住亲戚家", "none"), ("住亲戚家", "none"),
+    ("没地方住", "none"), ("借住朋友家", "other"), ("借住亲戚家", "other"), ("住亲戚家", "other"), ("住我姐家", "other"),
     ("不是租的，是自己买的", "owned"),
 ])
 def test_housing(text, code):
