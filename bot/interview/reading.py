@@ -329,14 +329,6 @@ def _answers(found: dict[str, Any], asked: Optional[str]) -> bool:
 _CORRECTION = re.compile(r"^(?:不对|不是|错了|说错|搞错|弄错|更正|纠正|改一下|改成|应该是|其实是|我是说)")
 _CUES = {"lived_months": re.compile(r"住|来|到|待|呆|搬"), "registered_months": re.compile(r"登记|暂住证"),
          "supplementary_proof_months": re.compile(r"证明|执照|个税|社保|五险|学籍|合同")}
-# "好几年了", "很久了": not a number, but more than any regulation here asks
-# for (half a year). Read as two years, flagged approximate. (A reader for
-# bot.parsing; kept here until the parser has one.)
-_VAGUE_LONG = re.compile(r"好几年|好多年|很多年|多年|十几年|几十年|很久|挺久|好久|老早|早就|n年|N年")
-VAGUE_LONG_MONTHS = 24
-# "大半年": more than half a year, less than one (read as eight months, flagged).
-_MORE_THAN_HALF = re.compile(r"大半年|半年多|多半年|半年以上|超过半年|过了半年")
-MORE_THAN_HALF_MONTHS = 8
 _LIVES_HERE = re.compile(r"住|现在|目前|租|上班|工作|打工|上学|读书|来了|搬|我在|人在")
 # Words that ask about another city rather than answering where the 户口 is.
 _SWITCH = re.compile(r"^(?:那|那么|如果|要是)|呢$|的话|换成|改成|改为|换到|我说的是|我问的是|我要在|想在|打算在|我在|我住|住在|"
@@ -358,6 +350,7 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
     duration goes there.
     """
     from bot.parsing import NotUnderstood, extract_facts, read_answer
+    from bot.parsing.durations import vague_months
 
     found = _safe(extract_facts, text, city, as_of)
     found_dict: dict[str, Any] = dict(found or {})
@@ -432,13 +425,9 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
     try:
         answer = read_answer(asked, text, fact_city, as_of)
     except NotUnderstood as error:
-        if asked in ("lived_months", "registered_months") and _VAGUE_LONG.search(_plain(text)):
-            found_dict[asked] = VAGUE_LONG_MONTHS
-            approximate[asked] = text.strip()
-            reading.answered = True
-            return reading
-        if asked in ("lived_months", "registered_months") and _MORE_THAN_HALF.search(_plain(text)):
-            found_dict[asked] = MORE_THAN_HALF_MONTHS
+        vague = vague_months(text) if asked in ("lived_months", "registered_months") else None
+        if vague is not None:
+            found_dict[asked] = vague
             approximate[asked] = text.strip()
             reading.answered = True
             return reading

@@ -40,7 +40,7 @@ from bot.rules.policy import City, city_ids, load_city
 from ._text import normalise
 from .choices import (has_denial, parse_yes_no, read_agent, read_by_proxy, read_disabled, read_employment, read_housing,
                       read_mobility_impaired, read_nationality, read_study)
-from .durations import MAX_MONTHS, find_durations, parse_age
+from .durations import MAX_MONTHS, find_durations, parse_age, vague_months
 from .negation import AFFIRMED, DENIED, clauses, find, negators
 from .numbers import LIVED, PROOF, REGISTERED, bare_numbers, bind_durations, find_age
 from .places import (VAGUE, clean, find_known_city, find_known_county, parse_place, read_hukou,
@@ -287,6 +287,8 @@ def parse_registered(text: str, today: Optional[dt.date] = None) -> tuple[bool, 
 # --- facts said unprompted ----------------------------------------------------------
 
 _HUKOU = re.compile(r"户口|户籍|老家|籍贯|原籍")
+_REGISTERED_CUE = re.compile(r"登记|暂住证")
+_LIVED_CUE = re.compile(r"住|来|待|呆|搬")
 # "我是河南的", "俺是周口人", "我不是聊城的": where one is from.
 _FROM = re.compile(r"(?:^|我|俺|额|咱|他|她|孩子|人家)(?:也|都)?(?:不)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
 _BARE_PLACE = re.compile(r"(?:我|俺|额|他|她)?(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人|那边的|那里的)")
@@ -342,6 +344,12 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
     facts: dict = {}
     approximate: dict = {}
     hukou_clauses, here = [], []  # (clause, vague only?) about the 户口; clauses about where one lives now
+    said: list = []  # the clauses of ``here`` as said (clean() drops 住/现在)
+
+    def lives(clause: str) -> None:
+        here.append(clean(clause))
+        said.append(clause)
+
     previous_was_hukou = False
     for part in clauses(text):
         clause = part.text
@@ -357,21 +365,22 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
         previous_was_hukou = kind is not None
         if kind == "vague":
             hukou_clauses.append((clause, True))
-            here.append(clean(clause))
+            lives(clause)
         elif kind == "named":
             split = _THEN_HERE.search(clause)
             if split and split.start() > 0:
                 hukou_clauses.append((clause[:split.start()], False))
-                here.append(clean(clause[split.start():]))
+                lives(clause[split.start():])
             else:
                 hukou_clauses.append((clause, False))
         else:
-            here.append(clean(clause))
+            lives(clause)
     if hukou_clauses:
         # "莘县的，老家莘县": a bare place beside a 户口 clause that names it goes on about
         # the 户口; only words of living (住, 在, 来, 租…) make it where one lives.
         hukou_words = "".join(clause for clause, _ in hukou_clauses)
-        here = [words for words in here if _LIVING.search(words) or not _same_county(words, hukou_words)]
+        here = [words for words, raw in zip(here, said)
+                if _LIVING.search(raw) or not _same_county(words, hukou_words)]
     named = [found[0] for found in (find_known_city(words, not_denied=True) for words in here) if found]
     if named:
         facts["city"] = named[0].id
@@ -400,6 +409,18 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
     return facts, approximate
 
 
+# "孩子在这上学": someone else's schooling is not the applicant's (unless one applies for them).
+_OTHER_PERSON = re.compile(r"^(?:我|俺|我家|俺家|我们)?(?:的)?(?:孩子|儿子|女儿|闺女|娃|小孩|老大|老二|老三|老公|老婆|爱人|媳妇)")
+
+
+def _own_clauses(plain: str) -> str:
+    """``plain`` without the clauses that speak of another person, unless the speaker
+    applies for someone (then that person is the applicant)."""
+    if read_by_proxy(plain).value:
+        return plain
+    return ",".join(part.text for part in clauses(plain) if not _OTHER_PERSON.search(part.text))
+
+
 def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.date] = None) -> ExtractedFacts:
     """The facts said in one free sentence, as a partial CONTRACT facts dict
     (an ``ExtractedFacts``: see the module's doc for its notes)."""
@@ -425,12 +446,18 @@ def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.d
         unbound += [item.as_dict() for item in bound.unbound]
     except Exception:
         pass
+    for part in clauses(plain):  # "住了好几年了", "登记也大半年了": vague, flagged
+        months = vague_months(part.text)
+        fact = REGISTERED if _REGISTERED_CUE.search(part.text) else LIVED if _LIVED_CUE.search(part.text) else None
+        if months is not None and fact and fact not in facts and not negators(part.text):
+            facts[fact] = months
+            approximate[fact] = part.text
     denied: dict = {}
     assumed = []
     readers = {"housing": read_housing, "employment": read_employment, "study": read_study,
                "nationality": read_nationality}
     for name, reader in readers.items():
-        reading = reader(plain)
+        reading = reader(_own_clauses(plain) if name == "study" else plain)
         if reading.value is not None:
             facts[name] = reading.value
         if reading.denied:

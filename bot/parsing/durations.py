@@ -240,3 +240,22 @@ def parse_age(text: str) -> Optional[int]:
     if months is not None:
         return months // 12 if months // 12 <= MAX_AGE else None
     return None
+
+
+# "好几年了", "很久了": not a number, but more than either regulation asks for
+# (half a year): read as two years, flagged approximate. "大半年": more than
+# half a year, less than one: eight months, flagged.
+_VAGUE_LONG = re.compile(r"好几年|好多年|很多年|多年|十几年|几十年|很久|挺久|好久|老早|早就|n年")
+VAGUE_LONG_MONTHS = 24
+_MORE_THAN_HALF = re.compile(r"大半年|半年多|多半年|半年以上|超过半年|过了半年")
+MORE_THAN_HALF_MONTHS = 8
+
+
+def vague_months(text: str) -> Optional[int]:
+    """24 for "好几年", 8 for "大半年", None when the words say neither."""
+    plain = normalise(text)
+    if _VAGUE_LONG.search(plain):
+        return VAGUE_LONG_MONTHS
+    if _MORE_THAN_HALF.search(plain):
+        return MORE_THAN_HALF_MONTHS
+    return None

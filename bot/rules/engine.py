@@ -396,6 +396,9 @@ def _materials(run: _Assessment, review: bool) -> list[dict[str, Any]]:
     return items
 
 
+NO_APPLICATION = ("not_required", "not_covered", "not_eligible")
+
+
 def _decision(run: _Assessment, verdict: str, policy: dict[str, Any], *, with_materials: bool = True,
               eligible_from: Optional[dt.date] = None, proxy_allowed: Optional[bool] = None) -> dict[str, Any]:
     facts, city = run.facts, run.facts.city
@@ -423,9 +426,10 @@ def _decision(run: _Assessment, verdict: str, policy: dict[str, Any], *, with_ma
         "reasons": run.reasons,
         "materials": materials,
         "proxy_allowed": proxy_allowed if facts.by_proxy else None,
-        "where": where,
+        # No place or time limit for someone who need not, cannot or may not apply here.
+        "where": None if verdict in NO_APPLICATION else where,
         "fee": city["fee"]["yuan"],
-        "processing": processing,
+        "processing": None if verdict in NO_APPLICATION else processing,
         "citations": [{"source": city.source, "article": a}
                       for a in sorted(run.articles, key=article_number)],
         "policy": policy,
