@@ -484,4 +484,7 @@ _SOMEONE_ELSE = re.compile(r"孩子|儿子|女儿|闺女|娃|小孩|宝宝|老�
 
 def speaks_for_self(text: str) -> bool:
     """The sentence tells the speaker's own case (and nobody else's)."""
+    from bot.parsing._text import normalise
+
+    text = normalise(text)  # 親戚, 閨女: the same words in traditional characters
     return bool(text) and bool(_FIRST_PERSON.search(text)) and not _SOMEONE_ELSE.search(text)

@@ -156,11 +156,18 @@ def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
     """Every duration or start date in ``text``, in order."""
     today = today or clock.today()
     rewritten = _rewrite(normalise(text), today)
-    try:
-        items = jionlp().ner.extract_time(
-            rewritten, time_base=dt.datetime.combine(today, dt.time()), with_parsing=True)
-    except Exception:  # jionlp raises assorted errors on odd input
-        items = []
+    items = []
+    # Clause by clause: over a whole message jionlp merges "办了1年,2025年3月" into one
+    # expression and loses the first duration.
+    for piece in re.finditer(r"[^,;。；!！?？、:：~…]+", rewritten):
+        try:
+            found = jionlp().ner.extract_time(
+                piece.group(), time_base=dt.datetime.combine(today, dt.time()), with_parsing=True)
+        except Exception:  # jionlp raises assorted errors on odd input
+            found = []
+        for item in found:
+            start, end = item["offset"]
+            items.append({**item, "offset": [start + piece.start(), end + piece.start()]})
     spans = []
     for item in items:
         try:

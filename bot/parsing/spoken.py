@@ -51,7 +51,7 @@ _PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽�
               "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
               "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
 # Where pinyin is ambiguous or not how people write it in Latin letters.
-_LATIN_EXTRA = {"shaanxi": "陕西", "innermongolia": "内蒙古", "neimenggu": "内蒙古", "hongkong": "香港",
+_LATIN_EXTRA = {"shanxi": "山西", "shaanxi": "陕西", "innermongolia": "内蒙古", "neimenggu": "内蒙古", "hongkong": "香港",
                 "macau": "澳门", "macao": "澳门", "tibet": "西藏", "xizang": "西藏", "peking": "北京",
                 "canton": "广州", "liaocheng": "聊城", "qujing": "曲靖"}
 
@@ -94,7 +94,8 @@ def _latin_places() -> dict[str, str]:
     return table
 
 
-_LATIN_WORD = re.compile(r"[a-z]+(?:\s?[a-z]+)*")
+# A run of Latin words, not inside a booking code (K7HEZE); the space before it goes with it.
+_LATIN_WORD = re.compile(r"\s?(?<![0-9a-z])[a-z]+(?:\s?[a-z]+)*(?![0-9a-z])")
 _SUFFIX_WORDS = {"province": "省", "sheng": "省", "city": "市", "shi": "市", "county": "县", "xian": "县",
                  "district": "区", "qu": "区"}
 
@@ -106,6 +107,9 @@ def latin_places(text: str) -> str:
 
     def place(match: re.Match) -> str:
         words = match.group().split()
+        if not any("".join(words[i:j]) in _latin_places() for i in range(len(words))
+                   for j in range(i + 1, len(words) + 1)):
+            return match.group()
         out, i = [], 0
         table = _latin_places()
         while i < len(words):
@@ -131,8 +135,11 @@ def latin_places(text: str) -> str:
 
 # Words that carry nothing in speech: they mark where one statement ends.
 # 嗯 alone is an answer ("yes"): it is a filler only beside other words.
-_FILLERS = re.compile(r"嗯+|呃+|唔+|然后呢?|接着|就是说|那个(?=[我俺户在是住就然嗯我老现])|还有就是|完了(?=[我在住户])")
-_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=[\d个月年天岁周号点半多])")
+_FILLERS = re.compile(r"嗯+|呃+|唔+|然后呢?|接着|就是说|那个(?=[\s,，。]*[我俺户在是住就然嗯老现租买没有])|还有就是"
+                      r"|完了(?=[我在住户])")
+# A filler standing alone between two clauses ("在河南, 那个, 现在在东昌府").
+_LONE_FILLER = re.compile(r"(?:^|(?<=,))(?:那个|这个|就是|嗯|额|呃)(?=,|$)")
+_DIGIT_GAP = re.compile(r"(?<=[\d零一二两三四五六七八九十百年月个半])\s+(?=[\d零一二两三四五六七八九十百个月年天岁周号点半多])")
 _GAP = re.compile(r"\s+")
 
 
@@ -143,15 +150,28 @@ def boundaries(text: str) -> str:
     if stripped and re.search(f"[{HAN}0-9a-z]", stripped):
         text = _FILLERS.sub(",", text)
     text = _GAP.sub(",", text.strip())
-    return re.sub(r",{2,}", ",", text).strip(",")
+    without = re.sub(r",{2,}", ",", _LONE_FILLER.sub("", text)).strip(",")
+    return without if without else re.sub(r",{2,}", ",", text).strip(",")  # "嗯" alone is an answer
 
 
 # --- cutting run-on clauses -----------------------------------------------------------
 
 @lru_cache(maxsize=1)
 def _place_words() -> re.Pattern:
-    """Place names a clause may end on before a new statement starts."""
+    """Place names a clause may end on before a new statement starts: the provinces,
+    their prefecture-level cities (jionlp's table) and the served cities' counties."""
+    from ._text import jionlp
+    from .places import _PEOPLES  # 凉山彝族自治州 is said 凉山
+
     names = set(_PROVINCES) | {p + "省" for p in _PROVINCES}
+    try:
+        for cities in jionlp().china_location_loader().values():
+            for city in cities:
+                if not city.startswith("_"):
+                    stem = strip_suffix(city, CITY_SUFFIXES + ("自治州", "地区", "盟"))
+                    names |= {city, stem, strip_suffix(_PEOPLES.sub("", city), ("自治州",))}
+    except Exception:  # the table is a convenience: provinces and the served cities still cut
+        pass
     for city_id in city_ids():
         city = load_city(city_id)
         names |= {city.name, strip_suffix(city.name, CITY_SUFFIXES), *city.get("aliases", ())}
@@ -161,44 +181,86 @@ def _place_words() -> re.Pattern:
             if len(stem) >= 2:
                 names.add(stem)
     ordered = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
-    general = rf"[{HAN}]{{1,4}}?(?:{'|'.join(PROVINCE_SUFFIXES + CITY_SUFFIXES + COUNTY_SUFFIXES)}|镇|乡|街道)"
+    # Any other name with a suffix (…县, …镇); it does not start on a function word ("口在贵州").
+    general = (rf"(?:(?![在是住来到的了口户我俺他她从和跟去])[{HAN}]){{1,4}}?"
+               rf"(?:{'|'.join(PROVINCE_SUFFIXES + CITY_SUFFIXES + COUNTY_SUFFIXES)}|镇|乡|街道)")
     return re.compile("(?:" + "|".join(map(re.escape, ordered)) + "|" + general + ")")
 
 
-# What starts a new statement after a place: a move, where one lives, a job, a date, the 户口.
-_AFTER_PLACE = re.compile(r"(?:来|到|搬|过来|住|租|买|现在|目前|打工|上班|工作|干活|上学|读书|念书|居住登记|暂住登记|登记"
-                          r"|户口|户籍|老家|社保|开店|做生意)(?!的$|人)")
-_ORIGIN = re.compile(r"户口|户籍|老家|籍贯|原籍|^(?:我|俺|额|他|她)?(?:是|本是)$")
+# What starts a new statement after a place said as the 户口 (with 的/人 between, or not):
+# a move, where one lives, a job, the 户口 again ("户口河南来聊城", "我是辽宁人在聊城读大学").
+_AFTER_PLACE = re.compile(r"(?P<tail>的|人|那边的?|那里的?)?(?=(?:来|到|搬|过来|刚|住|租|买|房|我|俺|现在|目前|打工|上班|工作|干活|上学|读书|念书|执照|营业执照|劳动合同|合同|没|有|孩子|儿子|女儿|闺女|老人|[也还都](?=没|不|有|在|住)"
+                          r"|居住登记|暂住登记|登记|户口|户籍|老家|社保|开店|做生意|在[\u4e00-\u9fff]{2})(?!的$|人))")
+_ORIGIN = re.compile(r"户口|户籍|老家|籍贯|原籍|^(?:我|俺|额|他|她)?(?:也|本|原来)?是")
+# "户口不在聊城在河南": a denied place, then the one meant.
+_DENIED_PLACE = re.compile(r"(?:不在|不是|不属于)$")
+# The 户口 starts a statement of its own, unless a subject or a negator comes right before it.
+_HUKOU_CUE = re.compile(r"户口(?![本簿])|户籍|老家|籍贯|原籍")
+_KEEP_BEFORE_HUKOU = re.compile(r"(?:[我俺额咱的他她你是本也都]|孩子|没有?|不是)$")
+# A job or its papers said after something else ("居住登记没办有营业执照一年").
+_PAPERS = re.compile(r"(?:有|没有|没)(?:营业执照|劳动合同|执照|工作)")
+_KEEP_BEFORE_PAPERS = re.compile(r"[也还都并就才我俺是他她又木有没冇,]$")
+_NOW = re.compile(r"现在|目前")
+# The speaker starting a statement of their own ("…送外卖我户口河南的", "…做生意我是陕西人").
+_SPEAKER = re.compile(r"(?:我|俺|额)(?:是|的?户口|在|住|租|买)")
+_KEEP_BEFORE_SPEAKER = re.compile(r"[,也都就还又说让叫帮替给和跟同与对]$")
 # A statement that starts after a finished phrase (a duration, a house, a job…).
-_NEW_TOPIC = re.compile(r"居住登记|暂住登记|(?<![居暂])登记|户口(?![本簿])|户籍|老家|籍贯|租房|租的|租了|买了房|买的房|住了|住在"
-                        r"|现在|目前|没有工作|没工作"
-                        r"|有劳动合同|签了劳动合同|劳动合同|营业执照|社保|孩子|老人")
-_PHRASE_END = re.compile(r"(?:房|房子|月|年|天|年了|月了|个月了|县|区|市|镇|乡|街道|省|班|工|书|学|同|照|宿舍|的)$")
+_REGISTRATION = re.compile(r"居住登记|暂住登记|(?<![居暂])登记")
+_NEW_TOPIC = re.compile(r"居住登记|暂住登记|(?<![居暂])登记|租房|租的|租了|买了房|买的房|住了|住在"
+                        r"|住(?:在)?(?:我|俺)?(?:的)?(?:亲戚|朋友|姐|哥|弟|妹|老乡|同学)|借住"
+                        r"|现在|目前|没有工作|没工作|个税|五险|社保|是(?:自己|买|自家|租|单位|公司|学校)"
+                        r"|走不了|走不动|坐轮椅|拄拐|瘫痪|卧床|腿脚|行动不便|在(?=[\u4e00-\u9fff]{2})"
+                        r"|来了(?=\d|[一二两三四五六七八九十半])|房子(?=是|租|买)"
+                        r"|住(?=[\u4e00-\u9fff]{0,3}宿舍|自己|单位|厂|公司|工地|学校|公租房|校)"
+                        r"|签了劳动合同|劳动合同|营业执照|孩子|老人")
+_PHRASE_END = re.compile(r"(?:房|房子|月|年|天|年了|月了|个月了|县|区|市|镇|乡|街道|省|班|工|书|学|同|照|宿舍|的|过|记|家|作|住|弄|办"
+                         r"|\d了|岁|好|便|年了|月了|人)$")
 _DATE = re.compile(r"\d{4}年|去年|前年|今年|上个?月|\d{1,2}月份?(?=\d|来|到|搬|过来|开始|就|初|底|中|份)")
-_KEEP_BEFORE_DATE = re.compile(r"[从于在是自到至的,年]$|^$")
+_KEEP_BEFORE_DATE = re.compile(r"[从于在是自到至,]$|(?:\d|去|今|前|明)年$|^$")
 _NEGATORS = re.compile(r"(?:没有?|不是|不|未|无|还没|也没|都没|一直没|从没|别)$")
 _VERB_BEFORE = re.compile(r"(?:办|办了|办过|做|做了|签|签了|签过|有|交|交了|去|来|在|也|还|都|已经|刚|才|就|要|想|能|会)$")
 
 
 def _cut_points(clause: str) -> list[int]:
     cuts: set[int] = set()
+    for match in _HUKOU_CUE.finditer(clause):
+        if not _KEEP_BEFORE_HUKOU.search(clause[:match.start()]):
+            cuts.add(match.start())
+    # Only a place said as the 户口 ends a statement: "户口河南来聊城" is two,
+    # "来麒麟区上班半年了" one (the half year is how long one has lived there);
+    # "从东昌府搬到开发区" one (the place moved from is no statement of its own).
+    statement = 0
     for match in _place_words().finditer(clause):
-        end = match.end()
-        after = _AFTER_PLACE.match(clause, end)
-        # "从东昌府搬到开发区": the place moved from is not a statement of its own.
-        # Only a place said as the 户口 ends a statement: "户口河南来聊城" is two,
-        # "来麒麟区上班半年了" one (the half year is how long one has lived there).
-        if after and end < len(clause) and _ORIGIN.search(clause[:match.start()]) \
-                and not _NEGATORS.search(clause[:match.start()]):
-            cuts.add(end)
+        if any(statement < cut <= match.start() for cut in cuts):
+            statement = max(cut for cut in cuts if cut <= match.start())
+        before = clause[statement:match.start()]
+        after = _AFTER_PLACE.match(clause, match.end())
+        if after and _ORIGIN.search(before) and not _NEGATORS.search(before):
+            cuts.add(after.end())
+            statement = after.end()
+        elif _DENIED_PLACE.search(before) and re.match(rf"[在是][{HAN}]{{2}}", clause[match.end():]):
+            cuts.add(match.end())
     for match in _DATE.finditer(clause):
         before = clause[:match.start()]
         if before and not _KEEP_BEFORE_DATE.search(before) and not re.search(r"\d$", before):
             cuts.add(match.start())
+    for match in _NOW.finditer(clause):  # "在河南现在在东昌府": where one is now is a statement of its own
+        before = clause[:match.start()]
+        if before and not _KEEP_BEFORE_PAPERS.search(before) and not _NEGATORS.search(before):
+            cuts.add(match.start())
+    for match in _SPEAKER.finditer(clause):
+        before = clause[:match.start()]
+        if before and not _KEEP_BEFORE_SPEAKER.search(before) and not _NEGATORS.search(before):
+            cuts.add(match.start())
+    for match in _PAPERS.finditer(clause):
+        before = clause[:match.start()]
+        if before and not _KEEP_BEFORE_PAPERS.search(before) and not _NEGATORS.search(before):
+            cuts.add(match.start())
     for match in _NEW_TOPIC.finditer(clause):
         before = clause[:match.start()]
+        # "办了居住登记" is one statement; "居住登记从来没办过租房" two.
         if before and _PHRASE_END.search(before) and not _NEGATORS.search(before) \
-                and not _VERB_BEFORE.search(before):
+                and not (_REGISTRATION.fullmatch(match.group()) and _VERB_BEFORE.search(before)):
             cuts.add(match.start())
     return sorted(at for at in cuts if 0 < at < len(clause))
 
