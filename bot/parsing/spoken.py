@@ -203,7 +203,7 @@ _KEEP_BEFORE_PAPERS = re.compile(r"[也还都并就才我俺是他她又木有�
 _NOW = re.compile(r"现在|目前")
 # The speaker starting a statement of their own ("…送外卖我户口河南的", "…做生意我是陕西人").
 _SPEAKER = re.compile(r"(?:我|俺|额)(?:是|的?户口|在|住|租|买)")
-_KEEP_BEFORE_SPEAKER = re.compile(r"[,也都就还又说让叫帮替给和跟同与对]$")
+_KEEP_BEFORE_SPEAKER = re.compile(r"[,也都就还又说让叫帮替给和跟同与对是]$")
 # A statement that starts after a finished phrase (a duration, a house, a job…).
 _REGISTRATION = re.compile(r"居住登记|暂住登记|(?<![居暂])登记")
 _NEW_TOPIC = re.compile(r"居住登记|暂住登记|(?<![居暂])登记|租房|租的|租了|买了房|买的房|住了|住在"

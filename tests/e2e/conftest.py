@@ -54,19 +54,33 @@ def assistant(tmp_path_factory):
         servers.stop()
 
 
+def is_readback(replies: list[dict]) -> bool:
+    """The replies end with "what I understood … 对吗？" (CONTRACT §2)."""
+    return any(isinstance(r.get("custom"), dict) and "readback" in r["custom"] for r in replies)
+
+
 @pytest.fixture
 def chat(assistant):
-    """say(text) -> the list of replies of one new conversation."""
+    """say(text) -> the list of replies of one new conversation.
+
+    A read-back before a verdict (CONTRACT §2) is confirmed with "对", as a
+    person whose words were read right does, and the replies to both are
+    returned; ``confirm=False`` leaves it unanswered (the read-back tests)."""
     import requests
 
     sender = f"e2e-{uuid.uuid4().hex[:10]}"
 
-    def say(text: str, *, reply_expected: bool = True) -> list[dict]:
+    def post(text: str) -> list[dict]:
         response = requests.post(assistant["url"] + "/webhooks/rest/webhook",
                                  json={"sender": sender, "message": text}, timeout=60)
         response.raise_for_status()
-        replies = response.json()
+        return response.json()
+
+    def say(text: str, *, reply_expected: bool = True, confirm: bool = True) -> list[dict]:
+        replies = post(text)
         assert replies or not reply_expected, f"no reply to {text!r}"
+        if confirm and is_readback(replies):
+            replies = replies + post("对")
         return replies
 
     return say

@@ -210,6 +210,8 @@ def test_skip_with_dont_know(chat):
 
 def test_everything_unknown_still_gets_an_answer(chat):
     converse(chat, ["我在曲靖，本人办，户口贵州的，租房住"])
+    help_ = chat("不记得了")  # issue 17: help to estimate first, never "没听明白"
+    assert "说个大概就行" in texts(help_) and NOT_UNDERSTOOD not in texts(help_)
     replies = chat("不记得了")
     text = verdict_of(replies)
     assert text.startswith("有几项您还不清楚") and "\n结论：还需要了解" in text
@@ -329,8 +331,16 @@ def test_social_insurance_is_not_registration(chat):
 
 def test_no_job_and_no_home_is_not_eligible(chat):
     replies = converse(chat, ["户口河南的，在东昌府住了一年，居住登记也办了一年，没有工作，没租房，本人",
-                              "借住在朋友家", "没上学"])
+                              "没地方住", "没上学"])
     assert verdict_of(replies).startswith("结论：目前不符合申领居住证的条件")
+
+
+def test_a_friends_home_is_an_open_question_not_no_home(chat):
+    """Issue 17: a home the article does not list is kept as said; the verdict shows the open question."""
+    replies = converse(chat, ["户口河南的，在东昌府住了一年，居住登记也办了一年，没有工作，没租房，本人",
+                              "借住在朋友家", "没上学"])
+    text = verdict_of(replies)
+    assert text.startswith("结论：还需要了解") and "以“等”结尾" in text and "不符合" not in text.split("\n")[0]
 
 
 def test_hong_kong_resident(chat):

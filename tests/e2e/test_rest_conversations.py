@@ -27,7 +27,7 @@ def payloads(reply: dict) -> list[str]:
 
 
 def test_liaocheng_renter_with_a_labour_contract(chat):
-    replies = converse(chat, ["我在聊城租房住了八个月，在厂里上班，能办居住证吗", "户口在河北", "登记了八个月"])
+    replies = converse(chat, ["我在聊城租房住了八个月，在厂里上班，签了劳动合同，能办居住证吗", "户口在河北", "登记了八个月"])
     verdict = verdict_of(replies)
     text = verdict["text"]
     assert text.startswith("结论：可以申领居住证。")
@@ -128,7 +128,7 @@ def test_eligible_applicant_books_a_visit_then_cancels_it(chat):
 
     phone = "139" + "".join(random.choice("0123456789") for _ in range(8))  # a fresh number per run
     masked = phone[:3] + "****" + phone[-4:]
-    replies = converse(chat, ["我在聊城租房住了八个月，在厂里上班，能办居住证吗", "户口在河北", "登记了八个月"])
+    replies = converse(chat, ["我在聊城租房住了八个月，在厂里上班，签了劳动合同，能办居住证吗", "户口在河北", "登记了八个月"])
     assert verdict_of(replies)["text"].startswith("结论：可以申领居住证。")
 
     stations = chat("我要预约")
