@@ -42,6 +42,7 @@ SLOT_OF_FACT = {
     "mobility_impaired": "mobility_impaired",
     "by_proxy": "by_proxy",
     "nationality": "nationality",
+    "agent": "agent",
 }
 FACT_OF_SLOT = {slot: fact for fact, slot in SLOT_OF_FACT.items()}
 FACT_OF_SLOT["readback"] = "readback"  # the read-back before a verdict: a question, not a fact
@@ -51,7 +52,7 @@ BOOL_SLOTS = ("disabled", "mobility_impaired", "by_proxy", "never_registered")
 FACT_SLOTS = ("city", "nationality", "hukou_province", "hukou_city", "hukou_county", "hukou_township",
               "residence_county", "residence_township", "lived_months", "registered_months",
               "never_registered", "supplementary_proof_months", "housing", "employment", "study", "age",
-              "disabled", "mobility_impaired", "by_proxy")
+              "disabled", "mobility_impaired", "by_proxy", "agent")
 MEMO = "interview"  # the interview's own memory (see the module's docstring)
 
 
@@ -98,7 +99,7 @@ def facts_from_slots(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> 
             facts[slot] = value
     if slots.get("never_registered") and facts.get("registered_months") is None:
         facts["registered_months"] = None
-    for slot in ("nationality", "employment", "housing", "study"):
+    for slot in ("nationality", "employment", "housing", "study", "agent"):
         if slots.get(slot):
             facts[slot] = slots[slot]
     for slot in ("disabled", "mobility_impaired", "by_proxy"):

@@ -92,6 +92,7 @@ redacts it from every log record, and the loggers that print request URLs
 from __future__ import annotations
 
 import asyncio
+import html
 import base64
 import binascii
 import collections
@@ -562,6 +563,27 @@ def _booking_code(value: Any) -> Optional[str]:
         return None
 
 
+def readback_cards(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the assistant understood (custom.readback, sent by Rasa as an element of its own
+    after the text and buttons) as one card: a bold title, one line per fact, the buttons."""
+    out: list[dict[str, Any]] = []
+    for reply in replies:
+        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        readback = custom.get("readback") if isinstance(custom.get("readback"), dict) else None
+        lines = readback.get("lines") if readback else None
+        if isinstance(lines, list) and not reply.get("text") and out and out[-1].get("text") \
+                and not out[-1].get("custom"):
+            rows = []
+            for line in lines:
+                label, _, value = str(line).partition("：")
+                rows.append(f"• {html.escape(label)}：<b>{html.escape(value)}</b>")
+            card = "<b>请核对，我理解的是：</b>\n" + "\n".join(rows) + "\n对吗？"
+            out[-1] = {**out[-1], "custom": custom, "html": card}
+            continue
+        out.append(reply)
+    return out
+
+
 def _split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """``text`` in pieces of at most ``limit`` characters, cut at line ends when possible."""
     pieces: list[str] = []
@@ -840,7 +862,7 @@ class TelegramBridge:
         await self.deliver(bot, chat_id, replies)
 
     async def deliver(self, bot: Any, chat_id: int, replies: Iterable[dict[str, Any]]) -> None:
-        for reply in replies:
+        for reply in readback_cards(list(replies)):
             try:
                 await self._deliver_one(bot, chat_id, reply)
             except Forbidden:
@@ -851,6 +873,10 @@ class TelegramBridge:
 
     async def _deliver_one(self, bot: Any, chat_id: int, reply: dict[str, Any]) -> None:
         custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        if isinstance(custom.get("readback"), dict) and reply.get("html"):
+            markup = self.keyboard(chat_id, reply.get("buttons") or [])
+            await bot.send_message(chat_id, reply["html"], parse_mode="HTML", reply_markup=markup)
+            return
         # The kiosk's custom keys (text, buttons, qr/image, code, caption) work here too.
         text = reply.get("text") or (custom.get("text") if isinstance(custom.get("text"), str) else None)
         buttons = reply.get("buttons") or custom.get("buttons") or []

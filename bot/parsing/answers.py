@@ -402,7 +402,13 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
     named = [(clause, place) for clause, place, vague in readings if place and not vague]
     vague = [(clause, place) for clause, place, words in readings if place and words]
     if named:
-        facts["hukou"] = named[0][1]
+        # The first place named, made finer by later ones that agree with it
+        # ("我是曲靖的，户口在麒麟区南宁街道": 曲靖市麒麟区南宁街道).
+        hukou = dict(named[0][1])
+        for _, place in named[1:]:
+            if all(hukou.get(level) in (None, value) for level, value in place.items()):
+                hukou.update(place)
+        facts["hukou"] = hukou
     elif vague:
         facts["hukou"] = vague[0][1]
         approximate["hukou"] = vague[0][0]

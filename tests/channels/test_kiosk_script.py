@@ -130,3 +130,24 @@ def test_kiosk_prints_the_endorsement_note_when_only_a_due_date_was_asked():
     assert "2027年4月1日" in run["shown"][0]["text"]
     assert run["printed"]["enabled"] and run["printed"]["title"] == "居住证签注提醒"
     assert "2027年4月1日前" in run["printed"]["body"] and "居住证" in run["printed"]["body"]
+
+
+def test_kiosk_draws_the_readback_as_a_card_with_its_two_buttons():
+    """Issue 17: what the assistant understood comes as a card (one row per fact) from custom.readback,
+    with 对 / 有不对的，我改一下; Rasa sends the custom part as a message of its own."""
+    import datetime as dt
+
+    from bot.interview import Interview, Message
+
+    reply = Interview(as_of=dt.date(2026, 11, 22)).handle(
+        Interview().start().state, Message.parse("户口河南 在聊城东阿县租房住了一年 居住登记一年"))
+    out = reply.messages[-1]
+    assert out.custom and "readback" in out.custom
+    rasa = {"messages": [{"text": out.text, "buttons": [{"title": c.title, "payload": c.payload()} for c in out.choices]},
+                         {"custom": out.custom}]}
+    shown = kiosk_shows("busy", [(200, json.dumps(rasa, ensure_ascii=False))], ["户口河南 在聊城东阿县租房住了一年"])
+    [card] = [m for m in shown if "readback" in m["classes"]]
+    assert card["text"].startswith("请核对，我理解的是：")
+    assert "户口河南省" in card["text"] and "现在住东阿县" in card["text"] and "住房租房住" in card["text"]
+    assert card["text"].endswith("对有不对的，我改一下")
+    assert "先核对一下" not in card["text"]  # the card replaces the plain text, not repeats it

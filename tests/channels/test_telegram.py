@@ -823,3 +823,37 @@ async def test_cli_runs_the_bridge_and_stops_on_sigint(telegram_api, rasa, tmp_p
     output = (out + err).decode()
     assert TOKEN.split(":")[1] not in output and "Traceback" not in output
     assert rasa.messages(tg.sender_id(CHAT)) == ["你好"]
+
+
+def interview_as_rasa(sender: str, message: str) -> list[dict[str, Any]]:
+    """A stand-in Rasa whose answers are the interview driver's own (issue 17's read-back), in the
+    REST channel's shape: text and buttons, then the custom payload as an element of its own."""
+    from bot.interview import Interview, Message
+
+    reply = Interview(as_of=dt.date(2026, 11, 22)).handle(Interview().start().state, Message.parse(message))
+    out: list[dict[str, Any]] = []
+    for item in reply.messages:
+        out.append({"recipient_id": sender, "text": item.text,
+                    "buttons": [{"title": c.title, "payload": c.payload()} for c in item.choices]})
+        if item.custom is not None:
+            out.append({"recipient_id": sender, "custom": item.custom})
+    return out
+
+
+async def test_the_readback_is_drawn_as_a_card_with_its_two_buttons(telegram_api, tmp_path):
+    """Issue 17: what the assistant understood comes as one card (bold values, one line per fact),
+    with 对 / 有不对的，我改一下 as buttons; the plain text is not sent twice."""
+    fake = await FakeRasa(interview_as_rasa).start()
+    try:
+        async with bridge(telegram_api, fake.url, tmp_path):
+            telegram_api.user_says(CHAT, "户口河南 在聊城东阿县租房住了一年 居住登记一年")
+            sent = await telegram_api.wait_sent(CHAT, 1)
+            await asyncio.sleep(0.2)  # nothing more comes
+    finally:
+        await fake.stop()
+    assert len(telegram_api.sent(CHAT)) == 1
+    card = sent[0]
+    assert card.params["parse_mode"] == "HTML"
+    text = card.params["text"]
+    assert text.startswith("<b>请核对，我理解的是：</b>") and "• 户口：<b>河南省</b>" in text and text.endswith("对吗？")
+    assert callback_data(card) == ["/affirm", "/deny"]

@@ -157,8 +157,8 @@
     var joined = [];
     messages.forEach(function (message) {
       var previous = joined[joined.length - 1];
-      if (decisionOf(message) && !message.text && previous && typeof previous.text === "string" && previous.text
-          && !previous.custom && !previous.image) {
+      if ((decisionOf(message) || readbackOf(message)) && !message.text && previous
+          && typeof previous.text === "string" && previous.text && !previous.custom && !previous.image) {
         joined[joined.length - 1] = { text: previous.text, buttons: previous.buttons || message.buttons,
                                       custom: message.custom };
       } else {
@@ -187,6 +187,27 @@
     var custom = message && message.custom;
     var decision = custom && typeof custom === "object" ? custom.decision : null;
     return decision && typeof decision === "object" && typeof decision.verdict === "string" ? decision : null;
+  }
+
+  /* "What I understood" before a verdict (CONTRACT §2): custom {"readback": {"facts", "lines"}}. */
+  function readbackOf(message) {
+    var custom = message && message.custom;
+    var readback = custom && typeof custom === "object" ? custom.readback : null;
+    return readback && typeof readback === "object" && Array.isArray(readback.lines) ? readback : null;
+  }
+
+  function readbackCard(readback) {
+    var card = el("div", "bubble card readback");
+    card.appendChild(el("h2", "card-head", "请核对，我理解的是："));
+    var list = el("dl", "facts");
+    readback.lines.forEach(function (line) {
+      var parts = String(line).split("：");
+      list.appendChild(el("dt", "", parts[0]));
+      list.appendChild(el("dd", "", parts.slice(1).join("：")));
+    });
+    card.appendChild(list);
+    card.appendChild(el("p", "ask", "对吗？不对的话，点“有不对的”，或直接说哪一项不对。"));
+    return card;
   }
 
   function ticketOf(custom) {
@@ -219,6 +240,14 @@
       if (buttons.length) msg.appendChild(choiceGroup(buttons, "choices next-steps"));
       printable.decision = decision;
       updatePrint();
+      log.appendChild(msg);
+      return msg;
+    }
+    var readback = readbackOf(message);
+    if (readback) {
+      msg.classList.add("readback");
+      msg.appendChild(readbackCard(readback));
+      if (buttons.length) msg.appendChild(choiceGroup(buttons, "choices"));
       log.appendChild(msg);
       return msg;
     }
