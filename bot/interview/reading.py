@@ -151,12 +151,18 @@ _TOPIC_WORDS = (
 )
 
 
+_AFTER_REGISTRATION = re.compile(r"(?:登记|来了|住了|住满|搬来).{0,6}(?:多久|多长时间|几个月|多少天|多少个月).{0,4}(?:能|才|可以|就能)"
+                                 r"|(?:多久|多长时间|几个月).{0,4}(?:才能|就能|能|可以)(?:办|申请|申领)")
+
+
 def topic(message: Message) -> Optional[str]:
     """The topic of a question asked in passing ("要花多少钱" -> fee), or None."""
     plain = _plain(message.text) if not message.button else ""
     # No intent means "opening hours" (the classifier files 几点下班 under ask_where): the words decide first.
     if plain and _QUESTION.search(message.text or "") and _TOPIC_WORDS[0][1].search(plain):
         return "hours"
+    if plain and _QUESTION.search(message.text or "") and _AFTER_REGISTRATION.search(plain):
+        return "eligibility"  # "登记以后多久能办": the time the regulation asks for, not the processing time
     if message.nlu(*TOPIC_OF_INTENT) and (message.button or _QUESTION.search(message.text or "")):
         return TOPIC_OF_INTENT[message.intent]  # type: ignore[index]
     if message.button:

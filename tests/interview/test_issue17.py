@@ -256,3 +256,12 @@ def test_the_state_with_sources_survives_json(talk):
     assert again.sources == chat.state.sources and set(again.guessed()) == set(chat.state.guessed())
     reply = Interview(as_of=TODAY).handle(again, Message.parse("八个月"))
     assert reply.state.facts["registered_months"] == 8 and reply.state.sources["registered_months"]["how"] == "answer"
+
+
+@pytest.mark.parametrize("question, words", [("登记以后多久能办居住证", "满半年"), ("来了多久才能办", "满半年"),
+                                             ("办好要多久", "10个工作日"), ("多久能拿到证", "10个工作日")])
+def test_9_how_long_after_registration_is_the_rule_not_the_processing_time(talk, question, words):
+    chat = talk("我在聊城东昌府区租房住了一年 户口在河北 本人办")
+    asked = chat.last.next
+    chat.say(question)
+    assert words in chat.texts[0] and chat.last.next == asked
