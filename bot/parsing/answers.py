@@ -291,6 +291,9 @@ _REGISTERED_CUE = re.compile(r"登记|暂住证")
 _LIVED_CUE = re.compile(r"住|来|待|呆|搬")
 # "我是河南的", "俺是周口人", "我不是聊城的": where one is from.
 _FROM = re.compile(r"(?:^|我|俺|额|咱|他|她|孩子|人家)(?:也|都)?(?:不)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
+# "我老公是四川的": where the one applied for is from, when the speaker applies for them.
+_KIN_FROM = re.compile(r"^(?:我|俺)?(?:家)?(?:的)?(?:老公|老婆|爱人|丈夫|妻子|媳妇|儿子|女儿|闺女|孩子|爸|妈|父亲|母亲|老人|奶奶|爷爷"
+                       r"|姥姥|姥爷|外公|外婆|老伴)(?:也|都)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
 _BARE_PLACE = re.compile(r"(?:我|俺|额|他|她)?(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人|那边的|那里的)")
 _PEOPLE_OF = re.compile(r"^(?:我|俺|额)?(?P<x>[\u4e00-\u9fff]{2,8}?)人$")
 _NOT_A_PLACE = re.compile(r"在|住|租|买|来|房|厂|公司|学|班|工|宿舍|残疾|本人|老|外国|中国|香港|澳门|台湾|办|能|吗|要|想|问"
@@ -303,13 +306,13 @@ _GOING_ON = re.compile(r"(?:在|是|落在|属于)?(?P<x>[\u4e00-\u9fff]{2,12}?)
 _LIVES_ELSEWHERE = re.compile(r"(?:住|在|去|到)(?:在)?(?:外地|外省|省外)")
 
 
-def _is_hukou_clause(clause: str) -> Optional[str]:
+def _is_hukou_clause(clause: str, for_other: bool = False) -> Optional[str]:
     """"named" for a clause about the 户口 (户口在河南, 我是河南的, 大理的),
     "vague" for one that says only "from outside" (我是外地来打工的: the
     places it names are where one lives now), None otherwise."""
     if _HUKOU.search(clause):
         return "named"
-    match = _FROM.search(clause) or _PEOPLE_OF.match(clause)
+    match = _FROM.search(clause) or _PEOPLE_OF.match(clause) or (_KIN_FROM.match(clause) if for_other else None)
     if match and not _NOT_A_PLACE.search(match.group("x")):
         x = match.group("x")
         if parse_place(VAGUE.sub("", x)) or find_known_city(x):
@@ -340,7 +343,7 @@ def _only_a_place_elsewhere(words: str) -> bool:
         and not find_known_county(words)
 
 
-def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
+def _places_to_facts(text: str, city_id: Optional[str], for_other: bool = False) -> tuple[dict, dict]:
     facts: dict = {}
     approximate: dict = {}
     hukou_clauses, here = [], []  # (clause, vague only?) about the 户口; clauses about where one lives now
@@ -361,7 +364,7 @@ def _places_to_facts(text: str, city_id: Optional[str]) -> tuple[dict, dict]:
         if _HOME_IN.search(clause) and not _HUKOU.search(clause):
             previous_was_hukou = False
             continue  # "我家在宣威": the family home, or where one lives? Not said.
-        kind = _is_hukou_clause(clause)
+        kind = _is_hukou_clause(clause, for_other)
         previous_was_hukou = kind is not None
         if kind == "vague":
             hukou_clauses.append((clause, True))
@@ -440,7 +443,7 @@ def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.d
     unbound: list = []
     taken: list = []
     try:
-        places, vague = _places_to_facts(plain, city_id)
+        places, vague = _places_to_facts(plain, city_id, for_other=bool(read_by_proxy(plain).value))
         facts.update(places)
         approximate.update(vague)
     except Exception:  # a library failing on odd input: keep what the keywords give
