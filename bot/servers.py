@@ -162,6 +162,9 @@ def run_actions(args: argparse.Namespace) -> int:
                                  status=403)
         return None
 
+    from bot.parsing import warm_up
+
+    warm_up()  # the first long message is read as fast as the rest
     logging.getLogger(__name__).info("action server on http://%s:%s (Rasa only)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False, motd=False)
     return 0

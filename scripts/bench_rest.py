@@ -41,17 +41,19 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# "对": the read-back before a verdict that rests on words (issue 17), answered as a person would.
 CONVERSATIONS = [
     # 聊城 renter with a labour contract
-    ["你好", "我能办居住证吗", "聊城", "户口在河北", "我在聊城租房住了八个月，在厂里上班", "登记了八个月", "要带什么材料"],
+    ["你好", "我能办居住证吗", "聊城", "户口在河北", "我在聊城租房住了八个月，在厂里上班，签了劳动合同", "登记了八个月",
+     "对", "要带什么材料"],
     # 曲靖 student
-    ["我在曲靖上大学，能办居住证吗", "户口在四川", "来了一年了", "办证要钱吗"],
+    ["我在曲靖上大学，能办居住证吗", "户口在四川", "来了一年了", "对", "办证要钱吗"],
     # a local in 聊城's exempt districts
-    ["我想问问能不能办居住证", "聊城", "户口在东昌府区，现在住在茌平区"],
+    ["我想问问能不能办居住证", "聊城", "户口在东昌府区，现在住在茌平区", "对"],
     # a newcomer of three months
-    ["能办居住证吗", "聊城", "户口在河南", "刚来三个月，租的房子", "没办过"],
+    ["能办居住证吗", "聊城", "户口在河南", "刚来三个月，租的房子", "没办过", "对"],
     # a foreigner, then questions
-    ["我是外国人，在聊城工作，能办居住证吗", "签注怎么办", "谢谢"],
+    ["我是外国人，在聊城工作，能办居住证吗", "对", "签注怎么办", "谢谢"],
 ]
 # The stock `rasa init` assistant (moodbot), to compare on the same machine.
 MOODBOT = [

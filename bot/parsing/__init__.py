@@ -26,6 +26,19 @@ from .durations import parse_age, parse_months
 from .numbers import bind_durations, find_age
 from .places import OTHER_CITY_IN_PROVINCE, OUTSIDE_CITY, OUTSIDE_PROVINCE, normalise_city, parse_place, read_hukou
 
+def warm_up() -> None:
+    """Build the tables a first message would otherwise wait for (place names and their
+    pinyin, the world's countries, OpenCC, jionlp's time parser): about two seconds,
+    spent when a server starts rather than on a person's first long message."""
+    import datetime as dt
+
+    from .choices import _countries
+    from .spoken import _latin_places, _place_words, written
+
+    _place_words(), _latin_places(), _countries()
+    extract_facts(written("戶口Henan 2025年3月来的聊城东阿县 租房 居住登记办了一年"), None, dt.date(2026, 1, 1))
+
+
 __all__ = [
     "Answer",
     "ExtractedFacts",
@@ -57,4 +70,5 @@ __all__ = [
     "read_mobility_impaired",
     "read_nationality",
     "read_study",
+    "warm_up",
 ]

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from dateutil.relativedelta import relativedelta
@@ -154,8 +155,14 @@ def _span_months(item: dict, today: dt.date) -> Optional[tuple[int, bool]]:
 
 def find_durations(text: str, today: Optional[dt.date] = None) -> Found:
     """Every duration or start date in ``text``, in order."""
-    today = today or clock.today()
-    rewritten = _rewrite(normalise(text), today)
+    return _find_durations(normalise(text), today or clock.today())
+
+
+@lru_cache(maxsize=2048)
+def _find_durations(plain: str, today: dt.date) -> Found:
+    """``find_durations`` once per text and day: a turn reads one message several times
+    (the facts, then the answer to the question), and jionlp's time parser is the slow part."""
+    rewritten = _rewrite(plain, today)
     items = []
     # Clause by clause: over a whole message jionlp merges "办了1年,2025年3月" into one
     # expression and loses the first duration.
