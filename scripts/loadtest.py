@@ -51,7 +51,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_USERS, MAX_DURATION_S = 300, 600
-INTERVIEW = ["你好", "我在聊城租房住了八个月，在厂里上班，能办居住证吗", "户口在河北", "登记了八个月", "要带什么材料"]
+# "对": the read-back before the verdict (issue 17), answered as a person would.
+INTERVIEW = ["你好", "我在聊城租房住了八个月，在厂里上班，签了劳动合同，能办居住证吗", "户口在河北", "登记了八个月", "对",
+             "要带什么材料"]
 BUSY = "系统繁忙"
 CODE = re.compile(r"预约码：([2-9A-HJKMNP-Z]{6})")
 MAX_BOOKING_STEPS = 20

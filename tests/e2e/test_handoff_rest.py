@@ -96,7 +96,9 @@ async def test_kiosk_handoff_with_the_facts_reply_close_and_rating(web, store):
 async def test_rating_question_after_a_verdict_comes_once(web):
     kiosk = "k" + uuid.uuid4().hex[:15]
     await _say(web, kiosk, "我是外地的，在东昌府租房住了快半年了，在厂里上班，能办吗")
-    verdict = await _say(web, kiosk, "没办过登记")
+    readback = await _say(web, kiosk, "没办过登记")
+    assert "对吗？" in _texts(readback["messages"])  # issue 17: what was understood, before the verdict
+    verdict = await _say(web, kiosk, "对")
     assert "结论：" in _texts(verdict["messages"])
     question = [m for m in verdict["messages"] if [b["title"] for b in m.get("buttons") or []] == RATING_TITLES]
     assert len(question) == 1
@@ -105,6 +107,9 @@ async def test_rating_question_after_a_verdict_comes_once(web):
     more = other["messages"]
     if "结论：" not in _texts(more):
         more += (await _say(web, kiosk, "一样的情况"))["messages"]
+    if "对吗？" in _texts(more) and "结论：" not in _texts(more):
+        more += (await _say(web, kiosk, "对"))["messages"]  # the read-back of the 曲靖 case
+    assert "结论：" in _texts(more)
     assert not [m for m in more if [b["title"] for b in m.get("buttons") or []] == RATING_TITLES]
     typed = await _say(web, kiosk, "不满意，问题太多了")
     assert "谢谢您的评价" in _texts(typed["messages"])
