@@ -47,9 +47,12 @@ def simplified(text: str) -> str:
 
 # --- romanised place names ------------------------------------------------------------
 
-_PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
-              "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
-              "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+def _province_stems() -> tuple[str, ...]:
+    from .places import PROVINCES  # the one list of the 34 provincial-level units
+
+    return tuple(strip_suffix(name, PROVINCE_SUFFIXES) for name in PROVINCES)
+
+
 # Where pinyin is ambiguous or not how people write it in Latin letters.
 _LATIN_EXTRA = {"shanxi": "山西", "shaanxi": "陕西", "innermongolia": "内蒙古", "neimenggu": "内蒙古", "hongkong": "香港",
                 "macau": "澳门", "macao": "澳门", "tibet": "西藏", "xizang": "西藏", "peking": "北京",
@@ -62,7 +65,8 @@ def _latin_places() -> dict[str, str]:
     served cities' counties (pinyin from jionlp, built once, on first need)."""
     from ._text import jionlp
 
-    names = set(_PROVINCES)
+    provinces = _province_stems()
+    names = set(provinces)
     try:
         for province, cities in jionlp().china_location_loader().items():
             for city in cities:
@@ -87,7 +91,7 @@ def _latin_places() -> dict[str, str]:
         if key.isascii() and key.isalpha():
             # Provinces first (shanxi is 山西, not 陕西); a later city does not replace them.
             table.setdefault(key, name)
-    for province in _PROVINCES:  # provinces win over a city with the same pinyin
+    for province in provinces:  # provinces win over a city with the same pinyin
         syllables = jionlp().pinyin(province, formater="simple")
         table["".join(re.sub(r"\d", "", s) for s in syllables)] = province
     table.update(_LATIN_EXTRA)
@@ -163,7 +167,7 @@ def _place_words() -> re.Pattern:
     from ._text import jionlp
     from .places import _PEOPLES  # 凉山彝族自治州 is said 凉山
 
-    names = set(_PROVINCES) | {p + "省" for p in _PROVINCES}
+    names = set(_province_stems()) | {p + "省" for p in _province_stems()}
     try:
         for cities in jionlp().china_location_loader().values():
             for city in cities:
