@@ -543,7 +543,7 @@ class Interview:
             elif message.button:
                 state.sources[name] = {"how": BUTTON}
             elif reading.answered and name == asked and not reading.approximate.get(name) \
-                    and set(changed) <= {n for n in changed if n.split(".", 1)[0] in (asked, "city")}:
+                    and all(n.split(".", 1)[0] in (asked, "city") for n in changed):
                 state.sources[name] = {"how": ANSWER}
             else:
                 # The words, masked (a phone or ID number said in passing is not kept).

@@ -38,7 +38,7 @@ from typing import Optional
 from bot.rules.policy import City, city_ids, load_city
 
 from ._text import normalise
-from .choices import (has_denial, parse_yes_no, read_agent, read_by_proxy, read_disabled, read_employment, read_housing,
+from .choices import (KIN, has_denial, parse_yes_no, read_agent, read_by_proxy, read_disabled, read_employment, read_housing,
                       read_mobility_impaired, read_nationality, read_study)
 from .durations import MAX_MONTHS, find_durations, parse_age, vague_months
 from .negation import AFFIRMED, DENIED, clauses, find, negators
@@ -292,8 +292,7 @@ _LIVED_CUE = re.compile(r"住|来|待|呆|搬")
 # "我是河南的", "俺是周口人", "我不是聊城的": where one is from.
 _FROM = re.compile(r"(?:^|我|俺|额|咱|他|她|孩子|人家)(?:也|都)?(?:不)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
 # "我老公是四川的": where the one applied for is from, when the speaker applies for them.
-_KIN_FROM = re.compile(r"^(?:我|俺)?(?:家)?(?:的)?(?:老公|老婆|爱人|丈夫|妻子|媳妇|儿子|女儿|闺女|孩子|爸|妈|父亲|母亲|老人|奶奶|爷爷"
-                       r"|姥姥|姥爷|外公|外婆|老伴)(?:也|都)?是(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人)$")
+_KIN_FROM = re.compile(rf"^(?:我|俺)?(?:家)?(?:的)?{KIN}(?:也|都)?是(?P<x>[\u4e00-\u9fff]{{2,10}}?)(?:的|人)$")
 _BARE_PLACE = re.compile(r"(?:我|俺|额|他|她)?(?P<x>[\u4e00-\u9fff]{2,10}?)(?:的|人|那边的|那里的)")
 _PEOPLE_OF = re.compile(r"^(?:我|俺|额)?(?P<x>[\u4e00-\u9fff]{2,8}?)人$")
 _NOT_A_PLACE = re.compile(r"在|住|租|买|来|房|厂|公司|学|班|工|宿舍|残疾|本人|老|外国|中国|香港|澳门|台湾|办|能|吗|要|想|问"
@@ -419,7 +418,7 @@ def _places_to_facts(text: str, city_id: Optional[str], for_other: bool = False)
 
 
 # "孩子在这上学": someone else's schooling is not the applicant's (unless one applies for them).
-_OTHER_PERSON = re.compile(r"^(?:我|俺|我家|俺家|我们)?(?:的)?(?:孩子|儿子|女儿|闺女|娃|小孩|老大|老二|老三|老公|老婆|爱人|媳妇)")
+_OTHER_PERSON = re.compile(rf"^(?:我|俺|我家|俺家|我们)?(?:的)?{KIN}")
 
 
 def _own_clauses(plain: str) -> str:

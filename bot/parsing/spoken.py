@@ -26,6 +26,8 @@ from functools import lru_cache
 
 from bot.rules.policy import CITY_SUFFIXES, COUNTY_SUFFIXES, PROVINCE_SUFFIXES, city_ids, load_city, strip_suffix
 
+from .choices import KIN  # "我老公是四川的…": where a relative is from starts a statement too
+
 HAN = "\u4e00-\u9fff"
 
 # --- characters ---------------------------------------------------------------------
@@ -195,7 +197,7 @@ def _place_words() -> re.Pattern:
 # a move, where one lives, a job, the 户口 again ("户口河南来聊城", "我是辽宁人在聊城读大学").
 _AFTER_PLACE = re.compile(r"(?P<tail>的|人|那边的?|那里的?)?(?=(?:来|到|搬|过来|刚|住|租|买|房|我|俺|现在|目前|打工|上班|工作|干活|上学|读书|念书|执照|营业执照|劳动合同|合同|没|有|孩子|儿子|女儿|闺女|老人|[也还都](?=没|不|有|在|住)"
                           r"|居住登记|暂住登记|登记|户口|户籍|老家|社保|开店|做生意|在[\u4e00-\u9fff]{2})(?!的$|人))")
-_ORIGIN = re.compile(r"户口|户籍|老家|籍贯|原籍|^(?:我|俺|额|他|她)?(?:也|本|原来)?是")
+_ORIGIN = re.compile(rf"户口|户籍|老家|籍贯|原籍|^(?:我|俺|额|他|她)?(?:家)?(?:的)?(?:{KIN})?(?:也|本|原来)?是")
 # "户口不在聊城在河南": a denied place, then the one meant.
 _DENIED_PLACE = re.compile(r"(?:不在|不是|不属于)$")
 # The 户口 starts a statement of its own, unless a subject or a negator comes right before it.
