@@ -59,15 +59,19 @@ def read_holding(text: str) -> Optional[Holding]:
     card_at = holds[0].start() if holds else max(plain.find("居住证"), 0)
     card_end = holds[0].end() if holds else card_at + 3
     # Whose card: the city named with it ("聊城的居住证", "在聊城办了居住证").
-    card = find_known_city(plain[max(0, card_at - 6):card_end])
+    card = next((found for back in range(0, 7)  # the nearest city before the card wins
+                 for found in (find_known_city(plain[max(0, card_at - back):card_end]),) if found), None)
     event = "lost" if lost else "damaged" if damaged else "endorsement" if endorsement else None
     to_city, elsewhere = None, False
-    if event is None and _MOVE.search(plain[card_end:] if holds else plain):
+    # The move is said after the card ("我有聊城的居住证，搬到曲靖了") or before it.
+    moved = next((words for words in ((plain[card_end:], plain[:card_at]) if holds else (plain,))
+                  if _MOVE.search(words)), None)
+    if event is None and moved is not None:
         event = "move"
-        after = plain[card_end:]
+        after = moved
         target = _TO.search(after)
         if target:
-            words = after[target.end():]
+            words = re.split(r"[,。;!?！？]|我|俺", after[target.end():])[0]  # the place moved to, not the card's
             named = find_known_city(words)
             to_city = named[0].id if named else None
             if to_city is None:
@@ -78,4 +82,6 @@ def read_holding(text: str) -> Optional[Holding]:
                     to_city = county[0].id
                 elif parse_place(words[:10]).get("city") or parse_place(words[:10]).get("province"):
                     elsewhere = True
+    if card is None and event != "move":  # "我的居住证丢了，是曲靖的": the city said after the card
+        card = find_known_city(plain)
     return Holding(card_city=card[0].id if card else None, event=event, to_city=to_city, to_elsewhere=elsewhere)

@@ -7,6 +7,8 @@ fillers such as 嗯/那个/然后, traditional characters, full-width digits,
 clauses in another order, a province in pinyin) and every variant must read
 to the same facts. What is read is what the chat reads: the interview
 driver's ``read_facts`` (the parser plus the driver's own inferences).
+People who already hold a permit are read by ``read_holding`` (their case:
+whose card, what happened, where to), with the same variations.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from hypothesis import strategies as st
 from bot.interview import Interview
 
 TODAY = dt.date(2026, 11, 22)
-OPENERS = yaml.safe_load((Path(__file__).parent / "openers.yml").read_text(encoding="utf-8"))["openers"]
+CORPUS = yaml.safe_load((Path(__file__).parent / "openers.yml").read_text(encoding="utf-8"))
+OPENERS, HOLDERS = CORPUS["openers"], CORPUS["holders"]
 PINYIN = {"河南": "Henan", "河北": "Hebei", "四川": "Sichuan", "贵州": "Guizhou", "山西": "Shanxi", "湖北": "Hubei",
           "湖南": "Hunan", "安徽": "Anhui", "江苏": "Jiangsu", "江西": "Jiangxi", "甘肃": "Gansu", "广东": "Guangdong",
           "福建": "Fujian", "浙江": "Zhejiang", "辽宁": "Liaoning", "吉林": "Jilin", "陕西": "Shaanxi", "重庆": "Chongqing",
@@ -45,7 +48,7 @@ def read(text: str) -> dict:
 
 def test_the_corpus_is_large_and_varied():
     texts = [entry["text"] for entry in OPENERS]
-    assert len(texts) >= 100 and len(set(texts)) == len(texts)
+    assert len(texts) >= 100 and len(set(texts)) == len(texts) and len(HOLDERS) >= 10
     facts = [entry["facts"] for entry in OPENERS]
     assert {f.get("city") for f in facts} >= {"liaocheng", "qujing"}
     assert {f.get("housing") for f in facts} >= {"owned", "rented", "public_housing", "employer_dorm", "school_dorm",
@@ -65,10 +68,24 @@ def _clauses(text: str) -> list[str]:
     return [part for part in _MARKS.split(text) if part]
 
 
+def holding(text: str) -> dict:
+    from dataclasses import asdict
+
+    from bot.parsing.holder import read_holding
+
+    found = read_holding(text)
+    return asdict(found) if found else {}
+
+
+@pytest.mark.parametrize("entry", HOLDERS, ids=[entry["text"][:24] for entry in HOLDERS])
+def test_each_holder_reads_to_their_case(entry):
+    assert holding(entry["text"]) == entry["holding"]
+
+
 @st.composite
-def written(draw):
-    """(the opener, one way of writing it)."""
-    entry = draw(st.sampled_from(OPENERS))
+def written(draw, corpus=OPENERS):
+    """(the entry, one way of writing its text)."""
+    entry = draw(st.sampled_from(corpus))
     parts = _clauses(entry["text"])
     if not entry.get("keep_order") and draw(st.booleans()):
         parts = draw(st.permutations(parts))
@@ -94,3 +111,10 @@ def written(draw):
 def test_the_same_facts_however_written_or_spoken(case):
     entry, text = case
     assert read(text) == entry["facts"], text
+
+
+@settings(max_examples=200)
+@given(written(HOLDERS))
+def test_a_holders_case_is_the_same_however_written_or_spoken(case):
+    entry, text = case
+    assert holding(text) == entry["holding"], text
