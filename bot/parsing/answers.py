@@ -128,6 +128,7 @@ def _residence_county(text: str, city_id: Optional[str]) -> Optional[str]:
 
 # --- answers to one question --------------------------------------------------------
 
+_HAS_NONE = re.compile(r"(?:还|都|也|根本|压根)?(?:没有|没得|木有|没|无)(?:呢|啊|呀|的|了)*")
 _BARE_DENIAL = re.compile(r"(?:还|都|也|根本|压根|从来)?(?:没有|没得|木有|没|未|无|不|否|不是)(?:有|呢|过|办|交|缴)*"
                           r"(?:呢|啊|呀|的|了)*")
 _REGISTRATION_ANSWER = re.compile(r"(?:居住|暂住)登记|登记|暂住证|办|弄|报|做")
@@ -210,6 +211,8 @@ def _choice_answer(fact: str, text: str) -> object:
     if has_denial(plain) and not _BARE_DENIAL.fullmatch(plain):
         return None  # a denial of something this question has no word for
     answer = parse_yes_no(plain)
+    if answer is False and fact == "housing" and not _HAS_NONE.fullmatch(plain):
+        return None  # "不是" to "what kind of home": which kind is not said (only "没有" says none)
     if answer is False:
         return Answer("none")
     if answer is True and fact == "study":

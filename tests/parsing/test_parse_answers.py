@@ -23,7 +23,7 @@ TODAY = dt.date(2026, 11, 22)
     ("hukou.county", "东阿", "liaocheng", {"province": "山东省", "city": "聊城市", "county": "东阿县"}),
     ("hukou.township", "古楼街道", "liaocheng", {"township": "古楼街道"}),
     ("housing", "租的", None, "rented"),
-    ("housing", "没有", None, "none"),
+    ("housing", "没有", None, "none"),  # no home; but "不是" says no kind (test_a_bare_no_is_no_kind_of_home)
     ("employment", "没有", None, "none"),
     ("employment", "个体户", None, "business_license"),
     ("study", "是", None, "full_time"),
@@ -131,3 +131,10 @@ def test_extract_facts_with_a_known_city():
 def test_an_unknown_city_id_restricts_nothing():
     assert parse_answer("residence.county", "东昌府", "atlantis") == "东昌府区"
     assert extract_facts("住在东昌府", city_id="atlantis") == {"city": "liaocheng", "residence": {"county": "东昌府区"}}
+
+
+@pytest.mark.parametrize("text", ["不是", "不", "不对"])
+def test_a_bare_no_is_no_kind_of_home(text):
+    """Issue 17: "不是" to "what kind of home" is no fact: the question is asked again, never "没有固定住所"."""
+    with pytest.raises(NotUnderstood):
+        parse_answer("housing", text, "liaocheng", TODAY)
