@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from bot.private_files import private_dir
+
 # Before SQLAlchemy is imported: Rasa 3.6's tracker store triggers its 2.0 notice.
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
@@ -361,7 +363,7 @@ class Cluster:
         check_redis(self.redis_url)
         prepare_postgres(self.database_url)
         env = self.environment()
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.work_dir)  # the replicas' logs and haproxy.cfg
         # The bookings schema, migrated once here rather than by two action servers at once.
         done = subprocess.run([sys.executable, "-m", "bot.appointments"], cwd=ROOT, env=env,
                               capture_output=True, text=True)

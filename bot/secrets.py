@@ -21,7 +21,8 @@ import secrets as random
 from pathlib import Path
 from typing import Callable, Optional
 
-VAR_DIR = Path("var")
+from bot.private_files import private_dir, var_dir
+
 MIN_LENGTH = 16
 
 
@@ -29,13 +30,10 @@ class SecretError(ValueError):
     """A secret set in the environment that cannot be used (operator error, English)."""
 
 
-def var_dir() -> Path:
-    """``var/`` under the working directory (where the SQLite database lives too)."""
-    return Path(os.environ.get("JUZHU_VAR_DIR") or VAR_DIR)
 
 
 def _generated(path: Path, make: Callable[[], str]) -> str:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # made earlier, or by a process started at the same moment

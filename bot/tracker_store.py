@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any, Optional
 
 from rasa.core.brokers.broker import EventBroker
@@ -25,6 +24,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 
 from bot.conversations import conversations_url, masked_events, unsealed_event
+from bot.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         url = make_url(conversations_url())
         options: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(url.database)  # conversations: 0600 in a 0700 var/, whatever the umask
             options.update(dialect="sqlite", db=url.database)
         else:
             query = {"connect_timeout": str(PG_CONNECT_TIMEOUT_S), **dict(url.query)}

@@ -36,6 +36,8 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 
+from bot.private_files import private_file
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -123,7 +125,7 @@ def _create_engine(url: str) -> Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_file(database)  # names and phones: 0600 in a 0700 var/, whatever the umask
         engine = create_engine(
             parsed, future=True, hide_parameters=True,
             connect_args={"timeout": statement_s},

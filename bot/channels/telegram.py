@@ -117,6 +117,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, TypeHandler, filters)
 
+from bot.private_files import private_file
 from bot.ratelimit import RateLimiter, default_limiter
 
 from . import DEFAULT_RASA_TIMEOUT_S, rasa_timeout_s
@@ -459,7 +460,7 @@ class ReminderState:
         return connection
 
     def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # chat ids of bookings: 0600 in a 0700 var/
         with contextlib.closing(self._connect()) as connection:
             connection.commit()
 
