@@ -18,9 +18,10 @@ Owners only (a booking is shown or cancelled with its code and its phone; a
 phone alone learns only how many active bookings it has) and the words are
 the dialogue's. Here:
 
-- the rate limit: a conversation (Rasa sender id) may try to book
-  ``RATE_LIMIT_BOOKINGS`` times (3 an hour) with the shared limiter of
-  ``bot.ratelimit``, asked by the dialogue when the summary is confirmed;
+- the rate limits (``bot.ratelimit``), asked by the dialogue when the
+  summary is confirmed: per conversation, per phone, and per client address
+  and station-day (the client the REST gate puts in the message's
+  metadata: :func:`may_book`);
 - the store: synchronous, every call runs in the default thread pool
   (``in_thread``) so the action server's event loop keeps serving other
   conversations. It is made once per process by ``make_store()``
@@ -41,7 +42,7 @@ import asyncio
 import functools
 import logging
 from abc import abstractmethod
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -56,6 +57,7 @@ from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_S
 from bot.ratelimit import RateLimiter, default_limiter
 from bot.rules import render_topic
 from bot.rules.policy import city_id_of
+from bot.secrets import keyed_hash
 
 from bot.clock import today
 
@@ -94,6 +96,34 @@ def store() -> AppointmentService:
 def limiter() -> RateLimiter:
     """The process's rate limiter (``bot.ratelimit``); tests replace this function."""
     return default_limiter()
+
+
+def client_of(tracker: Tracker) -> Optional[str]:
+    """The client the REST gate vouches for (kiosk address, Telegram chat, else the TCP peer)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return client if isinstance(client, str) and client else None
+
+
+def may_book(limits: RateLimiter, sender: str, client: Optional[str], slots: Mapping[str, Any]) -> bool:
+    """One more booking try for this conversation, client address, phone and station-day?
+
+    Counted only when every rule allows it. The phone is counted by a keyed
+    hash (never in the limiter's storage in clear); a trusted address (a
+    hall's kiosk, ``RATE_LIMIT_TRUSTED_ADDRESSES``) is not counted per address.
+    """
+    checks: list[tuple[str, tuple[str, ...]]] = [("bookings", (sender,))]
+    if slots.get("booking_phone"):
+        checks.append(("bookings_phone", (keyed_hash("phone", str(slots["booking_phone"])),)))
+    if limits.counts_address(client):
+        assert client is not None
+        checks.append(("bookings_address", (client,)))
+        checks.append(("bookings_station_day", (client, str(slots.get("booking_station")),
+                                                str(slots.get("booking_day")))))
+    decision = limits.hit_all(checks)
+    if not decision.allowed:
+        logger.info("booking refused by a rate limit (%d s to wait)", decision.retry_after_s)
+    return decision.allowed
 
 
 class _LazyStore:
@@ -222,7 +252,7 @@ class ValidateBookingForm(GuardedFormValidationAction):
         svc = await in_thread(store)
         turn = BookingTurn(svc, booking_slots(tracker), message_of(tracker), kind, requested,
                            failures=failures(tracker, requested) if requested else 0,
-                           may_book=lambda: limiter().hit("bookings", sender).allowed)
+                           may_book=lambda slots: may_book(limiter(), sender, client_of(tracker), slots))
         step = await in_thread(turn.run)
         if step.reject:
             return []

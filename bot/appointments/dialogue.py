@@ -20,7 +20,7 @@ an event loop.
 ``LookupTurn`` (check_form / cancel_form)
     ``lookup_phone`` (with ``lookup_code`` when the applicant has it)
     [→ ``lookup_code``] [→ ``cancel_confirmed``], ending with
-    ``lookup_outcome``: found, not_found, stopped.
+    ``lookup_outcome``: found, not_found, locked (too many failed tries of the code), stopped.
 
 Every step also understands (whatever the NLU made of the message):
 
@@ -38,7 +38,7 @@ phone. A phone alone learns how many active bookings it has, and is asked
 for the code; a phone that already has a booking, in the booking form, is
 told only that. An unknown code and another phone's code read alike.
 
-Rate limit: ``may_book()`` is asked once per try, when the applicant
+Rate limit: ``may_book(slots)`` is asked once per try, when the applicant
 confirms the summary (not per message); picking one of the nearest free
 times after the slot filled up belongs to the same try. Phone numbers are
 logged masked (``bot.masking``).
@@ -252,13 +252,14 @@ class BookingTurn:
     ``slots``: the form's values (:data:`BOOKING_SLOTS`) with ``city`` (an
     id) and ``residence_county``. ``requested``: the step asked, for an
     answer. ``failures``: the answers in a row to that step it did not take
-    before this one (:func:`failed_in_a_row`). ``may_book``: asked when the
-    summary is confirmed, False when the rate limit is reached.
+    before this one (:func:`failed_in_a_row`). ``may_book``: asked with the
+    form's values (station, day, phone) when the summary is confirmed, False
+    when a rate limit is reached.
     """
 
     def __init__(self, svc: AppointmentService, slots: Mapping[str, Any], message: Message, kind: str,
                  requested: Optional[str] = None, *, failures: int = 0,
-                 may_book: Callable[[], bool] = lambda: True):
+                 may_book: Callable[[Mapping[str, Any]], bool] = lambda slots: True):
         self.svc = svc
         self.before = dict(slots)
         self.s = dict(slots)
@@ -614,7 +615,7 @@ class BookingTurn:
         # A try is counted when the summary is confirmed (this turn); a free
         # time picked after the slot filled up goes on with the same try.
         confirmed_now = not self.before.get("booking_confirmed")
-        if confirmed_now and not self.may_book():
+        if confirmed_now and not self.may_book(self.s):
             logger.info("booking refused: this conversation's rate limit is reached")
             self.s["booking_outcome"] = "rate_limited"
             return None
@@ -743,13 +744,13 @@ class LookupTurn:
 
     def next_slot(self) -> Optional[str]:
         s = self.s
-        if s.get("lookup_outcome") in ("stopped", "not_found"):
+        if s.get("lookup_outcome") in ("stopped", "not_found", "locked"):
             return None
         if not s.get("lookup_phone"):
             return "lookup_phone"
         if s.get("lookup_phone") != self.before.get("lookup_phone") or s.get("lookup_code") != self.before.get("lookup_code"):
             self.look_up()
-            if s.get("lookup_outcome") == "not_found":
+            if s.get("lookup_outcome") in ("not_found", "locked"):
                 return None
         if s.get("lookup_outcome") != "found":
             return "lookup_code"
@@ -763,8 +764,8 @@ class LookupTurn:
         if s.get("lookup_code"):
             try:
                 booking = self.svc.find(s["lookup_code"], s["lookup_phone"])
-            except BookingRefused:  # unknown code and wrong phone read alike: nothing to learn
-                s["lookup_outcome"] = "not_found"
+            except BookingRefused as refusal:  # unknown code and wrong phone read alike: nothing to learn
+                s["lookup_outcome"] = "locked" if refusal.code == "code_locked" else "not_found"
                 return
             s["lookup_outcome"] = "found"
             s["lookup_code"] = booking.code

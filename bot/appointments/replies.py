@@ -26,7 +26,8 @@ from bot.masking import mask_phone
 from bot.ratelimit import TOO_MANY_BOOKINGS_TEXT
 
 from . import texts as T
-from .service import HORIZON_DAYS, AppointmentService, BookingInfo, StationInfo, county_key, parse_start
+from .service import (CODE_LOCKED_TEXT, HORIZON_DAYS, AppointmentService, BookingInfo, StationInfo, county_key,
+                      parse_start)
 from .stations import WEEKDAYS_ZH
 from .validation import BookingRefused
 
@@ -121,7 +122,12 @@ def party_line(slots: Mapping[str, Any]) -> str:
 def details_text(booking: BookingInfo) -> str:
     return T.DETAILS.format(code=booking.code, spelled=spelled(booking.code), time=zh_time(booking.start),
                             station=booking.station_name, address=booking.station_address,
-                            station_phone=booking.station_phone, phone=mask_phone(booking.phone))
+                            station_phone=booking.station_phone)
+
+
+def locked_text() -> str:
+    """A code locked after too many failed tries of it (the store's words)."""
+    return CODE_LOCKED_TEXT
 
 
 def not_found_text(code: Optional[str]) -> str:
@@ -350,7 +356,7 @@ def confirmation(booking: BookingInfo, station: StationInfo, checklist: str) -> 
     """The booking's confirmation (code, time, station, masked phone, checklist) and its ticket."""
     lines = [T.BOOKED.format(code=booking.code, spelled=spelled(booking.code), time=zh_time(booking.start),
                              station=booking.station_name, address=booking.station_address,
-                             station_phone=booking.station_phone, phone=mask_phone(booking.phone))]
+                             station_phone=booking.station_phone)]
     if station.sample:
         lines.append(T.SAMPLE_NOTE)
     if booking.party > 1:
@@ -398,6 +404,8 @@ def check_end(svc: AppointmentService, slots: Mapping[str, Any]) -> list[Reply]:
         buttons = [Button(T.CANCEL_THAT, "cancel_appointment", {"booking_code": booking.code})] \
             if booking.status == "booked" else []
         return [Reply(T.FOUND_ONE.format(status=status, details=details_text(booking)), buttons)]
+    if outcome == "locked":
+        return [Reply(locked_text(), [Button(T.ANYTHING_ELSE, "greet")])]
     if outcome == "not_found":
         return [Reply(not_found_text(code), [Button(T.LOOK_AGAIN, "check_appointment"),
                                              Button(T.BOOK_AGAIN, "book_appointment")])]
@@ -418,6 +426,8 @@ def cancel_end(svc: AppointmentService, slots: Mapping[str, Any]) -> list[Reply]
                       [Button(T.BOOK_AGAIN, "book_appointment"), Button(T.ANYTHING_ELSE, "greet")])]
     if outcome == "found" and confirmed is False:
         return [Reply(T.KEPT)]
+    if outcome == "locked":
+        return [Reply(locked_text(), [Button(T.ANYTHING_ELSE, "greet")])]
     if outcome == "not_found":
         return [Reply(not_found_text(code), [Button(T.CANCEL_AGAIN, "cancel_appointment"),
                                              Button(T.BOOK_AGAIN, "book_appointment")])]
@@ -431,6 +441,8 @@ def reschedule_end(svc: AppointmentService, slots: Mapping[str, Any], *, checkli
         station = svc.station(booking.station_id)
         text = T.RESCHEDULED.format(details=details_text(booking))
         return [Reply(text), Reply(custom=ticket_element(booking, checklist(station.city)))]
+    if slots.get("lookup_outcome") == "locked":
+        return [Reply(locked_text(), [Button(T.ANYTHING_ELSE, "greet")])]
     if slots.get("lookup_outcome") == "not_found":
         return [Reply(not_found_text(slots.get("lookup_code")),
                       [Button(T.LOOK_AGAIN, "reschedule_appointment"), Button(T.ANYTHING_ELSE, "greet")])]

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock, env_clock, local_now, to_local_naive
 from bot.masking import mask_phone
+from bot.ratelimit import RateLimiter, default_limiter
 
 from . import db
 from .models import (ACTIVE, ANONYMISED_NAME, PARTY_MAX, RELATIONS, Booking, BookingMember, ClosedDay,
@@ -60,6 +61,30 @@ log = logging.getLogger(__name__)
 HORIZON_DAYS = 14  # bookable: today … today + 14
 STAFF_STATUSES = ("attended", "no_show")
 T = TypeVar("T")
+
+
+CODE_LOCKED_TEXT = ("这个预约码查询失败的次数太多，为保护预约人的信息，已暂时锁定，请一小时后再试。"
+                    "如果这是您本人的预约，可以拨打办理地点的电话或热线，由工作人员核实后帮您查询、取消或改约。")
+
+
+class CodeGuesses:
+    """Failed look-ups per booking code, whoever tries (``lookup_failures`` in bot/ratelimit.py,
+    5 an hour): over the limit the code is locked until the window has passed, so a code
+    seen on a shared screen cannot be paired with its phone by trying 10⁴ masked numbers."""
+
+    def __init__(self, limiter: Optional[RateLimiter] = None):
+        self._limiter = limiter
+
+    def limiter(self) -> RateLimiter:
+        return self._limiter or default_limiter()
+
+    def locked(self, code: str) -> int:
+        """Seconds until ``code`` may be tried again; 0 when it may now."""
+        decision = self.limiter().peek("lookup_failures", code)
+        return 0 if decision.allowed else decision.retry_after_s
+
+    def failed(self, code: str) -> None:
+        self.limiter().hit("lookup_failures", code)
 
 
 class _SlotFull(Exception):
@@ -238,7 +263,8 @@ class AppointmentService:
     Shanghai time); default the real clock, or ``$JUZHU_NOW`` when set."""
 
     def __init__(self, url: Optional[str] = None, *, clock: Optional[Clock] = None,
-                 ensure: bool = True):
+                 ensure: bool = True, guesses: Optional["CodeGuesses"] = None):
+        self.guesses = guesses if guesses is not None else CodeGuesses()
         self.url = db.database_url(url)
         if ensure:
             db.ensure_schema(self.url)
@@ -585,11 +611,19 @@ class AppointmentService:
     def _owned(self, session: Session, code: str, phone: str) -> Booking:
         """The booking ``code`` made with ``phone``. An unknown code and
         another phone are refused alike, so trying codes with one's own phone
-        (or phones with a known code) tells nothing."""
+        (or phones with a known code) tells nothing; and after a handful of
+        wrong tries of one code, from any conversation or address, the code
+        is locked for a while (:class:`CodeGuesses`). Staff reach it by
+        station and day, without the phone."""
         code = normalise_code(code)
         phone = normalise_phone(phone)
+        wait_s = self.guesses.locked(code)
+        if wait_s:
+            log.warning("booking %s: look-up refused, the code is locked after failed tries", code)
+            raise BookingRefused("code_locked", CODE_LOCKED_TEXT)
         row = session.execute(select(Booking).where(Booking.code == code)).scalar_one_or_none()
         if row is None or row.phone != phone:
+            self.guesses.failed(code)
             if row is not None:
                 log.info("booking %s asked for with another phone (%s)", code, mask_phone(phone))
             raise BookingRefused("unknown_code",

@@ -77,10 +77,11 @@ NO_STATION_IN_CITY = "{city}暂时没有可以在线预约的办理点。"
 # --- the booking form: outcomes ----------------------------------------------------
 BOOKED = ("预约成功！\n"
           "预约码：{code}（{spelled}），办理时请出示。\n"
-          "时间：{time}\n办理点：{station}\n地址：{address}\n电话：{station_phone}\n预约手机：{phone}")
+          "时间：{time}\n办理点：{station}\n地址：{address}\n电话：{station_phone}")
 BOOKED_PARTY = "人数：{seats}人，一个预约码全家一起办理。每个人要带的材料："
 BOOKED_SHORT = "预约码 {code}：请保存这张二维码，或把日历文件加入手机日历。"
-BOOKED_FOOTER = "如需取消或查询，请说“取消预约”或“查询预约”，并提供预约码和手机号码。"
+# The phone is never shown beside the code (issue 19): the person typed it and knows it.
+BOOKED_FOOTER = "如需取消或查询，请说“取消预约”或“查询预约”，并提供预约码和预约时填写的手机号码。"
 NO_CHECKLIST_FALLBACK = "办理时请带上本人身份证。"
 # Nothing about the existing booking: whoever typed the phone may not own it.
 ALREADY_BOOKED = ("这个手机号码已经有一个有效预约（每个号码同时只能有一个）。"
@@ -102,7 +103,7 @@ ASK_LOOKUP_CODE = "请提供预约码（预约成功时给您的6位字母和数
 NOT_UNDERSTOOD_CODE = ("没有看到预约码。请发送预约成功时给您的6位预约码，例如 K7M3QX。"
                        "忘了预约码的话，请带本人身份证到办理点窗口查询。")
 DETAILS = ("预约码：{code}（{spelled}）\n时间：{time}\n办理点：{station}\n地址：{address}\n"
-           "电话：{station_phone}\n预约手机：{phone}")
+           "电话：{station_phone}")
 STATUS_NAMES = {"booked": "有效", "cancelled": "已取消", "attended": "已办理", "no_show": "未到场"}
 FOUND_ONE = "找到您的预约（{status}）：\n{details}"
 NOT_FOUND_BY_CODE = "没有找到与这个手机号码对应的预约码 {code}。请核对预约码和手机号码。"

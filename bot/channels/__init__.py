@@ -19,6 +19,7 @@ rather than those if turns legitimately take longer.
 """
 from __future__ import annotations
 
+import functools
 import os
 from typing import Mapping, Optional
 
@@ -38,3 +39,23 @@ def rasa_timeout_s(env: Optional[Mapping[str, str]] = None) -> float:
     if not 0 < value <= 600:
         raise ValueError(f"RASA_TIMEOUT_S: expected a number of seconds between 0 and 600, got {text!r}")
     return value
+
+
+# What a relay of this project (web front, Telegram bridge) sends with each
+# message to Rasa's REST webhook: the Rasa token as proof, and the client the
+# rate limits count per (the kiosk's address, the Telegram chat). The gate
+# (bot/channels/rest_gate.py) believes the client only with the token.
+RELAY_TOKEN_HEADER = "X-Juzhu-Relay-Token"
+CLIENT_HEADER = "X-Juzhu-Client"
+
+
+def relay_headers(client: str, token: Optional[str] = None) -> dict[str, str]:
+    """The headers naming ``client``; ``token`` by default the deployment's Rasa token."""
+    return {RELAY_TOKEN_HEADER: token or _deployment_rasa_token(), CLIENT_HEADER: client[:100]}
+
+
+@functools.lru_cache(maxsize=1)
+def _deployment_rasa_token() -> str:
+    from bot.secrets import rasa_token  # read once: a new token needs a restart of every process anyway
+
+    return rasa_token()

@@ -11,17 +11,43 @@ answering. Rasa's custom-connector extension point, not a patch: the URL stays
 
 If the hand-off store cannot be read, the assistant answers (as the kiosk does):
 an applicant is never left with no one.
+
+It is also the one public way into Rasa, so it holds the limits every channel
+relies on (issue 19):
+
+- a body over 64 KB is refused (413) and JSON that is not an object, or nested
+  deeper than 16 levels, with 400, before Rasa reads it; a message over
+  ``MAX_MESSAGE_CHARS`` is answered with a short Chinese note and never
+  parsed (a 720 KB message kept Rasa busy for 9 s);
+- every message carries ``metadata.client``, the address the rate limits
+  count per client (bookings, hand-offs: bot/ratelimit.py). It is the TCP
+  peer, except for the project's own relays (the web front, the Telegram
+  bridge), which prove themselves with the Rasa token in
+  ``X-Juzhu-Relay-Token`` and name their client (the kiosk's address, the
+  Telegram chat) in ``X-Juzhu-Client``. Metadata a client sends itself is
+  ignored.
 """
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import response
+from sanic.request import Request
+
+from bot.channels import CLIENT_HEADER, RELAY_TOKEN_HEADER
+from bot.channels.bodies import MAX_JSON_DEPTH, depth
 
 log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_MESSAGE_CHARS = 4096  # Telegram's own limit; the kiosk sends at most 1,000
+TOO_LONG_TEXT = f"这条消息太长了（最多{MAX_MESSAGE_CHARS}个字），请分几次简短地发送。"
 
 
 class HandoffAwareRestInput(RestInput):
@@ -29,8 +55,24 @@ class HandoffAwareRestInput(RestInput):
     def name(cls) -> str:
         return "rest"  # the same webhook as Rasa's own REST channel
 
-    def __init__(self, store: Optional[Any] = None) -> None:
+    def __init__(self, store: Optional[Any] = None, relay_token: Optional[str] = None) -> None:
         self._store = store
+        self._relay_token = relay_token
+
+    def relay_token(self) -> str:
+        if self._relay_token is None:
+            from bot.secrets import rasa_token
+
+            self._relay_token = rasa_token()
+        return self._relay_token
+
+    def get_metadata(self, request: Request) -> dict[str, Any]:
+        """``{"client": …}`` for the rate limits; nothing the client wrote itself."""
+        given = request.headers.get(RELAY_TOKEN_HEADER, "")
+        client = request.headers.get(CLIENT_HEADER, "").strip()
+        if given and client and hmac.compare_digest(given.encode(), self.relay_token().encode()):
+            return {"client": client[:100]}
+        return {"client": request.ip or "unknown"}
 
     def store(self) -> Any:
         if self._store is None:
@@ -41,6 +83,11 @@ class HandoffAwareRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
         async def unless_a_person_has_it(message: UserMessage) -> Any:
+            if len(message.text or "") > MAX_MESSAGE_CHARS:
+                log.info("rest: a message of %d characters refused", len(message.text or ""))
+                if message.output_channel is not None:
+                    await message.output_channel.send_text_message(message.sender_id, TOO_LONG_TEXT)
+                return None
             held = await self._held(message)
             if held is None:
                 return await on_new_message(message)
@@ -48,7 +95,9 @@ class HandoffAwareRestInput(RestInput):
                 await message.output_channel.send_text_message(message.sender_id, held["reply"])
             return None
 
-        return super().blueprint(unless_a_person_has_it)
+        webhook = super().blueprint(unless_a_person_has_it)
+        webhook.middleware("request")(refuse_bad_bodies)
+        return webhook
 
     def _hold(self, sender: str, text: str) -> Optional[dict[str, Any]]:
         store = self.store()
@@ -65,3 +114,22 @@ class HandoffAwareRestInput(RestInput):
         except Exception as error:  # the store is down: the assistant answers rather than no one
             log.warning("hand-off store unavailable; message goes to the assistant: %s", type(error).__name__)
             return None
+
+
+async def refuse_bad_bodies(request: Request) -> Optional[Any]:
+    """Before Rasa reads a webhook body: too large (413), compressed (415), not a shallow JSON object (400)."""
+    if request.method != "POST":
+        return None
+    body = request.body or b""
+    if len(body) > MAX_BODY_BYTES:
+        return response.json({"error": f"request body larger than {MAX_BODY_BYTES} bytes"}, status=413)
+    if request.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
+        return response.json({"error": "compressed request bodies are not accepted"}, status=415)
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return response.json({"error": "malformed JSON: expected an object {sender, message}"}, status=400)
+    if not isinstance(parsed, dict) or depth(parsed) > MAX_JSON_DEPTH:
+        return response.json({"error": f"expected a JSON object nested at most {MAX_JSON_DEPTH} levels"},
+                             status=400)
+    return None

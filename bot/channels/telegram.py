@@ -120,7 +120,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from bot.private_files import private_file
 from bot.ratelimit import RateLimiter, default_limiter
 
-from . import DEFAULT_RASA_TIMEOUT_S, rasa_timeout_s
+from . import DEFAULT_RASA_TIMEOUT_S, rasa_timeout_s, relay_headers
 from .texts import DEFAULT_HOTLINE, PRIVATE_ONLY_TEXT, busy_text, too_many_messages_text
 
 log = logging.getLogger("juzhu.telegram")
@@ -356,8 +356,9 @@ class RasaClient:
     """Posts to Rasa's REST channel; retries only what never reached it."""
 
     def __init__(self, base_url: str, *, timeout: float = DEFAULT_RASA_TIMEOUT_S, retries: int = 2,
-                 backoff: float = 0.5):
+                 backoff: float = 0.5, relay_token: Optional[str] = None):
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.relay_token = relay_token  # default: the deployment's Rasa token, read on first send
         self.retries = max(0, retries)
         self.backoff = backoff
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
@@ -378,7 +379,9 @@ class RasaClient:
             if attempt:
                 await asyncio.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
-                response = await self._client.post(self.url, json={"sender": sender, "message": message})
+                # The chat is the client the booking and hand-off limits count per (rest_gate.py).
+                response = await self._client.post(self.url, json={"sender": sender, "message": message},
+                                                   headers=relay_headers(sender, self.relay_token))
             except NOT_SENT_ERRORS as error:
                 problem = f"{type(error).__name__}: {error}"
                 log.warning("Rasa unreachable (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)

@@ -75,9 +75,10 @@ from bot.rules import assess_dict, city_ids, labels, load_city, question_for, re
 from bot.rules.facts import FactsError
 from bot.secrets import staff_cookie_secret
 
-from .. import DEFAULT_RASA_TIMEOUT_S
+from .. import DEFAULT_RASA_TIMEOUT_S, relay_headers
 from ..texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
 from . import handoffs as handoff_routes
+from ..bodies import BodyRefused, json_object, refuse_encoded
 from .bookings import BookingsUnavailable, StaffBookings, default_bookings
 from .sessions import STAFF_SESSION_SECONDS, StaffSessions
 
@@ -103,6 +104,7 @@ BOOKINGS: web.AppKey[Callable[[], StaffBookings]] = web.AppKey("bookings", objec
 LIMITER: web.AppKey[RateLimiter] = web.AppKey("limiter", RateLimiter)
 TRUST_PROXY: web.AppKey[bool] = web.AppKey("trust_proxy", bool)
 SESSIONS: web.AppKey[Optional[StaffSessions]] = web.AppKey("sessions", object)  # type: ignore[arg-type]
+RELAY_TOKEN: web.AppKey[Optional[str]] = web.AppKey("relay_token", object)  # type: ignore[arg-type]
 
 STAFF_DISABLED_TEXT = ("员工页面未启用：服务器没有设置 STAFF_TOKEN。"
                        " Staff pages are disabled: STAFF_TOKEN is not set on the server.")
@@ -135,7 +137,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
                hotline: str = DEFAULT_HOTLINE, idle_seconds: float = DEFAULT_IDLE_SECONDS,
                rasa_timeout: float = DEFAULT_RASA_TIMEOUT_S, limiter: Optional[RateLimiter] = None,
                trust_proxy: bool = False, cookie_secret: Optional[str] = None,
-               handoffs: Optional[Callable[[], Any]] = None) -> web.Application:
+               handoffs: Optional[Callable[[], Any]] = None, relay_token: Optional[str] = None) -> web.Application:
     """The kiosk + staff web application.
 
     ``staff_token`` None or empty: every staff page and API is refused (403).
@@ -149,9 +151,13 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     with; by default :func:`bot.secrets.staff_cookie_secret` (read when a
     staff token is set). ``handoffs``: the hand-off store's factory (default
     :class:`bot.handoff.HandoffService` on ``DATABASE_URL``; routes in :mod:`.handoffs`).
+    ``relay_token``: proves to Rasa's gate that the client address sent with
+    each message is this web front's (default the deployment's Rasa token).
     """
+    # auto_decompress off: a compressed body is refused, never inflated (see bot/channels/bodies.py).
     app = web.Application(middlewares=[_headers_middleware, _staff_middleware],
-                          client_max_size=64 * 1024)
+                          client_max_size=64 * 1024, handler_args={"auto_decompress": False})
+    app.on_response_prepare.append(_headers_on_every_response)
     app[RASA_URL] = rasa_url.rstrip("/")
     app[STAFF_TOKEN] = staff_token or None
     app[HOTLINE] = hotline
@@ -160,6 +166,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app[BOOKINGS] = bookings or default_bookings()
     app[LIMITER] = limiter or default_limiter()
     app[TRUST_PROXY] = bool(trust_proxy)
+    app[RELAY_TOKEN] = relay_token
     app[SESSIONS] = StaffSessions(cookie_secret or staff_cookie_secret(), staff_token) if staff_token else None
     app.cleanup_ctx.append(_http_session)
 
@@ -193,17 +200,30 @@ async def _http_session(app: web.Application):
 @web.middleware
 async def _headers_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
     try:
+        if request.body_exists:
+            refuse_encoded(request)
         response = await handler(request)
     except ApiError as error:
         response = _json_error(error.status, error.message, **error.extra)
+    except BodyRefused as refused:
+        response = _json_error(refused.status, refused.message)
     except web.HTTPException as error:
         if error.status >= 400 and request.path.startswith(("/api/", "/staff/api/")):
             response = _json_error(error.status, error.reason)
         else:
             _add_headers(request, error)
             raise
+    except Exception:  # a bug: logged (masked), answered without a traceback
+        log.exception("web front: %s %s failed", request.method, request.path)
+        response = _json_error(500, "internal error") if request.path.startswith(("/api/", "/staff/api/")) \
+            else _html("<!doctype html><meta charset=utf-8><title>500</title><p>系统繁忙，请稍后再试。", 500)
     _add_headers(request, response)
     return response
+
+
+async def _headers_on_every_response(request: web.Request, response: web.StreamResponse) -> None:
+    """The same headers on what bypasses the middleware (aiohttp's own error pages)."""
+    _add_headers(request, response)
 
 
 def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -307,12 +327,7 @@ def _clean_reply(item: Any) -> Optional[dict[str, Any]]:
 async def chat(request: web.Request) -> web.Response:
     """Relay one kiosk message to Rasa's REST channel; the Chinese busy text whenever Rasa cannot answer."""
     app = request.app
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _json_error(400, "expected a JSON object {sender, message}")
-    if not isinstance(body, dict):
-        return _json_error(400, "expected a JSON object {sender, message}")
+    body = await json_object(request, "a JSON object {sender, message}")
     sender, message = body.get("sender"), body.get("message")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
         return _json_error(400, "sender: 8-64 characters of A-Z a-z 0-9 _ -")
@@ -337,7 +352,9 @@ async def chat(request: web.Request) -> web.Response:
     url = app[RASA_URL] + "/webhooks/rest/webhook"
     payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message}
     try:
-        async with app[HTTP].post(url, json=payload) as response:
+        # The client the booking and hand-off limits count per (bot/channels/rest_gate.py).
+        async with app[HTTP].post(url, json=payload, headers=relay_headers(client_address(request),
+                                                                           app[RELAY_TOKEN])) as response:
             if response.status != 200:
                 raise ClientError(f"Rasa answered HTTP {response.status}")
             replies = await response.json(content_type=None)
@@ -485,13 +502,7 @@ async def staff_meta(request: web.Request) -> web.Response:
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "malformed JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "expected a JSON object")
-    return body
+    return await json_object(request)
 
 
 def _as_of(facts: dict[str, Any]) -> Optional[dt.date]:

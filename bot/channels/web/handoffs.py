@@ -32,6 +32,8 @@ from typing import Any, Callable, Optional
 
 from aiohttp import web
 
+from ..bodies import json_object
+
 log = logging.getLogger(__name__)
 
 HandoffFactory = Callable[[], Any]
@@ -207,12 +209,7 @@ async def staff_take(request: web.Request) -> web.Response:
 @_refusals
 async def staff_reply(request: web.Request) -> web.Response:
     handoff_id = _handoff_id(request)
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "expected a JSON object {text}")
-    if not isinstance(body, dict):
-        return _error(400, "expected a JSON object {text}")
+    body = await json_object(request, "a JSON object {text}")
     return _json({"handoff": _for_staff(await _staff_call(request, "reply", handoff_id, body.get("text")))})
 
 
@@ -264,11 +261,8 @@ async def staff_feedback_csv(request: web.Request) -> web.Response:
 
 async def kiosk_poll(request: web.Request) -> web.Response:
     """Staff messages for one kiosk session, each handed out once; and whether a person has it."""
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "expected a JSON object {sender}")
-    sender = body.get("sender") if isinstance(body, dict) else None
+    body = await json_object(request, "a JSON object {sender}")
+    sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
         return _error(400, "sender: 8-64 characters of A-Z a-z 0-9 _ -")
     sender = KIOSK_PREFIX + sender
