@@ -64,6 +64,7 @@ from bot.clock import today
 from .answers import personal_materials
 from .guard import REQUESTED_SLOT, GuardedAction, GuardedFormValidationAction, busy_text, hotline
 from .interview import button, turn_kind
+from .understanding import client_of
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -96,13 +97,6 @@ def store() -> AppointmentService:
 def limiter() -> RateLimiter:
     """The process's rate limiter (``bot.ratelimit``); tests replace this function."""
     return default_limiter()
-
-
-def client_of(tracker: Tracker) -> Optional[str]:
-    """The client the REST gate vouches for (kiosk address, Telegram chat, else the TCP peer)."""
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    client = metadata.get("client") if isinstance(metadata, dict) else None
-    return client if isinstance(client, str) and client else None
 
 
 def may_book(limits: RateLimiter, sender: str, client: Optional[str], slots: Mapping[str, Any]) -> bool:

@@ -26,10 +26,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.handoff import texts as handoff_texts
+from bot.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
 
 from .facts import state_of
 from .guard import GuardedAction, hotline
-from .understanding import is_payload, message_of
+from .understanding import client_of, is_payload, message_of
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +97,25 @@ def open_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
     if decision is None and isinstance(tracker.get_slot("decision"), dict):
         decision = tracker.get_slot("decision")
     asked = tracker.get_slot(ASKED_SLOT)
+    limits = default_limiter()
+    counted = [("handoffs", ("sender", tracker.sender_id))]
+    client = client_of(tracker)
+    if limits.counts_address(client):
+        counted.append(("handoffs", ("address", str(client))))
     try:
         service = handoff_service()
+        if (any(not limits.peek(rule, *key).allowed for rule, key in counted)
+                and service.active_for(tracker.sender_id) is None):
+            # New sender ids are free to make: hand-offs are counted per client address too.
+            logger.info("hand-off refused by the rate limit")
+            dispatcher.utter_message(text=TOO_MANY_HANDOFFS_TEXT.format(hotline=hotline()))
+            return []
         case, new = service.open(tracker.sender_id, reason=reason, city=state.city, facts=state.facts,
                                  decision=decision, transcript=transcript_of(tracker),
                                  names=_known_names(tracker), rating_asked=bool(asked))
+        if new:
+            for rule, key in counted:
+                limits.hit(rule, *key)
         on_duty = service.staff_on_duty()
     except Exception as error:  # no store: the stations' phones, as before hand-offs existed
         from .answers import handoff_text

@@ -50,3 +50,10 @@ def message_key(tracker: Tracker) -> int:
         elif kind == "user":
             count += 1
     return count
+
+
+def client_of(tracker: Tracker) -> Optional[str]:
+    """The client the REST gate vouches for (kiosk address, Telegram chat, else the TCP peer)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return client if isinstance(client, str) and client else None

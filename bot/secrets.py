@@ -78,6 +78,28 @@ def staff_cookie_secret() -> str:
     return secret("STAFF_COOKIE_SECRET", "staff_cookie_secret")
 
 
+# The staff token guards every personal record the console shows: zxcvbn's
+# estimate of the guesses it takes (dictionary words, keyboard rows, repeats,
+# dates, l33t) must reach 10^12, beside the length.
+MIN_STAFF_TOKEN_GUESSES_LOG10 = 12
+MAKE_A_TOKEN = "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(18))'`"
+
+
+def staff_token_problem(token: str) -> Optional[str]:
+    """Why ``token`` is no staff token (English, for the operator); None when it will do."""
+    if len(token) < MIN_LENGTH:
+        return f"STAFF_TOKEN is shorter than {MIN_LENGTH} characters; use a long random one, {MAKE_A_TOKEN}"
+    from zxcvbn import zxcvbn
+
+    found = zxcvbn(token[:100])
+    if found["guesses_log10"] < MIN_STAFF_TOKEN_GUESSES_LOG10:
+        kinds = sorted({m.get("pattern", "?") for m in found.get("sequence", [])} - {"bruteforce"})
+        return (f"STAFF_TOKEN is guessable (about 10^{found['guesses_log10']:.0f} guesses"
+                + (f"; made of {', '.join(kinds)} patterns" if kinds else "")
+                + f"); use a long random one, {MAKE_A_TOKEN}")
+    return None
+
+
 def keyed_hash(kind: str, value: str) -> str:
     """A stable, unguessable stand-in for ``value`` (a phone, a chat id) in counters and keys:
     HMAC-SHA256 under the data key, so a small space of values cannot be tried through."""

@@ -46,8 +46,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+RELAY_TOKEN = "test-relay-token-stands-for-rasa-token"
+
+
+@pytest.fixture(scope="module")
+def revocations(tmp_path_factory):
+    from bot.channels.web.sessions import Revocations
+
+    store = Revocations(f"sqlite:///{tmp_path_factory.mktemp('sessions') / 'juzhu.db'}")
+    return lambda: store
+
+
 @pytest.fixture
-async def make_client():
+async def make_client(revocations):
     clients: list[TestClient] = []
 
     async def make(rasa_url: str = "", staff_token=None, **options) -> TestClient:
@@ -56,6 +67,8 @@ async def make_client():
         options.setdefault("limiter", limiter())
         options.setdefault("cookie_secret", COOKIE_SECRET)
         options.setdefault("handoffs", NoHandoffs)  # no hand-off store: nothing written to var/
+        options.setdefault("revocations", revocations)  # logged-out sessions: a throw-away SQLite file
+        options.setdefault("relay_token", RELAY_TOKEN)
         client = TestClient(TestServer(create_app(rasa_url, staff_token, **options)))
         await client.start_server()
         clients.append(client)

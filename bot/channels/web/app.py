@@ -8,7 +8,7 @@ CSS/JS under ``static/``):
 ``GET /static/...``             the kiosk's and the console's CSS/JS (no data)
 ``GET /staff``                  the staff console (login form without a session)
 ``POST /staff/login``           token -> HttpOnly session cookie
-``POST /staff/logout``          drops the cookie
+``POST /staff/logout``          ends the session (server-side) and drops the cookie
 ``GET /staff/api/meta``         cities, counties, answer labels for the script aid
 ``POST /staff/api/assess``      facts -> decision, the sentences to read, the next question
 ``POST /staff/api/extract``     a caller's words -> facts (bot.parsing)
@@ -58,7 +58,6 @@ import datetime as dt
 import hmac
 import html
 import io
-import ipaddress
 import json
 import logging
 import math
@@ -80,7 +79,8 @@ from ..texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
 from . import handoffs as handoff_routes
 from ..bodies import BodyRefused, json_object, refuse_encoded
 from .bookings import BookingsUnavailable, StaffBookings, default_bookings
-from .sessions import STAFF_SESSION_SECONDS, StaffSessions
+from .clients import LIMITER, TRUST_PROXY, client_address, retry_after
+from .sessions import STAFF_SESSION_SECONDS, Revocations, StaffSessions
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,6 @@ IDLE_SECONDS: web.AppKey[float] = web.AppKey("idle_seconds", float)
 RASA_TIMEOUT: web.AppKey[float] = web.AppKey("rasa_timeout", float)
 HTTP: web.AppKey[ClientSession] = web.AppKey("http", ClientSession)
 BOOKINGS: web.AppKey[Callable[[], StaffBookings]] = web.AppKey("bookings", object)  # type: ignore[arg-type]
-LIMITER: web.AppKey[RateLimiter] = web.AppKey("limiter", RateLimiter)
-TRUST_PROXY: web.AppKey[bool] = web.AppKey("trust_proxy", bool)
 SESSIONS: web.AppKey[Optional[StaffSessions]] = web.AppKey("sessions", object)  # type: ignore[arg-type]
 RELAY_TOKEN: web.AppKey[Optional[str]] = web.AppKey("relay_token", object)  # type: ignore[arg-type]
 
@@ -137,7 +135,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
                hotline: str = DEFAULT_HOTLINE, idle_seconds: float = DEFAULT_IDLE_SECONDS,
                rasa_timeout: float = DEFAULT_RASA_TIMEOUT_S, limiter: Optional[RateLimiter] = None,
                trust_proxy: bool = False, cookie_secret: Optional[str] = None,
-               handoffs: Optional[Callable[[], Any]] = None, relay_token: Optional[str] = None) -> web.Application:
+               handoffs: Optional[Callable[[], Any]] = None, relay_token: Optional[str] = None,
+               revocations: Optional[Callable[[], Revocations]] = None) -> web.Application:
     """The kiosk + staff web application.
 
     ``staff_token`` None or empty: every staff page and API is refused (403).
@@ -151,7 +150,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     with; by default :func:`bot.secrets.staff_cookie_secret` (read when a
     staff token is set). ``handoffs``: the hand-off store's factory (default
     :class:`bot.handoff.HandoffService` on ``DATABASE_URL``; routes in :mod:`.handoffs`).
-    ``relay_token``: proves to Rasa's gate that the client address sent with
+    ``revocations``: where logged-out staff sessions are kept (default the
+    deployment's database, :class:`.sessions.Revocations`). ``relay_token``: proves to Rasa's gate that the client address sent with
     each message is this web front's (default the deployment's Rasa token).
     """
     # auto_decompress off: a compressed body is refused, never inflated (see bot/channels/bodies.py).
@@ -167,7 +167,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app[LIMITER] = limiter or default_limiter()
     app[TRUST_PROXY] = bool(trust_proxy)
     app[RELAY_TOKEN] = relay_token
-    app[SESSIONS] = StaffSessions(cookie_secret or staff_cookie_secret(), staff_token) if staff_token else None
+    app[SESSIONS] = StaffSessions(cookie_secret or staff_cookie_secret(), staff_token,
+                                  revocations=revocations) if staff_token else None
     app.cleanup_ctx.append(_http_session)
 
     app.router.add_get("/", kiosk_page)
@@ -252,26 +253,10 @@ def _json_error(status: int, message: str, **extra: Any) -> web.Response:
     return _json({"error": message, **extra}, status=status)
 
 
-def client_address(request: web.Request) -> str:
-    """The address a request came from: the TCP peer, or behind a trusted reverse proxy
-    (``WEB_TRUST_PROXY``) the last address of ``X-Forwarded-For``, the one that proxy added."""
-    if request.app[TRUST_PROXY]:
-        last = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(last))
-        except ValueError:  # missing or not an address: the proxy's own peer is all we know
-            pass
-    return request.remote or "unknown"
-
-
 def _secure_request(request: web.Request) -> bool:
     if request.app[TRUST_PROXY] and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https":
         return True
     return request.secure
-
-
-def _retry_after(decision: Decision) -> dict[str, str]:
-    return {"Retry-After": str(max(1, decision.retry_after_s))}
 
 
 # --- kiosk ---------------------------------------------------------------------
@@ -341,7 +326,7 @@ async def chat(request: web.Request) -> web.Response:
             log.info("kiosk: a %s is over the message rate limit; refused for %d s", kind, decision.retry_after_s)
             response = _json({"messages": [{"text": too_many_messages_text(app[HOTLINE])}], "busy": False,
                               "limited": True}, status=429)
-            response.headers.update(_retry_after(decision))
+            response.headers.update(retry_after(decision))
             return response
 
     message = message.strip()
@@ -400,7 +385,7 @@ def _locked_out(request: web.Request, decision: Decision, api: bool) -> web.Resp
         response = _json_error(429, message)
     else:
         response = _html(_page("staff-login.html", MESSAGE=message, ERROR_CLASS="error"), status=429)
-    response.headers.update(_retry_after(decision))
+    response.headers.update(retry_after(decision))
     return response
 
 
@@ -435,7 +420,8 @@ async def _staff_middleware(request: web.Request, handler):
             _count_failed_token(request)
     else:
         sessions = request.app[SESSIONS]
-        authorised = sessions is not None and sessions.valid(request.cookies.get(STAFF_COOKIE))
+        cookie = request.cookies.get(STAFF_COOKIE)
+        authorised = sessions is not None and bool(cookie) and await asyncio.to_thread(sessions.valid, cookie)
     if not authorised:
         if api:
             response = _json_error(401, STAFF_LOGIN_TEXT)
@@ -467,6 +453,10 @@ async def staff_login(request: web.Request) -> web.Response:
 
 
 async def staff_logout(request: web.Request) -> web.Response:
+    """Ends the session on the server too: a copy of the cookie is worthless afterwards."""
+    sessions, cookie = request.app[SESSIONS], request.cookies.get(STAFF_COOKIE)
+    if sessions is not None and cookie:
+        await asyncio.to_thread(sessions.revoke, cookie)
     redirect = web.HTTPSeeOther("/staff")
     redirect.del_cookie(STAFF_COOKIE, path="/staff")
     raise redirect

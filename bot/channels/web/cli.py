@@ -5,8 +5,8 @@ Settings (flags override the environment):
   --rasa-url / RASA_URL (http://127.0.0.1:5005),
   RASA_TIMEOUT_S (30): how long to wait for Rasa; the longest wait of the
     chain (see bot/channels/__init__.py),
-  STAFF_TOKEN (staff pages refused without it; at least 16 characters, the
-    web front refuses to start with a shorter one),
+  STAFF_TOKEN (staff pages refused without it; at least 16 characters and
+    not guessable, else the web front refuses to start: bot/secrets.py),
   STAFF_COOKIE_SECRET (what staff session cookies are signed with; by
     default generated once into var/staff_cookie_secret: bot/secrets.py,
     sessions.py),
@@ -26,7 +26,6 @@ import logging
 import os
 from typing import Mapping
 
-MIN_STAFF_TOKEN_CHARS = 16
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
@@ -72,7 +71,7 @@ def run_web(args: argparse.Namespace) -> int:
 
     from .. import rasa_timeout_s
     from ..texts import DEFAULT_HOTLINE
-    from bot.secrets import SecretError, staff_cookie_secret
+    from bot.secrets import SecretError, staff_cookie_secret, staff_token_problem
 
     from .app import DEFAULT_IDLE_SECONDS, create_app
 
@@ -102,10 +101,9 @@ def run_web(args: argparse.Namespace) -> int:
     staff_token = (env.get("STAFF_TOKEN") or "").strip() or None
     cookie_secret = None
     if staff_token:
-        if len(staff_token) < MIN_STAFF_TOKEN_CHARS:
-            raise BadInput(
-                f"STAFF_TOKEN is shorter than {MIN_STAFF_TOKEN_CHARS} characters; use a long random one, "
-                "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(18))'`")
+        problem = staff_token_problem(staff_token)
+        if problem:
+            raise BadInput(problem)
         try:
             cookie_secret = staff_cookie_secret()
         except SecretError as error:

@@ -33,6 +33,7 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from ..bodies import json_object
+from .clients import LIMITER, client_address, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,13 @@ async def kiosk_poll(request: web.Request) -> web.Response:
     sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
         return _error(400, "sender: 8-64 characters of A-Z a-z 0-9 _ -")
+    # A poll every 2.5 s is 24 a minute; beyond 60 per session or address it is no kiosk.
+    for kind, key in (("address", client_address(request)), ("sender", sender)):
+        decision = request.app[LIMITER].hit("handoff_poll", kind, key)
+        if not decision.allowed:
+            response = _error(429, "too many polls; slow down")
+            response.headers.update(retry_after(decision))
+            return response
     sender = KIOSK_PREFIX + sender
     try:
         messages = await _call(request.app, "outbox", sender=sender)
