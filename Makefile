@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test venv install db pytest
+.PHONY: run test venv install db pytest audit
 
 # Set up, then start action server, Rasa, web front (and Telegram) together.
 run: $(STAMP) db model
@@ -20,6 +20,10 @@ test: $(STAMP) db model
 	@scripts/ensure-chromium.sh || echo "Chromium unavailable: the browser tests will be skipped"
 	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest --durations=15
 	$(MAKE) --no-print-directory validate test-stories
+
+# Known vulnerabilities of the installed versions (pip-audit from its own .audit venv).
+audit: $(STAMP)
+	@AUDIT_PYTHON="$$(scripts/find-python310.sh)" scripts/audit.sh
 
 pytest: $(STAMP)
 	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest --durations=15

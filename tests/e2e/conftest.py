@@ -54,6 +54,13 @@ def assistant(tmp_path_factory):
         servers.stop()
 
 
+def relay_headers(assistant, client: str) -> dict[str, str]:
+    """What the web front and the Telegram bridge send to name their client (bot/channels/rest_gate.py)."""
+    from bot.channels import relay_headers as headers
+
+    return headers(client, assistant["token"]) if assistant.get("token") else {}
+
+
 def is_readback(replies: list[dict]) -> bool:
     """The replies end with "what I understood … 对吗？" (CONTRACT §2)."""
     return any(isinstance(r.get("custom"), dict) and "readback" in r["custom"] for r in replies)
@@ -69,10 +76,13 @@ def chat(assistant):
     import requests
 
     sender = f"e2e-{uuid.uuid4().hex[:10]}"
+    # Each test conversation is a client of its own, named as a relay names it (the rate
+    # limits per client address would otherwise add up every test's bookings on 127.0.0.1).
+    headers = relay_headers(assistant, f"e2e-client-{sender}")
 
     def post(text: str) -> list[dict]:
         response = requests.post(assistant["url"] + "/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=60)
+                                 json={"sender": sender, "message": text}, timeout=60, headers=headers)
         response.raise_for_status()
         return response.json()
 
