@@ -49,6 +49,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bot.channels import relay_headers  # noqa: E402
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_USERS, MAX_DURATION_S = 300, 600
 # "对": the read-back before the verdict (issue 17), answered as a person would.
@@ -82,7 +84,11 @@ def texts(replies: list[dict]) -> str:
 
 
 class Applicant:
-    def __init__(self, session: aiohttp.ClientSession, url: str, stats: Stats, number: int, run_tag: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, url: str, stats: Stats, number: int, run_tag: str,
+                 token: Optional[str] = None) -> None:
+        # Each virtual applicant is a client of its own, named as the web front names its
+        # visitors (the booking limits count per client address: bot/channels/rest_gate.py).
+        self.headers = relay_headers(f"loadtest-{run_tag}-{number}", token) if token else {}
         self.session, self.url, self.stats = session, url, stats
         self.sender = f"load-{run_tag}-{number:03d}-{uuid.uuid4().hex[:6]}"
         self.phone = "139" + f"{random.randrange(10 ** 8):08d}"
@@ -93,7 +99,8 @@ class Applicant:
         self.stats.sent += 1
         started = time.perf_counter()
         try:
-            async with self.session.post(self.url, json={"sender": self.sender, "message": text}) as response:
+            async with self.session.post(self.url, json={"sender": self.sender, "message": text},
+                                         headers=self.headers) as response:
                 body = await response.json(content_type=None)
                 if response.status != 200 or not isinstance(body, list):
                     self.stats.errors += 1
@@ -149,7 +156,10 @@ class Applicant:
         return None
 
 
-async def load(url: str, users: int, duration_s: float, ramp_s: float, run_tag: str) -> tuple[Stats, float]:
+async def load(url: str, users: int, duration_s: float, ramp_s: float, run_tag: str,
+               token: Optional[str] = None) -> tuple[Stats, float]:
+    """``users`` applicants booking for ``duration_s``; ``token`` (the Rasa token) names each
+    as a client of its own, else they all count as this machine's address."""
     stats = Stats()
     endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
     deadline = time.monotonic() + duration_s
@@ -158,7 +168,7 @@ async def load(url: str, users: int, duration_s: float, ramp_s: float, run_tag: 
         async def one(number: int) -> None:
             await asyncio.sleep(ramp_s * number)
             if time.monotonic() < deadline:
-                await Applicant(session, endpoint, stats, number, run_tag).converse()
+                await Applicant(session, endpoint, stats, number, run_tag, token).converse()
 
         started = time.perf_counter()
         try:
@@ -271,7 +281,7 @@ def run_once(label: str, url: str, token: str, database_url: str, args: argparse
              env: dict[str, str], pids: Optional[dict[str, int]] = None) -> dict[str, Any]:
     run_tag = uuid.uuid4().hex[:6]
     before = measure(pids or {})
-    stats, wall = asyncio.run(load(url, args.users, args.duration_s, args.ramp_s, run_tag))
+    stats, wall = asyncio.run(load(url, args.users, args.duration_s, args.ramp_s, run_tag, token))
     used = usage(pids or {}, before, len(stats.latencies))
     stored = asyncio.run(stored_user_events(url, token, sorted(stats.answered)))
     lost = sum(max(0, answered - stored.get(sender, 0)) for sender, answered in stats.answered.items())

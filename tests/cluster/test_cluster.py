@@ -144,7 +144,8 @@ def test_redis_down_keeps_answering_and_loses_no_booking(deployment):
     cluster, proxy = deployment["cluster"], deployment["redis_proxy"]
     proxy.cut()
     try:
-        stats, _ = asyncio.run(loadtest.load(cluster.rasa_url, 6, 120, 0.0, uuid.uuid4().hex[:6]))
+        stats, _ = asyncio.run(loadtest.load(cluster.rasa_url, 6, 120, 0.0, uuid.uuid4().hex[:6],
+                                                       deployment["token"]))
     finally:
         proxy.restore()
     database_url = str(deployment["db"].url)
@@ -167,7 +168,8 @@ def test_one_action_server_killed_under_load_loses_nothing(deployment):
     cluster = deployment["cluster"]
 
     async def load_and_kill():
-        run = asyncio.ensure_future(loadtest.load(cluster.rasa_url, 4, 120, 0.3, uuid.uuid4().hex[:6]))
+        run = asyncio.ensure_future(loadtest.load(cluster.rasa_url, 4, 120, 0.3, uuid.uuid4().hex[:6],
+                                                       deployment["token"]))
         await asyncio.sleep(3)
         cluster.kill("action1")
         return await run
@@ -187,7 +189,8 @@ def test_one_replica_killed_under_load_loses_nothing(deployment):
     assert cluster.server_states()["rasa_replicas/rasa1"] == "UP"
 
     async def load_and_kill():
-        run = asyncio.ensure_future(loadtest.load(cluster.rasa_url, 8, 120, 0.3, uuid.uuid4().hex[:6]))
+        run = asyncio.ensure_future(loadtest.load(cluster.rasa_url, 8, 120, 0.3, uuid.uuid4().hex[:6],
+                                                       deployment["token"]))
         await asyncio.sleep(4)
         cluster.kill("rasa1")
         killed_at = time.monotonic()
