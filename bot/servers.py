@@ -84,6 +84,8 @@ def quiet_start() -> None:
         jieba.setLogLevel(logging.WARNING)  # "Building prefix dict …" on every load
     except ImportError:
         pass
+    # Rasa's tokenizer says "Loading Jieba User Dictionary at …" for each pipeline it loads.
+    logging.getLogger("rasa.nlu.tokenizers.jieba_tokenizer").setLevel(logging.WARNING)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

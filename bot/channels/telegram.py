@@ -175,6 +175,17 @@ class SettingsError(Exception):
     """A setting the bridge cannot run with: one clear English line."""
 
 
+def bot_api_base(base_url: str) -> str:
+    """``TELEGRAM_API_BASE_URL`` as python-telegram-bot wants it, ending in ``/bot`` (the token follows).
+
+    The Bot API's own documentation names servers as ``http://host:8081`` (issue 20):
+    without ``/bot`` every call went to the wrong path and the bridge hung silently."""
+    base = base_url.strip().rstrip("/")
+    if "{token}" in base or base.endswith("/bot"):
+        return base
+    return base + "/bot"
+
+
 def _base_file_url(base_url: str) -> Optional[str]:
     """``http://host:8081/bot`` -> ``http://host:8081/file/bot`` (also with ``{token}``)."""
     index = base_url.rfind("/bot")
@@ -219,7 +230,7 @@ class Settings:
                 raise SettingsError(
                     "TELEGRAM_API_BASE_URL must start with http:// or https://, "
                     "e.g. http://127.0.0.1:8081/bot")
-            settings.api_base_url = base
+            settings.api_base_url = base = bot_api_base(base)
             settings.api_base_file_url = (env.get("TELEGRAM_API_BASE_FILE_URL", "").strip()
                                           or _base_file_url(base))
         try:

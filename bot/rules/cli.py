@@ -18,7 +18,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the decision as JSON (CONTRACT.md section 3)")
     parser.set_defaults(handler=run_assess)
 
-    parser = subparsers.add_parser("interview", help="hotline script aid: ask for the missing facts, then decide")
+    parser = subparsers.add_parser(
+        "interview", help="hotline script aid: ask for the missing facts, then decide",
+        description="The hotline's script aid in a terminal: asks, one question at a time and in the "
+                    "order the city's regulation needs them, the facts a caller has not given yet "
+                    "(city, residence time, housing, work or study, registration), then prints the "
+                    "verdict with its articles and the checklist to read out. Answers are typed as "
+                    "the caller says them (\"租房住了八个月\"); \"不知道\" and corrections are understood. "
+                    "--json prints the final decision as `juzhu assess` does.")
     parser.add_argument("--city", help="city id or name (liaocheng/聊城, qujing/曲靖); asked when omitted")
     parser.add_argument("--as-of", help="assessment day YYYY-MM-DD (default today)")
     parser.add_argument("--json", action="store_true", help="print the final decision as JSON")

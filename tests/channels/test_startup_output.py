@@ -27,6 +27,10 @@ CHILD = textwrap.dedent("""
     warnings.warn_explicit("our own old call", DeprecationWarning, "/work/juzhu/bot/parsing/dates.py", 5)
     warnings.warn_explicit("a look-alike package", DeprecationWarning, site + "rasalike/x.py", 1)
     import jionlp  # already imported quietly: no banner now
+    import logging
+    logging.basicConfig(level=logging.INFO)  # as Rasa configures it
+    logging.getLogger("rasa.nlu.tokenizers.jieba_tokenizer").info("Loading Jieba User Dictionary at data/jieba")
+    logging.getLogger("rasa.core.agent").info("an ordinary start-up line")
     print("started")
 """)
 
@@ -41,3 +45,6 @@ def test_start_up_drops_known_library_deprecations_and_keeps_everything_else():
     assert "UserWarning: slot mapping problem" in done.stderr
     assert "DeprecationWarning: our own old call" in done.stderr
     assert "a look-alike package" in done.stderr
+    # Rasa's JiebaTokenizer says it loads the dictionary, twice, before the banner (issue 20).
+    assert "Loading Jieba User Dictionary" not in done.stderr
+    assert "an ordinary start-up line" in done.stderr

@@ -857,3 +857,21 @@ async def test_the_readback_is_drawn_as_a_card_with_its_two_buttons(telegram_api
     text = card.params["text"]
     assert text.startswith("<b>请核对，我理解的是：</b>") and "• 户口：<b>河南省</b>" in text and text.endswith("对吗？")
     assert callback_data(card) == ["/affirm", "/deny"]
+
+
+# --- issue 20 (8): a Bot API server named without /bot ----------------------------------------
+
+@pytest.mark.parametrize("shape", ["root", "root/"])
+async def test_a_bot_api_base_url_without_bot_works_as_with_it(telegram_api, rasa, tmp_path, shape):
+    """The Bot API's own docs name a server as http://host:8081: the bridge used to hang silently."""
+    root = telegram_api.base_url[:-len("/bot")]
+    assert telegram_api.base_url.endswith("/bot")
+    settings = settings_for(telegram_api, rasa.url, tmp_path)
+    plain = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "RASA_URL": rasa.url,
+                               "TELEGRAM_API_BASE_URL": root + ("/" if shape == "root/" else "")})
+    assert plain.api_base_url == settings.api_base_url
+    app = build_application(plain, limiter=RateLimiter("memory://"), handoff_store=lambda: NoHandoffs())
+    async with running(app, poll_timeout=1):
+        telegram_api.user_says(CHAT, "/start")
+        sent = await telegram_api.wait_sent(CHAT, 1)
+    assert texts(sent) == [START_TEXT] and telegram_api.unauthorized == 0

@@ -98,3 +98,14 @@ def test_assess_accepts_chinese_city_and_suffixless_names():
                      "residence": {"county": "江北水城旅游度假区"}}, "--json")
     decision = json.loads(result.stdout)
     assert decision["verdict"] == "not_required"
+
+
+def test_juzhu_interview_help_says_what_it_does(capsys):
+    """Issue 20 (8): the options alone did not tell a hotline operator what the command is."""
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["interview", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "script aid" in out and "verdict" in out and "one question at a time" in out
