@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 ASKED_SLOT = "feedback_asked"  # the topic the rating question was asked for (once per conversation)
 RATING_SLOT = "feedback_rating"  # the id of the rating given (a comment is added to it)
-TRANSCRIPT_EVENTS = 8
 
 _service: list[Any] = []
 _service_lock = threading.Lock()
@@ -52,8 +51,9 @@ def handoff_service() -> Any:
         return _service[0]
 
 
-def transcript_of(tracker: Tracker, limit: int = TRANSCRIPT_EVENTS) -> list[dict[str, str]]:
-    """The last user and bot messages (button payloads left out); masked by the store."""
+def transcript_of(tracker: Tracker) -> list[dict[str, str]]:
+    """The conversation's user and bot messages since the last restart (button payloads left
+    out), from the first: staff see what the applicant said first; the store masks and caps it."""
     lines: list[dict[str, str]] = []
     for event in tracker.events:
         kind, text = event.get("event"), (event.get("text") or "").strip()
@@ -61,7 +61,7 @@ def transcript_of(tracker: Tracker, limit: int = TRANSCRIPT_EVENTS) -> list[dict
             lines.append({"who": kind, "text": text})
         elif kind == "restart":
             lines = []
-    return lines[-limit:]
+    return lines
 
 
 def _known_names(tracker: Tracker) -> list[str]:

@@ -35,11 +35,20 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ON_DUTY_MINUTES = 3
 DEFAULT_STAFF_HOURS = "工作日 9:00–17:00"
-TRANSCRIPT_MESSAGES = 8
+# Staff see the whole conversation (issue 20: with the last 8 only, "住亲戚家" said first was lost);
+# the cap only bounds a runaway one, keeping its first messages and its last.
+TRANSCRIPT_MESSAGES = 200
 MAX_REPLY_CHARS = 1000
 MAX_COMMENT_CHARS = 500
 RECENT_CLOSED_HOURS = 24
 CHANNELS = ("kiosk", "telegram", "rest")
+
+
+def whole_or_ends(lines: list[dict[str, str]], cap: int = TRANSCRIPT_MESSAGES) -> list[dict[str, str]]:
+    """The whole transcript, or (past ``cap`` lines) its first 20 and its last ones."""
+    if len(lines) <= cap:
+        return lines
+    return lines[:20] + [{"who": "bot", "text": f"……（中间省略{len(lines) - cap}条）"}] + lines[-(cap - 20):]
 
 
 class HandoffError(Exception):
@@ -117,7 +126,7 @@ class HandoffService:
 
         ``facts``, ``transcript`` (``[{"who": "user"|"bot", "text"}]``) are
         masked here (``names`` known in the conversation masked too); only
-        the last few messages are kept.
+        the whole conversation is kept (masked).
         """
         if not isinstance(sender, str) or not sender.strip():
             raise HandoffError("sender: required")
@@ -135,7 +144,7 @@ class HandoffService:
                       city=city, facts=_json_dumps(mask_value(facts or {}, names)),
                       decision=_json_dumps(decision) if decision else None,
                       verdict=(decision or {}).get("verdict"),
-                      transcript=_json_dumps(lines[-TRANSCRIPT_MESSAGES:]),
+                      transcript=_json_dumps(whole_or_ends(lines)),
                       rating_asked=bool(rating_asked), created_at=now)
         for _ in range(20):
             try:

@@ -341,3 +341,16 @@ async def test_the_other_city_taken_for_a_yes_goes_to_the_interview(domain):
     events = await ActionReadFacts().run(dispatcher, tracker_for(message("那聊城呢", "affirm", 0.56),
                                                                  {"city": "qujing"}), domain)
     assert events == [{"event": "followup", "timestamp": None, "name": "eligibility_form"}]
+
+
+async def test_staff_see_the_whole_conversation_from_its_first_sentence(domain, handoff_store):
+    """Issue 20 (7): with the last 8 messages only, "住亲戚家" said first never reached staff."""
+    earlier = [{"event": "user", "text": "我住亲戚家，在聊城打工，能办居住证吗"}]
+    for n in range(12):
+        earlier += [{"event": "bot", "text": f"第{n + 1}个问题？"}, {"event": "user", "text": f"回答{n + 1}"}]
+    await ActionHumanHandoff().run(CollectingDispatcher(), tracker_for(
+        message("我想找个工作人员问问", "request_human"), {"city": "liaocheng"}, events=earlier), domain)
+    [case] = handoff_store().queue()
+    said = [line["text"] for line in case["transcript"]]
+    assert said[0] == "我住亲戚家，在聊城打工，能办居住证吗" and said[-2:] == ["回答12", "我想找个工作人员问问"]
+    assert len(said) == 26
