@@ -523,6 +523,14 @@ class ActionAskRescheduleTime(ActionAskRescheduleDay):
         return "action_ask_reschedule_time"
 
 
+class ActionAskRescheduleConfirmed(ActionAskRescheduleDay):
+    """The new day and time said back, 确认 asked, before the booking moves."""
+    slot = "reschedule_confirmed"
+
+    def name(self) -> str:
+        return "action_ask_reschedule_confirmed"
+
+
 class ActionRescheduleAppointment(GuardedAction):
     """After reschedule_form: the booking at its new time (same code) with a new ticket, or why not."""
 

@@ -190,7 +190,7 @@ class ActionRate(GuardedAction):
         text = handoff_texts.RATING_THANKS
         if not comment:
             text += handoff_texts.RATING_COMMENT_INVITE
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=text, buttons=handoff_texts.next_step_buttons())
         return [SlotSet(RATING_SLOT, str(rating_id)), SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
 
 
@@ -206,11 +206,11 @@ class ActionFeedbackComment(GuardedAction):
         rating_id = tracker.get_slot(RATING_SLOT)
         if comment and rating_id and str(rating_id).isdigit():
             handoff_service().comment(int(rating_id), comment)
-            dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS)
+            dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS, buttons=handoff_texts.next_step_buttons())
             return []
         if comment:
             # No rating yet: the comment asks for one first (the level is what the statistics count).
             dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
             return [SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
-        dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS)
+        dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS, buttons=handoff_texts.next_step_buttons())
         return []

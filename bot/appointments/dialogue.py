@@ -781,7 +781,10 @@ class LookupTurn:
 
 # --- reschedule: code and phone, then the new day and time --------------------------------------
 
-RESCHEDULE_SLOTS = LOOKUP_SLOTS + ("reschedule_day", "reschedule_time", "reschedule_part", "reschedule_outcome")
+RESCHEDULE_SLOTS = LOOKUP_SLOTS + ("reschedule_day", "reschedule_time", "reschedule_part", "reschedule_confirmed",
+                                   "reschedule_outcome")
+# Where a message names the day it moves *to* ("周三有事去不了，改到周五上午九点"): what follows is the new time.
+_MOVED_TO = re.compile(r"(?:改到|改成|改为|改在|换到|换成|挪到|调到|推到|推迟到|提前到|延到)")
 RESCHEDULE_ANSWER_INTENTS = LOOKUP_ANSWER_INTENTS | {"reschedule_appointment"}
 
 
@@ -791,9 +794,13 @@ class RescheduleTurn(LookupTurn):
     The booking is found by code and phone (as for check and cancel), then
     the new day (``reschedule_day``) and time (``reschedule_time``) are
     asked, the day and the time said in any message kept (the first one
-    often says both). When both are known it moves the booking, keeping its
-    code, with the store's refusals (full, closed, past, out of hours): the
-    reason is said and the day or time asked again. Ends with
+    often says both; of two days, the one after 改到/换到/挪到… is the new
+    one). When both are known the new day and time are said back and 确认 is
+    asked (``reschedule_confirmed``) before anything moves; a new day or time
+    said then is taken and asked again, 不改了 keeps the booking. Confirmed,
+    it moves the booking, keeping its code, with the store's refusals (full,
+    closed, past, out of hours): the reason is said and the day or time
+    asked again. Ends with
     ``reschedule_outcome``: rescheduled, or ``lookup_outcome`` not_found /
     stopped.
     """
@@ -810,8 +817,10 @@ class RescheduleTurn(LookupTurn):
             if self.kind == "answer" and not self.message.payload and wants_to_stop(self.message.text):
                 self.s["lookup_outcome"] = "stopped"
                 return Step(changes={"lookup_outcome": "stopped"}, next_slot=None)
-            self.read()
-            self.read_when()
+            self.read_confirmation()
+            if not self.took:
+                self.read()
+                self.read_when()
             if self.kind == "answer" and not self.took and self.intent not in RESCHEDULE_ANSWER_INTENTS:
                 return Step(reject=True)
         next_slot = self.next_slot()
@@ -823,12 +832,33 @@ class RescheduleTurn(LookupTurn):
                 self.replies.append(Reply(not_understood(next_slot)))
             else:
                 self.replies.append(Reply(not_understood(
-                    "booking_day" if next_slot == "reschedule_day" else "booking_time")))
+                    {"reschedule_day": "booking_day", "reschedule_confirmed": "booking_confirmed"}.get(
+                        next_slot, "booking_time"))))
         elif next_slot == "lookup_code" and not self.code_asked:
             self.replies.append(Reply(T.ASK_LOOKUP_CODE))
         if self.kind == "answer" and not changes and next_slot:
             changes = {name: self.s[name] for name in sorted(self.touched)} or {next_slot: None}
         return Step(changes=changes, replies=self.replies, next_slot=next_slot)
+
+    def read_confirmation(self) -> None:
+        """确认 / 不改了, to the new day and time said back; a new day or time is read by read_when."""
+        if self.requested != "reschedule_confirmed":
+            return
+        yes = yes_or_no(self.message.text or "", self.intent, self.message.payload)
+        if yes is True:
+            self.s["reschedule_confirmed"] = True
+            self.took = True
+        elif yes is False and not self.names_a_time():
+            self.s["lookup_outcome"] = "stopped"
+            self.took = True
+
+    def names_a_time(self) -> bool:
+        before = dict(self.s)
+        self.read_when()
+        named = any(self.s.get(k) != before.get(k) for k in ("reschedule_day", "reschedule_time", "reschedule_part"))
+        self.s.update(before)
+        self.took = False
+        return named
 
     def read_when(self) -> None:
         day = time = part = None
@@ -844,11 +874,16 @@ class RescheduleTurn(LookupTurn):
                 pass
         # The phone and the code said with it are no day or time.
         text = re.sub(r"[0-9０-９]{7,}|(?<![A-Za-z0-9])[A-Za-z0-9]{6}(?![A-Za-z0-9])", " ", self.message.text or "")
+        moved = list(_MOVED_TO.finditer(text))
+        if moved:  # the day it moves from, said before, is not the new day
+            text = text[moved[-1].end():]
         if not self.message.payload and text.strip():
             from bot.parsing.when import parse_when
 
             when = parse_when(text, self.svc.now().date())
             day, time, part = day or when.day, time or when.time, when.part
+        if day is not None or time is not None or part:
+            self.s["reschedule_confirmed"] = None  # a new day or time is said back and confirmed again
         if day is not None:
             self.s["reschedule_day"] = day.isoformat()
             self.s["reschedule_part"] = part
@@ -886,12 +921,23 @@ class RescheduleTurn(LookupTurn):
                 return "reschedule_day"
             return "reschedule_time"
         start = dt.datetime.combine(day, dt.time.fromisoformat(s["reschedule_time"]))
+        offered = {slot.start: slot for slot in self.svc.slots(booking.station_id, day)}
+        slot = offered.get(start)
+        if slot is None or not slot.bookable or slot.remaining < booking.party or start == booking.start:
+            # Not a time that can be had: said before asking to confirm it.
+            self.replies.append(Reply(T.TIME_NONE.format(day=zh_day(day), time=s["reschedule_time"])
+                                      if slot is None or not slot.bookable or start == booking.start
+                                      else T.TIME_FULL.format(time=s["reschedule_time"])))
+            s["reschedule_time"] = s["reschedule_confirmed"] = None
+            return "reschedule_time"
+        if not s.get("reschedule_confirmed"):
+            return "reschedule_confirmed"  # said back and confirmed before anything moves
         try:
             self.svc.reschedule(s["lookup_code"], s["lookup_phone"], start)
         except BookingRefused as refusal:
             logger.info("reschedule refused: %s (%s)", refusal.code, mask_phone(s.get("lookup_phone")))
             self.replies.append(Reply(refusal.reason))
-            s["reschedule_time"] = None
+            s["reschedule_time"] = s["reschedule_confirmed"] = None
             if refusal.code in ("closed_day", "past_time", "too_far_ahead"):
                 s["reschedule_day"] = s["reschedule_part"] = None
                 return "reschedule_day"

@@ -266,6 +266,16 @@ def _ask_reschedule_time(svc: AppointmentService, slots: Mapping[str, Any]) -> R
                         for slot in free])
 
 
+def _ask_reschedule_confirmed(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
+    """The new day and time said back before anything moves (issue 20: a wrong day was taken, unasked)."""
+    booking = _booking_being_moved(svc, slots)
+    new = dt.datetime.combine(dt.date.fromisoformat(slots["reschedule_day"]),
+                              dt.time.fromisoformat(slots["reschedule_time"]))
+    text = T.ASK_RESCHEDULE_CONFIRMED.format(code=booking.code, old=zh_time(booking.start), new=zh_time(new),
+                                             station=booking.station_name)
+    return Reply(text, [Button(T.RESCHEDULE_YES, "affirm"), Button(T.RESCHEDULE_NO, "deny")])
+
+
 _QUESTIONS: dict[str, Callable[[AppointmentService, Mapping[str, Any]], Reply]] = {
     "city": _ask_city,
     "booking_station": _ask_station,
@@ -278,6 +288,7 @@ _QUESTIONS: dict[str, Callable[[AppointmentService, Mapping[str, Any]], Reply]] 
     "booking_party": _ask_party,
     "reschedule_day": _ask_reschedule_day,
     "reschedule_time": _ask_reschedule_time,
+    "reschedule_confirmed": _ask_reschedule_confirmed,
     "lookup_phone": _ask_lookup_phone,
     "lookup_code": lambda svc, slots: Reply(T.ASK_LOOKUP_CODE),
     "cancel_confirmed": _ask_cancel,

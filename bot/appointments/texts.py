@@ -128,5 +128,8 @@ EXPLAIN_CANCEL = "要取消这个预约就点“确定取消”，要保留就�
 # --- reschedule (same code, another time) ---------------------------------------------
 RESCHEDULE_FOUND = "找到您的预约：\n{details}"
 ASK_RESCHEDULE_DAY = "要改到哪一天？（可约{horizon}天内，按钮中都是还有空位的日子）"
+ASK_RESCHEDULE_CONFIRMED = "把预约{code}从{old}改到{new}（{station}），确认改约吗？原来的时间会释放。"
+RESCHEDULE_YES = "确认改约"
+RESCHEDULE_NO = "不改了"
 RESCHEDULED = "改约成功，预约码不变：\n{details}\n原来的时间已经释放。"
 RESCHEDULE_STOPPED = "好的，原预约保持不变。还有什么可以帮您？"

@@ -82,3 +82,12 @@ class StaffPresence(Base):
 
     console = Column(String(20), primary_key=True)
     seen_at = Column(DateTime, nullable=False)
+
+
+class StaffSessionRevocation(Base):
+    """A staff session ended by logging out, until its cookie would have expired (migration 0005;
+    bot/channels/web/sessions.py). A random session id and a time: no token, no person."""
+
+    __tablename__ = "staff_session_revocations"
+    sid = Column(String(32), primary_key=True)
+    expires_at = Column(DateTime, nullable=False)

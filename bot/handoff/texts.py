@@ -20,7 +20,8 @@ STAFF_PREFIX = "工作人员："
 
 RATING_QUESTION = "请您对本次服务做个评价（点一下即可，不评价也没关系）："
 RATING_THANKS = "谢谢您的评价！"
-RATING_COMMENT_INVITE = "如果还有意见或建议，可以直接写下来（以“意见”开头），我们会转给工作人员。"
+# The next typed message is taken as the comment, whatever its first word (bot/turn_policy.py).
+RATING_COMMENT_INVITE = "如果还有意见或建议，可以直接写下来，我们会转给工作人员。"
 RATING_ALREADY = "您已经评价过了，谢谢！"
 COMMENT_THANKS = "谢谢，您的意见已记录。"
 
@@ -29,6 +30,12 @@ def opened_text(reason: str, case_no: str, on_duty: bool, *, hours: str, hotline
     lead = LEAD.get(reason, LEAD["asked"])
     after = ON_DUTY if on_duty else OFF_DUTY.format(hours=hours, hotline=hotline)
     return lead + CASE.format(case_no=case_no) + after
+
+
+def next_step_buttons() -> list[dict[str, str]]:
+    """After a rating or a comment: always a tappable way on (issue 20: a kiosk left with none)."""
+    return [{"title": "问其他问题", "payload": "/greet"}, {"title": "预约办理", "payload": "/book_appointment"},
+            {"title": "重新开始", "payload": "/start_over"}]
 
 
 def rating_buttons() -> list[dict[str, str]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.appointments import texts as T
 from bot.appointments.dialogue import RESCHEDULE_SLOTS, RescheduleTurn
 from bot.appointments.replies import question, reschedule_end
@@ -87,6 +89,10 @@ def test_reschedule_by_code_and_phone_keeps_the_code(svc):
     chat.say(f"{booking.code.lower()} {PHONE}")
     assert chat.requested == "reschedule_time" and chat.titles and all(t >= "12:00" for t in chat.titles)
     chat.say("两点半")
+    # Said back, and nothing moved until confirmed (issue 20).
+    assert chat.requested == "reschedule_confirmed" and "11月27日" in chat.text and "确认改约吗" in chat.text
+    assert svc.find(booking.code, PHONE).start == booking.start
+    chat.say("确认", "affirm")
     moved = svc.find(booking.code, PHONE)
     assert moved.start == dt.datetime(2026, 11, 27, 14, 30) and moved.party == 2
     assert "改约成功，预约码不变" in chat.text and booking.code in chat.text and MASKED not in chat.text
@@ -123,3 +129,32 @@ def test_a_question_about_a_child_is_no_party(svc):
     chat.say("我要预约", "book_appointment")
     chat.say("孩子办居住证要带什么材料", "ask_materials")
     assert chat.rejected and not chat.slots.get("booking_party")  # answered elsewhere, the form asks again
+
+
+# --- issue 20 (1): the day it moves to, said back before anything moves ------------------------
+
+@pytest.mark.parametrize("said", ["周三有事去不了，改到周五上午九点", "周三去不了了 改到周五上午9点",
+                                  "我约的周三，想换到周五上午九点", "周三有事 能不能挪到周五早上九点"])
+def test_a_reschedule_that_names_two_days_takes_the_day_it_moves_to(svc, said):
+    booking = svc.book(STATION, dt.datetime(2026, 11, 25, 9, 0), "张三", PHONE)  # a Wednesday
+    chat = RescheduleChat(svc)
+    chat.say(said, "reschedule_appointment")
+    chat.say(f"{booking.code} {PHONE}")
+    assert chat.slots["reschedule_day"] == "2026-11-27" and chat.slots["reschedule_time"] == "09:00"
+    assert chat.requested == "reschedule_confirmed" and "11月27日（周五） 09:00" in chat.text
+    assert svc.find(booking.code, PHONE).start == booking.start  # nothing moved yet
+    chat.say("确认", "affirm")
+    assert svc.find(booking.code, PHONE).start == dt.datetime(2026, 11, 27, 9, 0)
+
+
+def test_at_the_confirmation_a_new_time_is_said_back_again_and_no_keeps_the_booking(svc):
+    booking = svc.book(STATION, dt.datetime(2026, 11, 25, 9, 0), "张三", PHONE)
+    chat = RescheduleChat(svc)
+    chat.say("改到周五上午九点", "reschedule_appointment")
+    chat.say(f"{booking.code} {PHONE}")
+    assert chat.requested == "reschedule_confirmed"
+    chat.say("不对，改到周四下午两点")
+    assert chat.requested == "reschedule_confirmed" and "11月26日（周四） 14:00" in chat.text
+    chat.say("算了不改了", "deny")
+    assert svc.find(booking.code, PHONE).start == booking.start
+    assert T.RESCHEDULE_STOPPED in chat.text

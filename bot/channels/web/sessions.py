@@ -31,15 +31,13 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from bot.handoff.models import StaffSessionRevocation
+
 STAFF_SESSION_SECONDS = 12 * 3600
 # Tells this cookie's signatures apart from any other use of the same secret.
 SESSION_SALT = "juzhu-staff-session"
 
-REVOCATIONS = sa.Table(  # created by migration 0005 (bot/appointments/migrations)
-    "staff_session_revocations", sa.MetaData(),
-    sa.Column("sid", sa.String(32), primary_key=True),
-    sa.Column("expires_at", sa.DateTime, nullable=False),
-)
+REVOCATIONS = StaffSessionRevocation.__table__  # created by migration 0005 (bot/appointments/migrations)
 
 
 class Revocations:
