@@ -42,7 +42,7 @@ from bot.masking import mask_text
 from bot.rules import labels, question_for, render_decision, render_topic
 from bot.rules.policy import city_ids, load_city
 from bot.parsing.holder import read_holding
-from bot.rules.render import (fact_label, fact_value_text, question_reason, readback_lines, render_holding,
+from bot.rules.render import (card_summary, fact_label, fact_value_text, question_reason, readback_lines, render_holding,
                               render_topic_for)
 
 from . import texts
@@ -321,8 +321,8 @@ class Interview:
         text = render_decision(decision)
         if decision["verdict"] == "undetermined" and state.skipped:
             text = texts.SKIPPED_ALL + "\n" + text
-        return [Out(text, self.next_step_choices(decision["verdict"]), custom={"decision": decision},
-                    role="verdict")]
+        return [Out(text, self.next_step_choices(decision["verdict"]),
+                    custom={"decision": decision, "card": card_summary(decision)}, role="verdict")]
 
     # --- reading outside the interview (answers to questions, the staff page) ---------
 

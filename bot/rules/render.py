@@ -79,6 +79,69 @@ def render_decision(decision: dict[str, Any], *, citations: bool = True) -> str:
     return "\n".join(lines)
 
 
+# Verdicts that are not a plain yes: their card says why, in one sentence with its article.
+WHY_VERDICTS = ("not_eligible", "not_required", "not_covered", "not_yet_eligible", "undetermined",
+                "eligible_after_review")
+_NEGATIVE_MARKS = ("不", "未", "没有", "无", "尚", "须", "需")
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence, or the first two when the first is only a few words ("您是外国人。")."""
+    parts = [part.strip() for part in text.split("。") if part.strip()]
+    if not parts:
+        return text.strip()
+    return parts[0] if len(parts[0]) >= 12 or len(parts) == 1 else parts[0] + "。" + parts[1]
+
+
+def _why(decision: dict[str, Any]) -> Optional[str]:
+    """The reason that decides a verdict that is not a plain yes, as one sentence with its articles."""
+    if decision["verdict"] not in WHY_VERDICTS:
+        return None
+    if decision["verdict"] == "undetermined" and decision["missing"]:
+        return "还需要了解：" + question_for(decision["missing"][0], decision["city"])
+    reasons = decision["reasons"] or []
+    deciding = next((r for r in reversed(reasons) if any(mark in r["text"] for mark in _NEGATIVE_MARKS)),
+                    reasons[-1] if reasons else None)
+    if deciding is None:
+        return None
+    return f"{_first_sentence(deciding['text'])}（{articles_text(deciding['articles'])}）。"
+
+
+def _short_expiry(decision: dict[str, Any]) -> Optional[str]:
+    policy = decision.get("policy") or {}
+    if policy.get("in_force", True):
+        return None
+    city = load_city(decision["city"])
+    end = city.in_force_to
+    if decision["as_of"] > end.isoformat():
+        return (f"《{policy['title']}》已于{end.year}年{end.month}月{end.day}日到期（{city['policy']['article']}），"
+                f"以下按原条文答复，以派出所的解释为准。")
+    return f"《{policy['title']}》当时尚未施行（{city['policy']['article']}），以下按该办法条文答复。"
+
+
+def card_summary(decision: dict[str, Any]) -> dict[str, Any]:
+    """What every card, printout and read-aloud carries beside the verdict (issue 20):
+
+    ``why``: for a verdict that is not a plain yes, the deciding reason in one
+    sentence with its article (None for a yes); ``notes``: the caveats, one
+    short sentence each: the regulation past its validity, the question still
+    open (what proof of residence time, for someone who never registered),
+    the open questions the regulation leaves; ``where`` and ``processing``:
+    only for someone who will apply (no place or time limit otherwise).
+    """
+    notes = [note for note in (_short_expiry(decision),) if note]
+    for question in decision.get("open_questions") or ():
+        notes.append(_first_sentence(question) + "。")
+    city = load_city(decision["city"])
+    applies = decision["verdict"] in ("eligible", "eligible_after_review", "not_yet_eligible")
+    return {
+        "why": _why(decision),
+        "notes": notes,
+        "where": decision.get("where") if applies else None,
+        "processing": processing_text(city.id) if applies else None,
+    }
+
+
 def policy_warning(city_id: str, as_of) -> Optional[str]:
     """The validity warning for a regulation on a day, if it is not in force."""
     city = load_city(city_id)

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.interview import ActionAssess, ValidateEligibilityForm
 from bot.rules import question_for
+from bot.rules.render import card_summary
 
 from tests.actions.action_trackers import (form_turn, message, payload_message, payloads_of, slot_events,
                                            texts_of, tracker_for)
@@ -399,7 +400,7 @@ async def test_verdict_for_each_persona(domain, persona):
         assert article in text
     assert "已过有效期" in text  # both regulations had expired by 2026-11-22
     # The structured decision beside the text, for the kiosk to draw.
-    assert dispatcher.messages[0]["custom"] == {"decision": decision}
+    assert dispatcher.messages[0]["custom"] == {"decision": decision, "card": card_summary(decision)}
     payloads = payloads_of(dispatcher)
     if verdict in ("eligible", "not_yet_eligible"):
         assert payloads[:2] == ["/book_appointment", "/ask_benefits"]

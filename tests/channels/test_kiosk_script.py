@@ -151,3 +151,38 @@ def test_kiosk_draws_the_readback_as_a_card_with_its_two_buttons():
     assert "户口河南省" in card["text"] and "现在住东阿县" in card["text"] and "住房租房住" in card["text"]
     assert card["text"].endswith("对有不对的，我改一下")
     assert "先核对一下" not in card["text"]  # the card replaces the plain text, not repeats it
+
+
+def _verdict_reply(facts: dict) -> tuple[dict, str]:
+    from bot.rules import assess_dict, render_decision
+    from bot.rules.render import card_summary
+
+    decision = assess_dict(facts)
+    text = render_decision(decision)
+    return {"messages": [{"text": text, "custom": {"decision": decision, "card": card_summary(decision)}}]}, text
+
+
+def test_a_not_required_card_says_why_and_the_expiry_and_shows_no_place():
+    """Issue 20 (3, 4): the card, its read-aloud and the printout carry the reason with its article and
+    the regulation's expiry in one sentence each; a 不需要办理 card shows no 办理地点."""
+    reply, _ = _verdict_reply({"city": "liaocheng", "lived_months": 8, "registered_months": 8, "housing": "rented",
+                               "employment": "labor_contract", "residence": {"county": "东昌府区"},
+                               "hukou": {"province": "山东省", "city": "聊城市", "county": "东昌府区"},
+                               "as_of": "2026-12-06"})
+    run = kiosk_run("busy", [(200, json.dumps(reply, ensure_ascii=False))], ["我户口就在东昌府，要办居住证吗"])
+    [card] = [m for m in run["shown"] if "verdict" in m["classes"]]
+    before_full = card["text"].split("完整说明")[0]
+    assert "不需要办理居住证（第二条）" in before_full
+    assert "已于2025年7月31日到期（第十八条）" in before_full
+    assert "办理地点" not in before_full
+    assert "不需要办理居住证（第二条）" in run["printed"]["body"] and "2025年7月31日到期" in run["printed"]["body"]
+
+
+def test_a_never_registered_applicant_sees_the_proof_asked_for_on_the_card():
+    reply, _ = _verdict_reply({"city": "liaocheng", "lived_months": 8, "registered_months": None,
+                               "housing": "rented", "employment": "labor_contract", "hukou": {"province": "河北省"},
+                               "residence": {"county": "东昌府区"}, "as_of": "2026-12-06"})
+    run = kiosk_run("busy", [(200, json.dumps(reply, ensure_ascii=False))], ["在聊城租房八个月，没登记过"])
+    [card] = [m for m in run["shown"] if "verdict" in m["classes"]]
+    before_full = card["text"].split("完整说明")[0]
+    assert "还需要了解" in before_full and "证明" in before_full and "到期" in before_full

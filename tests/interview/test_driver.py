@@ -255,7 +255,8 @@ def test_the_verdict_carries_the_decision_and_next_steps(talk):
     chat = talk("我在聊城租房住了八个月，在厂里上班，户口在河北，登记了八个月")
     chat.confirm()
     verdict = chat.last.verdict
-    assert verdict.role == "verdict" and verdict.custom == {"decision": chat.last.decision}
+    assert verdict.role == "verdict" and verdict.custom["decision"] == chat.last.decision
+    assert set(verdict.custom) == {"decision", "card"}  # why and caveats for every card (issue 20)
     assert verdict.text.startswith("结论：可以申领居住证。")
     assert [c.payload() for c in verdict.choices][:2] == ["/book_appointment", "/ask_benefits"]
 

@@ -572,6 +572,8 @@ async def _staff_turn(body: dict[str, Any]) -> web.Response:
         reply = driver.start(state, city=city)
     else:
         reply = driver.handle(state, Message.parse(message))
+    from bot.rules.render import card_summary
+
     decision = reply.decision
     next_question = None
     question = next((out for out in reversed(reply.messages) if out.role == "question"), None)
@@ -586,6 +588,7 @@ async def _staff_turn(body: dict[str, Any]) -> web.Response:
         "decision": decision,
         "verdict_label": labels.VERDICT[decision["verdict"]] if decision else None,
         "text": render_decision(decision) if decision else None,
+        "brief": card_summary(decision) if decision else None,
         "next": next_question,
     })
 
@@ -644,14 +647,15 @@ async def staff_assess(request: web.Request) -> web.Response:
     if decision["verdict"] == "undetermined" and decision["missing"]:
         fact = decision["missing"][0]
         next_question = {"fact": fact, "question": question_for(fact, decision["city"]), "choices": _choices(fact)}
-    from bot.rules.render import processing_text
+    from bot.rules.render import card_summary
 
     return _json({
         "decision": decision,
         "verdict_label": labels.VERDICT[decision["verdict"]],
         "text": render_decision(decision),
-        # The first screen of the script aid: what the operator says now (the renderer's words).
-        "brief": {"processing": processing_text(decision["city"])},
+        # The first screen of the script aid: what the operator says now (the renderer's words):
+        # why (one sentence), the caveats, and where / how long only for someone who will apply.
+        "brief": card_summary(decision),
         "next": next_question,
         "parsed": parsed,
         "problems": problems,

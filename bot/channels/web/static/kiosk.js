@@ -63,7 +63,8 @@
   function emptyPrintable() {
     // decision: the last verdict; ticket: the last booking; checklist: the last list of what to bring (text);
     // endorsement: the last 签注 due date ({deadline, note, …}), printed as a note to take home.
-    return { decision: null, ticket: null, checklist: null, qr: null, endorsement: null };
+    // card: beside the last verdict, why (one sentence) and the caveats (custom.card, the renderer's).
+    return { decision: null, card: null, ticket: null, checklist: null, qr: null, endorsement: null };
   }
 
   function positive(value) {
@@ -190,6 +191,16 @@
   }
 
   /* "What I understood" before a verdict (CONTRACT §2): custom {"readback": {"facts", "lines"}}. */
+  /* Why and the caveats beside a verdict (custom.card: {why, notes, where, processing}). */
+  function cardOf(message) {
+    var custom = message && message.custom;
+    var card = custom && typeof custom === "object" ? custom.card : null;
+    if (!card || typeof card !== "object") return { why: null, notes: [], where: null };
+    return { why: typeof card.why === "string" ? card.why : null,
+             notes: Array.isArray(card.notes) ? card.notes.filter(function (n) { return typeof n === "string"; }) : [],
+             where: typeof card.where === "string" ? card.where : null };
+  }
+
   function readbackOf(message) {
     var custom = message && message.custom;
     var readback = custom && typeof custom === "object" ? custom.readback : null;
@@ -216,7 +227,7 @@
 
   function spokenText(message) {
     var decision = decisionOf(message);
-    if (decision) return verdictSpeech(decision);
+    if (decision) return verdictSpeech(decision, cardOf(message));
     var ticket = ticketOf(message.custom);
     if (ticket) return ticketSpeech(ticket);
     return message.text || "";
@@ -236,9 +247,11 @@
     if (decision) {
       msg.classList.add("verdict");
       msg.dataset.verdict = decision.verdict;
-      msg.appendChild(verdictCard(decision, text));
+      var summary = cardOf(message);
+      msg.appendChild(verdictCard(decision, text, summary));
       if (buttons.length) msg.appendChild(choiceGroup(buttons, "choices next-steps"));
       printable.decision = decision;
+      printable.card = summary;
       updatePrint();
       log.appendChild(msg);
       return msg;
@@ -323,11 +336,14 @@
     });
   }
 
-  /* The verdict card: the verdict, what to bring, where; the renderer's full text one tap away. */
-  function verdictCard(decision, text) {
+  /* The verdict card: the verdict, why (when it is not a plain yes), what to bring, where (only
+     for someone who will apply), the caveats one sentence each; the full text one tap away. */
+  function verdictCard(decision, text, summary) {
+    summary = summary || { why: null, notes: [], where: null };
     var card = el("div", "bubble card");
     var label = VERDICTS[decision.verdict] || decision.verdict;
     card.appendChild(el("h2", "verdict-label v-" + decision.verdict, label));
+    if (summary.why) card.appendChild(el("p", "why", summary.why));
     var materials = materialsOf(decision);
     if (materials.length) {
       card.appendChild(el("h3", "card-head", "需要带的材料"));
@@ -339,11 +355,16 @@
       });
       card.appendChild(list);
     }
-    if (typeof decision.where === "string" && decision.where && decision.verdict !== "undetermined") {
+    if (summary.where) {
       var where = el("p", "where");
       where.appendChild(el("strong", "", "办理地点："));
-      where.appendChild(el("span", "", decision.where));
+      where.appendChild(el("span", "", summary.where));
       card.appendChild(where);
+    }
+    if (summary.notes.length) {
+      var notes = el("ul", "notes");
+      summary.notes.forEach(function (note) { notes.appendChild(el("li", "", note)); });
+      card.appendChild(notes);
     }
     var tools = el("div", "tools");
     var print = el("button", "mini", "打印清单");
@@ -354,7 +375,7 @@
       var read = el("button", "mini", "朗读结论");
       read.type = "button";
       read.dataset.action = "speak";
-      read.dataset.text = verdictSpeech(decision);
+      read.dataset.text = verdictSpeech(decision, summary);
       tools.appendChild(read);
     }
     card.appendChild(tools);
@@ -368,14 +389,15 @@
     return card;
   }
 
-  function verdictSpeech(decision) {
-    var parts = [VERDICTS[decision.verdict] || ""];
+  function verdictSpeech(decision, summary) {
+    summary = summary || { why: null, notes: [], where: null };
+    var parts = [VERDICTS[decision.verdict] || "", summary.why];
     var materials = materialsOf(decision);
     if (materials.length) {
       parts.push("需要带的材料：" + materials.map(function (m) { return m.text; }).join("；"));
     }
-    if (decision.where && decision.verdict !== "undetermined") parts.push("办理地点：" + decision.where);
-    return parts.filter(Boolean).join("。");
+    if (summary.where) parts.push("办理地点：" + summary.where);
+    return parts.concat(summary.notes).filter(Boolean).join("。").replace(/。。/g, "。");
   }
 
   function ticketFacts(ticket) {
@@ -518,9 +540,11 @@
       return;
     }
     if (title) title.textContent = ticket ? "居住证办理预约单" : "居住证办理材料清单";
+    var summary = printable.card || { why: null, notes: [], where: null };
     if (decision) {
       var verdict = el("p", "line first", "结论：" + (VERDICTS[decision.verdict] || decision.verdict));
       printBody.appendChild(verdict);
+      if (summary.why) printBody.appendChild(el("p", "line why", summary.why));
     }
     if (printable.checklist && (ticket || !decision)) {
       printBody.appendChild(formatChecklist(printable.checklist));
@@ -529,10 +553,11 @@
       var list = el("ul", "checklist");
       materialsOf(decision).forEach(function (m) { list.appendChild(el("li", "", m.text + articlesText(m.articles))); });
       printBody.appendChild(list);
-      if (decision.where) printBody.appendChild(el("p", "line", "办理地点：" + decision.where));
+      if (summary.where) printBody.appendChild(el("p", "line", "办理地点：" + summary.where));
     } else if (printable.checklist) {
       printBody.appendChild(formatChecklist(printable.checklist));
     }
+    if (decision) summary.notes.forEach(function (note) { printBody.appendChild(el("p", "line note", "注意：" + note)); });
     if (!printBody.children.length) printBody.appendChild(el("p", "sheet-empty", "还没有生成材料清单。"));
     printQr.textContent = "";
     printQr.hidden = !ticket;

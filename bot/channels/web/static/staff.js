@@ -208,28 +208,31 @@
     $("next").hidden = true;
   }
 
-  /* What the operator says now: the verdict, what to bring, where, how long. */
+  /* What the operator says now: the verdict, why (one sentence with its article, when it is
+     not a plain yes), what to bring, where and how long (only for someone who will apply), and
+     the caveats (the regulation past its validity, what is still open), one sentence each. */
   function showSayNow(data) {
     var decision = data.decision;
     var brief = data.brief || {};
     var box = $("say-now");
     box.hidden = false;
     $("say-verdict").textContent = data.verdict_label + "。";
-    // Why, when it is not a plain yes: the engine's reasons, without the article numbers.
     var why = $("say-why");
     why.textContent = "";
-    var reasons = decision.verdict === "eligible" ? [] : (decision.reasons || []);
-    reasons.forEach(function (r) { why.appendChild(el("li", "", r.text)); });
-    $("say-why-row").hidden = !reasons.length;
+    if (brief.why) why.appendChild(el("li", "", brief.why));
+    $("say-why-row").hidden = !brief.why;
     var bring = $("say-bring");
     bring.textContent = "";
     decision.materials.forEach(function (m) { bring.appendChild(el("li", "", m.text)); });
     $("say-bring-row").hidden = !decision.materials.length;
-    var final = decision.verdict !== "undetermined";
-    $("say-where").textContent = final && decision.where ? decision.where : "";
-    $("say-where-row").hidden = !(final && decision.where);
-    $("say-time").textContent = final && brief.processing ? brief.processing : "";
-    $("say-time-row").hidden = !(final && brief.processing);
+    $("say-where").textContent = brief.where || "";
+    $("say-where-row").hidden = !brief.where;
+    $("say-time").textContent = brief.processing || "";
+    $("say-time-row").hidden = !brief.processing;
+    var notes = $("say-notes");
+    notes.textContent = "";
+    (brief.notes || []).forEach(function (note) { notes.appendChild(el("li", "", note)); });
+    $("say-notes-row").hidden = !(brief.notes || []).length;
   }
 
   function show(data) {
