@@ -233,6 +233,13 @@ def axe_violations(page, source: str) -> list[str]:
     return found
 
 
+def pdf_page_size(path: Path) -> tuple[float, float]:
+    """The first page's width and height in points (its MediaBox)."""
+    box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", path.read_bytes())
+    x0, y0, x1, y1 = (float(n) for n in box.groups())
+    return x1 - x0, y1 - y0
+
+
 def pdf_pages(path: Path) -> int:
     """Pages of a PDF Chromium printed: its page objects (Chromium writes them uncompressed),
     checked against the page tree's /Count."""
@@ -437,6 +444,9 @@ def check_printouts(page, name: str) -> None:
         pdf = ARTIFACTS / f"{name}-{paper}.pdf"
         page.pdf(path=str(pdf), prefer_css_page_size=True)
         assert pdf_pages(pdf) == 1, f"{paper}: {pdf_pages(pdf)} pages"
+        width_pt, height_pt = pdf_page_size(pdf)
+        if paper == "receipt":  # 80 mm wide, as long as its content (issue 20: it was 297 mm)
+            assert abs(width_pt - 80 / 25.4 * 72) < 2 and height_pt < 0.8 * 297 / 25.4 * 72, (width_pt, height_pt)
     page.emulate_media(media="screen")
 
 
@@ -677,3 +687,17 @@ def test_staff_console_follows_a_qujing_caller_with_no_city_chosen(laptop, web_u
     note = page.locator("#e-note").inner_text()
     assert "2026年4月1日" in note and "第十四条" in note
     assert page.locator("#e-print").is_visible()
+
+
+def test_the_printout_time_is_beijing_time_on_a_kiosk_set_to_utc(browser, web_url, fake_rasa, monkeypatch):
+    """Issue 20 (10): a kiosk whose clock runs in UTC printed 05:53 for 13:53 Beijing time."""
+    monkeypatch.setenv("JUZHU_NOW", "2026-11-22 13:53")  # the server's clock, read when the page is made
+    context = browser.new_context(viewport=KIOSK, has_touch=True, locale="zh-CN", timezone_id="UTC")
+    page = context.new_page()
+    try:
+        page.goto(web_url + "/?idle=600")
+        tap_to_verdict(page)
+        printed = page.locator("#print-time").text_content()
+        assert "2026/11/22" in printed and " 13:53" in printed, printed
+    finally:
+        context.close()

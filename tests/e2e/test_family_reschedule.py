@@ -72,7 +72,9 @@ def test_a_booking_is_moved_by_code_and_phone_and_keeps_its_code(chat):
     assert code in _texts(found)
     times = [p for p in _all_payloads(found) if "booking_time" in p]
     assert times and all(int(re.search(r'"(\d\d):', p).group(1)) >= 12 for p in times)  # 下午
-    moved = chat(times[0])
+    asked = _texts(chat(times[0]))  # said back first; nothing moves until confirmed (issue 20)
+    assert "确认改约吗" in asked and "11月27日" in asked and "改约成功" not in asked
+    moved = chat("/affirm")
     text = _texts(moved)
     assert "改约成功，预约码不变" in text and code in text and "11月27日" in text  # Friday after 2026-11-22
     assert phone not in str(moved)

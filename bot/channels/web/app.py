@@ -265,8 +265,10 @@ async def kiosk_page(request: web.Request) -> web.Response:
     app = request.app
     idle = app[IDLE_SECONDS]
     # The busy text travels in the page, for when the web front itself cannot be reached.
+    server_now = clock.local_now(clock.env_clock()).replace(tzinfo=clock.TZ)  # JUZHU_NOW in tests
     return _html(_page("kiosk.html", IDLE_SECONDS=f"{idle:g}", HOTLINE=app[HOTLINE],
-                       BUSY_TEXT=busy_text(app[HOTLINE]), VERDICTS=_kiosk_verdicts(), COUNTIES=_kiosk_counties()))
+                       BUSY_TEXT=busy_text(app[HOTLINE]), VERDICTS=_kiosk_verdicts(), COUNTIES=_kiosk_counties(),
+                       SERVER_NOW=str(int(server_now.timestamp() * 1000))))
 
 
 def _kiosk_verdicts() -> str:

@@ -46,6 +46,13 @@
     || "系统繁忙，请稍后再试。您也可以拨打" + hotline + "政务服务便民热线咨询，或到办事窗口找工作人员帮助。";
   var canSpeak = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
   var VERDICTS = parseJson(body.dataset.verdicts);
+  // The printout's time: the server's Beijing clock, carried forward by the kiosk's own (issue 20:
+  // a kiosk set to UTC printed 05:53 for 13:53).
+  var serverNow = Number(body.dataset.serverNow);
+  var clockOffset = isFinite(serverNow) && serverNow > 0 ? serverNow - Date.now() : 0;
+  function printedTime() {
+    return new Date(Date.now() + clockOffset).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+  }
   var COUNTIES = parseJson(body.dataset.counties);
   var STATION_PICKER_MIN = 6;  // more station buttons than this: the county is asked first
 
@@ -536,7 +543,7 @@
       printQr.textContent = "";
       printQr.hidden = true;
       printOpen.disabled = false;
-      document.getElementById("print-time").textContent = new Date().toLocaleString("zh-CN", { hour12: false });
+      document.getElementById("print-time").textContent = printedTime();
       return;
     }
     if (title) title.textContent = ticket ? "居住证办理预约单" : "居住证办理材料清单";
@@ -576,7 +583,7 @@
       }
     }
     printOpen.disabled = !(decision || ticket || printable.checklist);
-    document.getElementById("print-time").textContent = new Date().toLocaleString("zh-CN", { hour12: false });
+    document.getElementById("print-time").textContent = printedTime();
   }
 
   function openPrint() {
@@ -586,6 +593,31 @@
   }
 
   function closePrint() { printView.hidden = true; }
+
+  /* A receipt roll's page is as long as what is printed on it (issue 20: an 80 mm receipt was
+     297 mm long). Measured once the print layout applies (the print media query turning on,
+     which is also what a PDF export emulates), and set as the receipt page's size through the
+     CSS object model (the Content-Security-Policy allows no inline style). */
+  var receiptRule = -1;
+  function fitReceiptPage() {
+    var sheet = null;
+    Array.prototype.forEach.call(document.styleSheets, function (s) {
+      if (s.href && /kiosk\.css/.test(s.href)) sheet = s;
+    });
+    if (!sheet) return;
+    if (receiptRule >= 0) { sheet.deleteRule(receiptRule); receiptRule = -1; }
+    if (!printSheet.classList.contains("paper-receipt")) return;
+    var mm = Math.ceil(printSheet.scrollHeight * 25.4 / 96) + 10;  // the page's 3 mm margins, and a little
+    receiptRule = sheet.insertRule("@page receipt { size: 80mm " + Math.max(60, mm) + "mm; margin: 3mm; }",
+                                   sheet.cssRules.length);
+  }
+  var printMedia = window.matchMedia ? window.matchMedia("print") : null;
+  if (printMedia) {
+    var onPrintMedia = function (event) { if (event.matches) fitReceiptPage(); };
+    if (printMedia.addEventListener) printMedia.addEventListener("change", onPrintMedia);
+    else if (printMedia.addListener) printMedia.addListener(onPrintMedia);
+  }
+  window.addEventListener("beforeprint", fitReceiptPage);
 
   function setPaper(paper) {
     printSheet.classList.toggle("paper-a4", paper === "a4");
