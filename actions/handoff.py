@@ -125,12 +125,9 @@ def open_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
         return [SlotSet("handoff", True)]
     from bot.handoff import staff_hours
 
-    if new:
-        text = handoff_texts.opened_text(reason, case["case_no"], on_duty, hours=staff_hours(), hotline=hotline())
-    else:
-        text = handoff_texts.ALREADY_OPEN.format(case_no=case["case_no"])
-    dispatcher.utter_message(text=text, json_message={"handoff": {"case_no": case["case_no"],
-                                                                  "status": case["status"]}})
+    said = handoff_texts.opened_message(reason, case, on_duty, new=new, hours=staff_hours(), hotline=hotline(),
+                                        kiosk=tracker.sender_id.startswith("kiosk-"))
+    dispatcher.utter_message(text=said["text"], buttons=said.get("buttons"), json_message=said["custom"])
     logger.info("hand-off %s reason=%s new=%s on_duty=%s", case["case_no"], reason, new, on_duty)
     events: list[EventType] = [SlotSet("handoff", True)]
     if not asked:  # the rating question waits for the close

@@ -89,6 +89,9 @@ class HandoffAwareRestInput(RestInput):
                     await message.output_channel.send_text_message(message.sender_id, TOO_LONG_TEXT)
                 return None
             held = await self._held(message)
+            if held is not None and held.get("status") == "withdrawn" and held.get("rest"):
+                message.text = held["rest"]  # "算了不用人工了，…": what came with it is answered
+                held = None
             if held is None:
                 return await on_new_message(message)
             if held.get("reply") and message.output_channel is not None:

@@ -857,6 +857,10 @@ class TelegramBridge:
 
     async def relay(self, bot: Any, chat_id: int, text: str) -> None:
         held = await self.handoffs.held(sender_id(chat_id), chat_id, text)
+        from .telegram_handoffs import Forward
+
+        if isinstance(held, Forward):  # the hand-off withdrawn: what came with it is answered
+            text, held = str(held), None
         if held is not None:  # a person has this conversation: the assistant does not answer over them
             if held:
                 await bot.send_message(chat_id, held)

@@ -33,6 +33,10 @@ def poll_seconds() -> float:
     return value if value > 0 else DEFAULT_POLL_S
 
 
+class Forward(str):
+    """Text to send on to the assistant instead of the message (what came with "算了不用人工了")."""
+
+
 class TelegramHandoffs:
     """``factory`` returns the store (default :class:`bot.handoff.HandoffService` on ``DATABASE_URL``)."""
 
@@ -63,7 +67,8 @@ class TelegramHandoffs:
 
     async def held(self, sender: str, chat_id: int, text: str) -> Optional[str]:
         """None: the assistant answers. Else the message was kept for staff; the
-        string is what to tell the chat ("" nothing, staff are answering)."""
+        string is what to tell the chat ("" nothing, staff are answering); a
+        :class:`Forward` is what to send the assistant instead (a withdrawn hand-off)."""
         try:
             held = await self._call("applicant_message", sender, text)
             if held is not None:
@@ -73,6 +78,8 @@ class TelegramHandoffs:
             return None
         if held is None:
             return None
+        if held.get("status") == "withdrawn" and held.get("rest"):
+            return Forward(held["rest"])  # "算了不用人工了，…": the store closed it; the rest is answered
         return held["reply"] or ""
 
     async def bind(self, sender: str, chat_id: int) -> None:

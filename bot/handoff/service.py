@@ -283,8 +283,12 @@ class HandoffService:
         ``{"case_no", "status", "reply"}`` returned (``reply`` what to tell the applicant,
         or None once staff have answered). None when no hand-off is open, or when it is open
         but no one is on duty to take it: then the message is kept for staff all the same and
-        the assistant answers (a person is not there to be answered over; never a dead end)."""
+        the assistant answers (a person is not there to be answered over; never a dead end).
+        A withdrawal ("算了不用人工了，…", :func:`texts.withdrawal_rest`) closes the hand-off:
+        ``status`` is "withdrawn" and ``rest`` what came with it, for the assistant to answer
+        (``reply`` says the hand-off is cancelled when nothing did)."""
         on_duty = self.staff_on_duty()
+        rest = texts.withdrawal_rest(text)
         with self.writer.begin() as connection:
             row = connection.execute(select(Handoff).where(Handoff.sender == sender,
                                                            Handoff.status.in_(ACTIVE_STATUSES))
@@ -294,6 +298,11 @@ class HandoffService:
             connection.execute(HandoffMessage.__table__.insert().values(
                 handoff_id=row.id, author="applicant", text=mask_text(text.strip())[:MAX_REPLY_CHARS],
                 created_at=self.now()))
+            if rest is not None:  # "算了不用人工了": closed; what came with it goes to the assistant
+                connection.execute(update(Handoff).where(Handoff.id == row.id).values(
+                    status="closed", closed_at=self.now(), rating_asked=True))
+                return {"case_no": row.case_no, "status": "withdrawn", "rest": rest,
+                        "reply": None if rest else texts.WITHDRAWN.format(case_no=row.case_no)}
         if row.status == "open" and not on_duty:
             return None
         reply = texts.WAITING.format(case_no=row.case_no) if row.status == "open" else None

@@ -1,6 +1,8 @@
 """What the applicant is told about a hand-off and the rating (Chinese), in one place."""
 from __future__ import annotations
 
+import re
+
 # 好差评: five levels, 5 best. The buttons show them in this order.
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
@@ -18,6 +20,9 @@ WAITING = "您的消息已转给工作人员（案件编号：{case_no}），请
 CLOSED = "工作人员已结束本次人工服务（案件编号：{case_no}），智能助手继续为您服务。"
 STAFF_PREFIX = "工作人员："
 
+WITHDRAWN = "好的，已取消人工服务（案件编号：{case_no}）。还有什么可以帮您？"
+WITHDRAWN_NOTE = "申请人取消了人工服务。"
+
 RATING_QUESTION = "请您对本次服务做个评价（点一下即可，不评价也没关系）："
 RATING_THANKS = "谢谢您的评价！"
 # The next typed message is taken as the comment, whatever its first word (bot/turn_policy.py).
@@ -26,10 +31,44 @@ RATING_ALREADY = "您已经评价过了，谢谢！"
 COMMENT_THANKS = "谢谢，您的意见已记录。"
 
 
-def opened_text(reason: str, case_no: str, on_duty: bool, *, hours: str, hotline: str) -> str:
+# On a kiosk, a shared public screen, no one may be promised an answer here later (issue 20).
+KIOSK_OFF_DUTY = ("现在没有工作人员在线。请拨打{hotline}热线，报上案件编号；也可以打印人工服务单带走，"
+                  "工作时间（{hours}）来电或到窗口时出示。")
+SLIP_LINES = ("案件编号：{case_no}", "热线：{hotline}", "工作人员上班时间：{hours}",
+              "来电或到窗口时请报上案件编号，工作人员能看到您在这里说过的情况。")
+
+
+def opened_text(reason: str, case_no: str, on_duty: bool, *, hours: str, hotline: str,
+                kiosk: bool = False) -> str:
     lead = LEAD.get(reason, LEAD["asked"])
-    after = ON_DUTY if on_duty else OFF_DUTY.format(hours=hours, hotline=hotline)
+    if on_duty:
+        after = ON_DUTY
+    else:
+        after = (KIOSK_OFF_DUTY if kiosk else OFF_DUTY).format(hours=hours, hotline=hotline)
     return lead + CASE.format(case_no=case_no) + after
+
+
+def opened_message(reason: str, case: dict, on_duty: bool, *, new: bool, hours: str, hotline: str,
+                   kiosk: bool) -> dict:
+    """The message that tells the applicant a hand-off is open: ``text``, ``buttons`` and
+    ``custom.handoff`` ({case_no, status, on_duty}, and on a kiosk with nobody on duty the
+    ``slip`` to print)."""
+    if new:
+        text = opened_text(reason, case["case_no"], on_duty, hours=hours, hotline=hotline, kiosk=kiosk)
+    else:
+        text = ALREADY_OPEN.format(case_no=case["case_no"])
+    handoff = {"case_no": case["case_no"], "status": case["status"], "on_duty": on_duty}
+    message: dict = {"text": text, "custom": {"handoff": handoff}}
+    if kiosk and not on_duty:  # a slip to print and take away; the conversation goes on
+        handoff["slip"] = slip(case["case_no"], hours=hours, hotline=hotline)
+        message["buttons"] = [{"title": "问其他问题", "payload": "/greet"}]
+    return message
+
+
+def slip(case_no: str, *, hours: str, hotline: str) -> dict[str, str]:
+    """The kiosk's printed hand-off slip (nobody on duty): the case number to call or come back with."""
+    return {"title": "人工服务单", "case_no": case_no,
+            "text": "\n".join(line.format(case_no=case_no, hours=hours, hotline=hotline) for line in SLIP_LINES)}
 
 
 def next_step_buttons() -> list[dict[str, str]]:
@@ -74,3 +113,21 @@ def comment_of(text: str) -> str:
             text = text[len(lead):]
             break
     return text.strip(" ，,。：:；;")
+
+
+# "算了不用人工了", "不找工作人员了，我就问要带什么": the applicant takes the request for a person back.
+_WITHDRAWAL = re.compile(
+    r"^\s*(?:算了|好了|没事了?|那)?[，,、\s]*"
+    r"(?:不用|不要|不需要|不找|不必|取消)(?:转|找|再找)?(?:人工|工作人员|真人|客服|人工服务)(?:服务)?(?:了|啦)?"
+    r"[，,。.!！\s]*")
+
+
+def withdrawal_rest(text: str) -> str | None:
+    """What comes after the applicant takes back a hand-off request ("" when nothing does);
+    None when the message is no such withdrawal."""
+    if not isinstance(text, str):
+        return None
+    found = _WITHDRAWAL.match(text)
+    if not found:
+        return None
+    return text[found.end():].strip()

@@ -134,7 +134,7 @@ async def test_handoff_opens_a_case_with_the_facts(domain, caplog, handoff_store
     assert f"案件编号：{case['case_no']}" in text
     # No one at the console: the staff's hours and the hotline.
     assert "工作人员上班时间" in text and "12345" in text
-    assert dispatcher.messages[0]["custom"] == {"handoff": {"case_no": case["case_no"], "status": "open"}}
+    assert dispatcher.messages[0]["custom"] == {"handoff": {"case_no": case["case_no"], "status": "open", "on_duty": False}}
     records = [r.getMessage() for r in caplog.records if r.name.startswith(("actions", "bot.handoff"))]
     assert any("hand-off" in r for r in records) and not any("test" in r for r in records)  # no sender id
 

@@ -101,7 +101,8 @@ function welcome() {
 
 const IDS = ["log", "composer", "text", "send", "thinking", "print-open", "print-view", "print-sheet", "print-body",
              "print-qr", "idle-warning", "idle-count", "print-time", "restart", "idle-continue", "print-close",
-             "print-now", "welcome-template", "print-title", "text-size"];
+             "print-now", "welcome-template", "print-title", "text-size", "handoff-wait", "handoff-wait-case",
+             "handoff-keep-waiting", "handoff-end"];
 
 async function main() {
   const script = fs.readFileSync(process.argv[2], "utf8");
@@ -143,9 +144,10 @@ async function main() {
     location: { search: "" },
     crypto: { getRandomValues: (bytes) => { for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37) % 256; return bytes; } },
     print: () => {},
+    addEventListener: () => {},
   };
   const context = vm.createContext({
-    window, document, fetch, URLSearchParams, Promise, Uint8Array, Array, Math, Date, JSON, parseFloat, isFinite,
+    window, document, fetch, URLSearchParams, Promise, Uint8Array, Array, Math, Date, JSON, parseFloat, isFinite, Number,
     String, Error, TypeError, console,
     setTimeout: (f, ms) => unref(setTimeout(f, ms)), clearTimeout,
     setInterval: (f, ms) => unref(setInterval(f, ms)), clearInterval,

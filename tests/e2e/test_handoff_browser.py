@@ -54,9 +54,10 @@ class HandingOverRasa(FakeRasa):
             case, _ = self.store.open(sender, reason="asked", city="liaocheng", facts=FACTS,
                                       transcript=[{"who": "user", "text": said}
                                                   for who, said in self.received if who == sender])
-            text = handoff_texts.opened_text("asked", case["case_no"], self.store.staff_on_duty(),
-                                             hours="工作日 9:00–17:00", hotline="12345")
-            return [{"text": text, "custom": {"handoff": {"case_no": case["case_no"], "status": "open"}}}]
+            # The words and custom payload the action sends (bot.handoff.texts.opened_message).
+            return [handoff_texts.opened_message("asked", case, self.store.staff_on_duty(), new=True,
+                                                 hours="工作日 9:00–17:00", hotline="12345",
+                                                 kiosk=sender.startswith("kiosk-"))]
         if message.startswith("/rate"):  # stored as action_rate does (tests/actions/test_feedback.py)
             self.store.rate(int(message.split(":")[1].rstrip("}")), city="liaocheng", topic="handoff",
                             channel="kiosk")
@@ -150,3 +151,109 @@ def test_staff_see_the_case_live_and_their_reply_reaches_the_kiosk(browser, web_
         staff_context.close()
         kiosk_context.close()
     assert staff_errors == [] and kiosk_errors == [], staff_errors + kiosk_errors
+
+
+# --- issue 20 (2): the kiosk never wipes a hand-off someone may still answer ----------------------
+
+@pytest.fixture
+def own_web(tmp_path):
+    """A web front of its own, on a store of its own: who is on duty is this test's alone."""
+    store = HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}", clock=lambda: NOW)
+    servers = ServerThread()
+    fake = HandingOverRasa(store)
+    fake.url = servers.serve(fake.app())
+    url = servers.serve(create_app(fake.url, TOKEN, handoffs=lambda: store, idle_seconds=600,
+                                   limiter=RateLimiter("memory://")))
+    yield url, store, fake
+    servers.close()
+
+
+def test_an_open_handoff_with_staff_on_duty_holds_off_the_idle_reset(browser, own_web):
+    url, store, _ = own_web
+    staff_context = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+    kiosk_context = browser.new_context(viewport=KIOSK, has_touch=True, locale="zh-CN")
+    staff, kiosk = staff_context.new_page(), kiosk_context.new_page()
+    errors = watch_errors(kiosk)
+    try:
+        staff.request.post(url + "/staff/login", form={"token": TOKEN})
+        staff.goto(url + "/staff?tab=handoffs")
+        staff.locator("#h-status", has_text="目前没有").wait_for()  # the console is open: someone is on duty
+        kiosk.goto(url + "/?idle=4")
+        kiosk.fill("#text", "我住亲戚家，我想找个工作人员问问，转人工")
+        kiosk.press("#text", "Enter")
+        kiosk.locator(".msg.bot", has_text="案件编号").wait_for()
+        [case] = store.queue()
+        sender = "kiosk-" + kiosk.evaluate("document.body.dataset.sender")
+        # Past the idle time: the kiosk asks instead of clearing the screen.
+        kiosk.locator("#handoff-wait").wait_for(state="visible", timeout=15_000)
+        assert case["case_no"] in kiosk.locator("#handoff-wait").inner_text()
+        assert "案件编号" in kiosk.locator("#log").inner_text()  # nothing wiped
+        # A staff reply arrives while it waits: shown, and the wait starts afresh.
+        item = staff.locator(f"#h-queue li[data-id='{case['id']}']")
+        item.wait_for(timeout=10_000)
+        item.locator("button").click()
+        staff.fill("#h-reply", "您好，住亲戚家的情况我来帮您看。")
+        staff.locator("#h-reply-form button[type=submit]").click()
+        kiosk.locator(".msg.bot", has_text="住亲戚家的情况").wait_for(timeout=10_000)
+        assert kiosk.locator("#handoff-wait").is_hidden()
+        assert store.active_for(sender) is not None  # still open for staff
+        # The person chooses to end: the screen is cleared and the case closed.
+        kiosk.locator("#handoff-wait").wait_for(state="visible", timeout=15_000)
+        kiosk.locator("#handoff-end").tap()
+        kiosk.wait_for_function("() => document.body.dataset.lastReset === 'ended'")
+        assert "案件编号" not in kiosk.locator("#log").inner_text()
+        for _ in range(50):  # the reset tells the server a moment later
+            if store.active_for(sender) is None:
+                break
+            kiosk.wait_for_timeout(100)
+        assert store.active_for(sender) is None
+    finally:
+        staff_context.close()
+        kiosk_context.close()
+    assert errors == [], errors
+
+
+def test_nobody_on_duty_the_kiosk_offers_the_hotline_and_a_slip_to_print(browser, own_web):
+    url, store, _ = own_web
+    context = browser.new_context(viewport=KIOSK, has_touch=True, locale="zh-CN")
+    kiosk = context.new_page()
+    errors = watch_errors(kiosk)
+    try:
+        kiosk.goto(url + "/?idle=600")
+        kiosk.fill("#text", "转人工")
+        kiosk.press("#text", "Enter")
+        opened = kiosk.locator(".msg.bot", has_text="案件编号")
+        opened.wait_for()
+        [case] = store.queue()
+        said = opened.inner_text()
+        assert "12345" in said and "会在这里回复" not in said  # no promise on a shared screen
+        opened.locator("button", has_text="打印人工服务单").tap()
+        sheet = kiosk.locator("#print-sheet")
+        sheet.wait_for()
+        assert "人工服务单" in kiosk.locator("#print-title").inner_text()
+        assert case["case_no"] in sheet.inner_text() and "12345" in sheet.inner_text()
+        kiosk.locator("#print-close").tap()
+        assert opened.locator(".choice", has_text="问其他问题").is_enabled()  # a way on
+    finally:
+        context.close()
+    assert errors == [], errors
+
+
+def test_taking_back_the_request_closes_the_handoff_and_the_question_is_answered(browser, own_web):
+    url, store, fake = own_web
+    context = browser.new_context(viewport=KIOSK, has_touch=True, locale="zh-CN")
+    kiosk = context.new_page()
+    try:
+        kiosk.goto(url + "/?idle=600")
+        kiosk.fill("#text", "转人工")
+        kiosk.press("#text", "Enter")
+        kiosk.locator(".msg.bot", has_text="案件编号").wait_for()
+        sender = "kiosk-" + kiosk.evaluate("document.body.dataset.sender")
+        assert store.active_for(sender) is not None
+        kiosk.fill("#text", "算了不用人工了，我就想问要带什么材料")
+        kiosk.press("#text", "Enter")
+        kiosk.locator(".msg.bot", has_text="我记下了").last.wait_for()
+        assert store.active_for(sender) is None
+        assert fake.received[-1][1] == "我就想问要带什么材料"  # what came with it went to the assistant
+    finally:
+        context.close()

@@ -334,7 +334,9 @@ async def chat(request: web.Request) -> web.Response:
     message = message.strip()
     # While a person has the conversation, the assistant does not answer over them.
     held = await handoff_routes.held_for_staff(app, KIOSK_SENDER_PREFIX + sender, message)
-    if held is not None:
+    if isinstance(held, str):
+        message = held  # the hand-off withdrawn: the question that came with it is answered
+    elif held is not None:
         return held
     url = app[RASA_URL] + "/webhooks/rest/webhook"
     payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message}

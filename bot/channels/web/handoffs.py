@@ -28,7 +28,7 @@ import json
 import logging
 import re
 import threading
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from aiohttp import web
 
@@ -277,20 +277,24 @@ async def kiosk_poll(request: web.Request) -> web.Response:
     try:
         messages = await _call(request.app, "outbox", sender=sender)
         active = await _call(request.app, "active_for", sender)
+        on_duty = bool(active) and await _call(request.app, "staff_on_duty")
     except Exception as error:
         log.warning("kiosk poll: hand-off store unavailable: %s", type(error).__name__)
         return _json({"messages": [], "handoff": None})
     return _json({
         "messages": [{key: item[key] for key in ("text", "buttons") if key in item} for item in messages],
-        "handoff": {"case_no": active["case_no"], "status": active["status"]} if active else None,
+        # on_duty: someone may answer here, so the kiosk holds off its idle reset (issue 20).
+        "handoff": {"case_no": active["case_no"], "status": active["status"], "on_duty": on_duty}
+        if active else None,
     })
 
 
-async def held_for_staff(app: web.Application, sender: str, message: str) -> Optional[web.Response]:
+async def held_for_staff(app: web.Application, sender: str, message: str) -> Optional[Union[web.Response, str]]:
     """The kiosk chat's hook: while a person has the conversation, the message is kept
     for staff (the answer says so, or is empty once staff are answering) and nothing
     goes to Rasa. None: the assistant answers. A kiosk reset (``/restart``) closes the
-    hand-off (the person has left) and goes on to Rasa."""
+    hand-off (the person has left) and goes on to Rasa. A string: the hand-off was
+    withdrawn ("算了不用人工了，…") and this is what came with it, for the assistant."""
     try:
         if message == "/restart":
             await _call(app, "abandon", sender)
@@ -301,6 +305,11 @@ async def held_for_staff(app: web.Application, sender: str, message: str) -> Opt
         return None
     if held is None:
         return None
+    if held["status"] == "withdrawn" and held["rest"]:
+        return held["rest"]  # the question that came with "算了不用人工了" goes to the assistant
     messages = [{"text": held["reply"]}] if held["reply"] else []
+    if held["status"] == "withdrawn":
+        messages[0]["buttons"] = [{"title": "问其他问题", "payload": "/greet"},
+                                  {"title": "预约办理", "payload": "/book_appointment"}]
     return _json({"messages": messages, "busy": False,
                   "handoff": {"case_no": held["case_no"], "status": held["status"]}})

@@ -25,6 +25,7 @@
     timer = null;
     polledSender = null;
     body.dataset.handoff = "";
+    body.dataset.handoffOnDuty = "";
   }
 
   function poll() {
@@ -44,6 +45,8 @@
         }
         if (data && !data.handoff && !(data.messages || []).length) { stop(); return; }
         body.dataset.handoff = data && data.handoff ? data.handoff.status : "closed";
+        body.dataset.handoffOnDuty = data && data.handoff && data.handoff.on_duty ? "1" : "0";
+        if (data && data.handoff && data.handoff.case_no) body.dataset.caseNo = data.handoff.case_no;
       })
       .catch(function () { /* the next poll tries again */ })
       .then(function () {
@@ -59,7 +62,16 @@
     timer = setTimeout(poll, 500);
   }
 
+  // What the reply that opened the hand-off says of it: who is on duty, the case number.
+  function noteHandoff(data) {
+    var found = (data.messages || []).map(function (m) { return m && m.custom && m.custom.handoff; })
+      .filter(Boolean)[0] || data.handoff;
+    if (!found) return;
+    if (found.case_no) body.dataset.caseNo = found.case_no;
+    if (typeof found.on_duty === "boolean") body.dataset.handoffOnDuty = found.on_duty ? "1" : "0";
+  }
+
   document.addEventListener("juzhu:replies", function (event) {
-    if (hasHandoff(event.detail)) start();
+    if (hasHandoff(event.detail)) { start(); noteHandoff(event.detail); }
   });
 })();

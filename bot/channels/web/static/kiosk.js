@@ -71,7 +71,8 @@
     // decision: the last verdict; ticket: the last booking; checklist: the last list of what to bring (text);
     // endorsement: the last 签注 due date ({deadline, note, …}), printed as a note to take home.
     // card: beside the last verdict, why (one sentence) and the caveats (custom.card, the renderer's).
-    return { decision: null, card: null, ticket: null, checklist: null, qr: null, endorsement: null };
+    // slip: a hand-off nobody is on duty to take ({title, case_no, text}): printed to call or come back with.
+    return { decision: null, card: null, ticket: null, checklist: null, qr: null, endorsement: null, slip: null };
   }
 
   function positive(value) {
@@ -289,6 +290,11 @@
       printable.endorsement = custom.endorsement;
       updatePrint();
     }
+    var slip = custom && custom.handoff && custom.handoff.slip;
+    if (slip && typeof slip.text === "string") {
+      printable.slip = slip;
+      updatePrint();
+    }
 
     if (text) {
       var bubble = el("div", "bubble");
@@ -310,6 +316,14 @@
       if (caption) holder.appendChild(el("p", "text", caption));
       msg.appendChild(holder);
       hasContent = true;
+    }
+    if (printable.slip === slip && slip) {  // nobody on duty: the slip to print, beside the buttons
+      var tools = el("div", "tools");
+      var printSlip = el("button", "mini", "打印人工服务单");
+      printSlip.type = "button";
+      printSlip.dataset.action = "print";
+      tools.appendChild(printSlip);
+      msg.appendChild(tools);
     }
     if (buttons.length) {
       msg.appendChild(stationPicker(buttons) || choiceGroup(buttons, "choices"));
@@ -536,6 +550,16 @@
     var decision = printable.decision, ticket = printable.ticket, endorsement = printable.endorsement;
     var title = document.getElementById("print-title");
     printBody.textContent = "";
+    if (printable.slip && !ticket) {
+      // A hand-off nobody was on duty to take: the case number, the hotline, the hours.
+      if (title) title.textContent = printable.slip.title || "人工服务单";
+      printBody.appendChild(formatChecklist(printable.slip.text));
+      printQr.textContent = "";
+      printQr.hidden = true;
+      printOpen.disabled = false;
+      document.getElementById("print-time").textContent = printedTime();
+      return;
+    }
     if (endorsement && !ticket && !decision && !printable.checklist) {
       // Only a 签注 date was asked: the note with its deadline and what to bring.
       if (title) title.textContent = "居住证签注提醒";
@@ -671,10 +695,12 @@
     setPaper("a4");
     updatePrint();
     hideWarning();
+    hideHandoffWait();
     setWaiting(false);
     showWelcome();
     log.scrollTop = 0;
     body.dataset.sender = sender;
+    body.dataset.handoff = body.dataset.handoffOnDuty = body.dataset.caseNo = "";
     body.dataset.resets = String(generation);
     body.dataset.lastReset = reason || "";
     armIdle();
@@ -693,12 +719,39 @@
     idleTimer = setTimeout(onIdle, idleMs);
   }
 
+  /* While staff on duty have this conversation's hand-off, the idle reset waits for the person to
+     choose (issue 20: a staff reply came during the countdown and the kiosk cleared anyway): "还在等
+     工作人员" with 继续等待 / 结束. It gives up after HANDOFF_HOLD_MS without a touch (the case stays
+     with staff; the person has the case number). */
+  var HANDOFF_HOLD_MS = Math.max(600000, idleMs);
+  var handoffWait = document.getElementById("handoff-wait");
+  var holdTimer = null;
+
+  function waitingForStaff() {
+    return (body.dataset.handoff === "open" || body.dataset.handoff === "taken") && body.dataset.handoffOnDuty === "1";
+  }
+
+  function showHandoffWait() {
+    hideWarning();
+    document.getElementById("handoff-wait-case").textContent = body.dataset.caseNo || "";
+    handoffWait.hidden = false;
+    clearTimeout(holdTimer);
+    holdTimer = setTimeout(function () { reset("idle"); }, HANDOFF_HOLD_MS);
+  }
+
+  function hideHandoffWait() {
+    handoffWait.hidden = true;
+    clearTimeout(holdTimer);
+  }
+
   function onIdle() {
+    if (waitingForStaff()) { showHandoffWait(); return; }
     if (used || input.value) reset("idle");
     else armIdle(); // nothing to clear: the welcome screen stays as it is
   }
 
   function showWarning() {
+    if (waitingForStaff()) return;  // no countdown: onIdle asks instead
     if (!(used || input.value)) return;
     var left = Math.ceil(warnMs / 1000);
     idleCount.textContent = String(left);
@@ -750,6 +803,9 @@
 
   document.getElementById("restart").addEventListener("click", function () { reset("restart"); });
   document.getElementById("idle-continue").addEventListener("click", armIdle);
+  // Not on pointerdown (every touch re-arms the idle time): the choice is the button's.
+  document.getElementById("handoff-keep-waiting").addEventListener("click", function () { hideHandoffWait(); armIdle(); });
+  document.getElementById("handoff-end").addEventListener("click", function () { reset("ended"); });
   printOpen.addEventListener("click", openPrint);
   document.getElementById("print-close").addEventListener("click", closePrint);
   document.getElementById("print-now").addEventListener("click", function () { window.print(); });
@@ -790,6 +846,7 @@
     if (!on) stopSpeaking();
   }
 
-  window.juzhuKiosk = { showReplies: showReplies };  // for kiosk-handoff.js: staff messages
+  // for kiosk-handoff.js: staff messages, shown and read with a fresh idle time
+  window.juzhuKiosk = { showReplies: function (messages, busy) { showReplies(messages, busy); hideHandoffWait(); armIdle(); } };
   reset("start");
 })();
