@@ -267,7 +267,7 @@ class HandoffService:
             connection.execute(update(Handoff).where(Handoff.id == handoff_id)
                                .values(status="closed", closed_at=now, rating_asked=True))
             note = texts.CLOSED.format(case_no=row.case_no)
-            buttons = None
+            buttons = _json_dumps(texts.next_step_buttons())  # never a screen without a way on (issue 20)
             if not row.rating_asked:
                 note += "\n" + texts.RATING_QUESTION
                 buttons = _json_dumps(texts.rating_buttons())

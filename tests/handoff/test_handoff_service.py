@@ -92,7 +92,10 @@ def test_close_gives_back_and_asks_the_rating_once(service):
     second, new = _open(service, rating_asked=True)
     assert new and second["case_no"] != case["case_no"]
     service.close(second["id"])
-    assert "buttons" not in service.outbox(sender="kiosk-abcdef123456")[0]
+    # No second rating question, but never a screen without a way on (issue 20, item 5).
+    [note] = service.outbox(sender="kiosk-abcdef123456")
+    assert "评价" not in note["text"]
+    assert [b["payload"] for b in note["buttons"]] == ["/greet", "/book_appointment", "/start_over"]
 
 
 def test_telegram_outbox_by_channel_with_the_chat_address(service):
@@ -141,3 +144,4 @@ def test_purge_deletes_old_handoffs_and_ratings(service, clock):
     assert service.queue() == [] and service.feedback(60)["ratings"] == 1
     with pytest.raises(HandoffError):
         service.get(case["id"])
+

@@ -265,3 +265,14 @@ def test_9_how_long_after_registration_is_the_rule_not_the_processing_time(talk,
     asked = chat.last.next
     chat.say(question)
     assert words in chat.texts[0] and chat.last.next == asked
+
+
+@pytest.mark.parametrize("text", ["我户口是聊城冠县的，现在住在高新区，租房一年了", "户口聊城东阿的 现在住高新区",
+                                  "现在住在高新区，户口是聊城冠县的"])
+def test_a_zone_said_for_the_residence_is_kept_when_the_city_is_named_only_with_the_hukou(text):
+    """Issue 20 (10): "现在住在高新区" was lost when 聊城 was named only with the 户口."""
+    from bot.interview import Interview
+
+    facts = Interview().read_facts(text, None)
+    assert facts["city"] == "liaocheng" and facts["residence"]["county"] == "聊城高新技术产业开发区"
+    assert facts["hukou"]["city"] == "聊城市"
