@@ -701,3 +701,37 @@ def test_the_printout_time_is_beijing_time_on_a_kiosk_set_to_utc(browser, web_ur
         assert "2026/11/22" in printed and " 13:53" in printed, printed
     finally:
         context.close()
+
+
+# --- issue 20 with the real assistant: the card says why, a rating and its comment lead on --------
+
+def test_the_real_assistants_card_says_why_and_a_rated_kiosk_always_has_a_way_on(kiosk_page, servers, assistant):
+    page = kiosk_page
+    url = servers.serve(create_app(assistant["url"], None, idle_seconds=600, limiter=generous_limiter()))
+    page.goto(url + "/?idle=600")
+
+    def say(text: str) -> None:
+        page.wait_for_function("() => document.body.dataset.state !== 'waiting'", timeout=60_000)
+        page.fill("#text", text)
+        page.press("#text", "Enter")
+        page.wait_for_function("() => document.body.dataset.state !== 'waiting'", timeout=60_000)
+
+    say("我户口就是聊城东昌府区的，现在也住在东昌府区，租房住了一年，要办居住证吗")
+    if page.locator(".msg.readback").count():
+        page.locator(".msg.readback").last.get_by_role("button", name="对", exact=True).tap()
+        page.wait_for_function("() => document.body.dataset.state !== 'waiting'", timeout=60_000)
+    card = page.locator(".msg.verdict").last
+    card.wait_for()
+    assert card.get_attribute("data-verdict") == "not_required"
+    shown = card.locator(".bubble.card").evaluate("(n) => Array.from(n.children).filter(c => c.tagName !== 'DETAILS')"
+                                                  ".map(c => c.innerText).join('\\n')")
+    assert "第二条" in card.locator(".why").inner_text()  # why, with its article, outside the folded text
+    assert "到期" in shown and "办理地点" not in shown and "多久" not in shown
+    say("非常满意")
+    thanks = page.locator(".msg.bot", has_text="谢谢您的评价").last
+    thanks.wait_for()
+    assert thanks.locator(".choice:not([disabled])").count() >= 2  # a way on after the rating
+    say("字可以再大一点，老人看不清")
+    noted = page.locator(".msg.bot", has_text="您的意见已记录").last
+    noted.wait_for()
+    assert noted.locator(".choice:not([disabled])", has_text="问其他问题").count() == 1
