@@ -32,6 +32,7 @@ from typing import Any, Optional
 from aiohttp import web
 
 from bot.rules import assess_dict, labels, load_city, question_for, render_decision, render_topic
+from bot.rules.render import card_summary
 
 START_BUTTONS = [{"title": "我能办居住证吗", "payload": "/ask_eligibility"},
                  {"title": "预约办理", "payload": "/book_appointment"}]
@@ -160,7 +161,7 @@ class FakeRasa:
             return [{"text": render_decision(decision),
                      "buttons": [{"title": "预约办理", "payload": "/book_appointment"},
                                  {"title": "问其他问题", "payload": "/greet"}]},
-                    {"custom": {"decision": decision}}]
+                    {"custom": {"decision": decision, "card": card_summary(decision)}}]
         fact = decision["missing"][0]
         self.asking[sender] = fact
         return [{"text": question_for(fact, facts["city"]), "buttons": self.buttons(fact, facts["city"])}]
