@@ -354,3 +354,27 @@ async def test_staff_see_the_whole_conversation_from_its_first_sentence(domain, 
     said = [line["text"] for line in case["transcript"]]
     assert said[0] == "我住亲戚家，在聊城打工，能办居住证吗" and said[-2:] == ["回答12", "我想找个工作人员问问"]
     assert len(said) == 26
+
+
+async def test_handoffs_opened_through_rest_are_limited_per_client_address(domain, handoff_store):
+    """Issue 19 (8): fresh sender ids opened hand-offs without limit; now 5 an hour per address."""
+    from bot.ratelimit import TOO_MANY_HANDOFFS_TEXT
+
+    said = []
+    for n in range(7):
+        latest = {**message("转人工", "request_human"), "metadata": {"client": "198.51.100.9"}}
+        tracker = tracker_for(latest, {"city": "liaocheng"})
+        tracker.sender_id = f"rest-flood-{n}"  # a fresh conversation each time, from one address
+        dispatcher = CollectingDispatcher()
+        await ActionHumanHandoff().run(dispatcher, tracker, domain)
+        said.append(texts_of(dispatcher)[0])
+    assert len(handoff_store().queue()) == 5
+    assert all("案件编号" in text for text in said[:5])
+    assert said[5] == said[6] == TOO_MANY_HANDOFFS_TEXT.format(hotline="12345")
+    # Another address still reaches a person.
+    latest = {**message("转人工", "request_human"), "metadata": {"client": "203.0.113.5"}}
+    tracker = tracker_for(latest, {"city": "liaocheng"})
+    tracker.sender_id = "rest-other-address"
+    dispatcher = CollectingDispatcher()
+    await ActionHumanHandoff().run(dispatcher, tracker, domain)
+    assert "案件编号" in texts_of(dispatcher)[0]
