@@ -660,6 +660,9 @@ def test_staff_console_follows_a_qujing_caller_with_no_city_chosen(laptop, web_u
     assert page.locator("#f-residence_county").input_value() == "沾益区"
     assert page.locator("#f-lived_months").input_value() == "5"
     assert page.locator("#say-now").is_visible()
+    # Why in one sentence with its article, and the regulation's expiry, where the operator looks first.
+    assert "不满半年" in page.locator("#say-why").inner_text() and "第十一条" in page.locator("#say-why").inner_text()
+    assert "到期" in page.locator("#say-notes").inner_text()
     assert axe_violations(page, axe) == [], "staff console with a verdict"
     shot(page, "staff-console.png")
 
@@ -735,3 +738,15 @@ def test_the_real_assistants_card_says_why_and_a_rated_kiosk_always_has_a_way_on
     noted = page.locator(".msg.bot", has_text="您的意见已记录").last
     noted.wait_for()
     assert noted.locator(".choice:not([disabled])", has_text="问其他问题").count() == 1
+
+
+def test_a_not_required_caller_hears_why_and_no_place_or_time(laptop, web_url):
+    """Issue 20 (4): the console showed 去哪办 and 多久 to a caller who need not apply."""
+    page = laptop
+    page.request.post(web_url + "/staff/login", form={"token": TOKEN})
+    page.goto(web_url + "/staff")
+    page.locator("#f-words").fill("我户口就是聊城东昌府区的，现在也住在东昌府区，租房住了一年")
+    page.locator("#extract").click()
+    page.wait_for_function("() => document.querySelector('#verdict').dataset.verdict === 'not_required'")
+    assert "第二条" in page.locator("#say-why").inner_text()
+    assert page.locator("#say-where-row").is_hidden() and page.locator("#say-time-row").is_hidden()

@@ -122,6 +122,8 @@ def test_staff_see_the_case_live_and_their_reply_reaches_the_kiosk(browser, web_
         assert case["case_no"] in item.inner_text() and staff.locator("#h-badge").inner_text() == "1"
         item.locator("button").click()
         assert "行动不便" in staff.locator("#h-facts").inner_text()
+        # The whole conversation, from the applicant's first sentence (issue 20, item 7).
+        assert staff.locator("#h-talk li").first.inner_text().endswith("我妈45岁腿脚不方便，在聊城东昌府区租房住了一年多，户口郑州的，我能替她办吗")
         script = staff.locator("#h-text").inner_text()
         assert "第六条" in script and "能否代办" in script  # the renderer's text, with its article
         staff.fill("#h-reply", "您好，我是东昌府派出所的王警官。您母亲的情况我来帮您确认。")
