@@ -91,3 +91,14 @@ class StaffSessionRevocation(Base):
     __tablename__ = "staff_session_revocations"
     sid = Column(String(32), primary_key=True)
     expires_at = Column(DateTime, nullable=False)
+
+
+class WechatFollower(Base):
+    """A WeChat follower's conversation and openid, sealed with the data key (migration 0006;
+    bot/channels/wechat.py): where staff replies go. No name, no phone, never the openid in clear."""
+
+    __tablename__ = "wechat_followers"
+    sender = Column(String(80), primary_key=True)
+    sealed_openid = Column(Text, nullable=False)
+    seen_at = Column(DateTime, nullable=False)
+    unsubscribed_at = Column(DateTime, nullable=True)

@@ -41,7 +41,7 @@ TRANSCRIPT_MESSAGES = 200
 MAX_REPLY_CHARS = 1000
 MAX_COMMENT_CHARS = 500
 RECENT_CLOSED_HOURS = 24
-CHANNELS = ("kiosk", "telegram", "rest")
+CHANNELS = ("kiosk", "telegram", "wechat", "rest")
 
 
 def whole_or_ends(lines: list[dict[str, str]], cap: int = TRANSCRIPT_MESSAGES) -> list[dict[str, str]]:
@@ -65,6 +65,8 @@ def channel_of(sender: str) -> str:
         return "kiosk"
     if sender.startswith("tg-"):
         return "telegram"
+    if sender.startswith("wx-"):
+        return "wechat"
     return "rest"
 
 

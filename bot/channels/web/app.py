@@ -136,7 +136,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
                rasa_timeout: float = DEFAULT_RASA_TIMEOUT_S, limiter: Optional[RateLimiter] = None,
                trust_proxy: bool = False, cookie_secret: Optional[str] = None,
                handoffs: Optional[Callable[[], Any]] = None, relay_token: Optional[str] = None,
-               revocations: Optional[Callable[[], Revocations]] = None) -> web.Application:
+               revocations: Optional[Callable[[], Revocations]] = None,
+               wechat: Optional[Any] = None) -> web.Application:
     """The kiosk + staff web application.
 
     ``staff_token`` None or empty: every staff page and API is refused (403).
@@ -150,6 +151,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     with; by default :func:`bot.secrets.staff_cookie_secret` (read when a
     staff token is set). ``handoffs``: the hand-off store's factory (default
     :class:`bot.handoff.HandoffService` on ``DATABASE_URL``; routes in :mod:`.handoffs`).
+    ``wechat``: :class:`bot.channels.wechat.WechatSettings` to serve ``/wechat`` (CONTRACT §8).
     ``revocations``: where logged-out staff sessions are kept (default the
     deployment's database, :class:`.sessions.Revocations`). ``relay_token``: proves to Rasa's gate that the client address sent with
     each message is this web front's (default the deployment's Rasa token).
@@ -189,6 +191,12 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app.router.add_get("/staff/api/bookings.csv", staff_bookings_csv)
     app.router.add_post("/staff/api/bookings/{code}/attendance", staff_attendance)
     handoff_routes.setup(app, handoffs)
+    if wechat is not None:  # CONTRACT §8: only with WECHAT_TOKEN set (bot/channels/wechat.py)
+        from .. import wechat as wechat_channel
+
+        wechat_channel.setup(app, wechat_channel.WechatChannel(
+            wechat, rasa_url=app[RASA_URL], limiter=app[LIMITER], hotline=hotline,
+            handoffs=lambda: handoff_routes.store_of(app), rasa_timeout_s=rasa_timeout, relay_token=relay_token))
     return app
 
 

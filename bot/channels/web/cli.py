@@ -114,13 +114,20 @@ def run_web(args: argparse.Namespace) -> int:
         limiter = default_limiter()
     except RateLimitError as error:
         raise BadInput(str(error)) from None
+    from ..wechat import WechatSettings, WechatSettingsError
+
+    try:
+        wechat = WechatSettings.from_env(env)  # None unless WECHAT_TOKEN is set (CONTRACT §8)
+    except WechatSettingsError as error:
+        raise BadInput(str(error)) from None
 
     logging.getLogger("bot.channels.web").setLevel(logging.INFO)
     app = create_app(rasa_url, staff_token, hotline=env.get("HOTLINE") or DEFAULT_HOTLINE,
                      idle_seconds=idle, rasa_timeout=rasa_timeout, limiter=limiter, trust_proxy=trust_proxy,
-                     cookie_secret=cookie_secret)
+                     cookie_secret=cookie_secret, wechat=wechat)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"juzhu web: kiosk http://{shown}:{port}/  staff console http://{shown}:{port}/staff"
-          + ("" if staff_token else "  (refused: STAFF_TOKEN is not set)") + f"  Rasa {rasa_url}", flush=True)
+          + ("" if staff_token else "  (refused: STAFF_TOKEN is not set)") + f"  Rasa {rasa_url}"
+          + (f"  WeChat http://{shown}:{port}/wechat" if wechat else ""), flush=True)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0

@@ -80,6 +80,11 @@ def _error(status: int, message: str) -> web.Response:
     return _json({"error": message}, status=status)
 
 
+def store_of(app: web.Application) -> Any:
+    """The hand-off store (opened on first use), for the other channels the web front serves."""
+    return app[HANDOFFS]()
+
+
 async def _call(app: web.Application, method: str, *args: Any, **kwargs: Any) -> Any:
     """One call of the (synchronous) store in a worker thread."""
     def work() -> Any:

@@ -16,7 +16,7 @@
     not_eligible: "不符合条件", not_required: "不需要办理", not_covered: "不适用本办法", undetermined: "尚待了解",
   };
   var REASONS = { asked: "申请人要求转人工", not_understood: "助手两次没听懂", cannot_decide: "办法未写明，需人工判断" };
-  var CHANNELS = { kiosk: "大厅自助机", telegram: "Telegram", rest: "接口" };
+  var CHANNELS = { kiosk: "大厅自助机", telegram: "Telegram", wechat: "微信", rest: "接口" };
   var CITIES = { liaocheng: "聊城市", qujing: "曲靖市" };
   var WHO = { user: "申请人", bot: "智能助手", applicant: "申请人", staff: "工作人员", system: "系统" };
 
