@@ -1,4 +1,4 @@
-"""The yearly 签注: when it is due, and the reminder on Telegram (the Rasa adapter).
+"""The yearly 签注: when it is due, and the reminder on Telegram or WeChat (the Rasa adapter).
 
 "去年5月办的居住证，什么时候签注？" → ``action_endorsement_due``: the date is
 read by bot.parsing.when, the due date and its article come from bot.rules
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from typing import Any, Optional
 
@@ -40,8 +41,16 @@ logger = logging.getLogger(__name__)
 TELEGRAM_SENDER_PREFIX = "tg-"  # bot.channels.telegram.SENDER_PREFIX (not imported: no PTB in the action server)
 
 
+WECHAT_SENDER_PREFIX = "wx-"  # bot.channels.wechat.sender_of
+
+
 def on_telegram(tracker: Tracker) -> bool:
-    return str(tracker.sender_id or "").startswith(TELEGRAM_SENDER_PREFIX)
+    """Whether this conversation's channel can remind: Telegram, and WeChat when the account has
+    a subscription-message template for it (WECHAT_TEMPLATE_REMINDER; bot/channels/wechat_reminders.py)."""
+    sender = str(tracker.sender_id or "")
+    if sender.startswith(WECHAT_SENDER_PREFIX):
+        return bool((os.environ.get("WECHAT_TEMPLATE_REMINDER") or "").strip())
+    return sender.startswith(TELEGRAM_SENDER_PREFIX)
 
 
 def _month_only(text: str) -> bool:

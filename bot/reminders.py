@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -171,3 +172,40 @@ ONLY_TELEGRAM = "到期提醒目前只在 Telegram 上提供。请记下上面�
 
 def cn_day(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- what a reminder knows of a booking (Telegram's and WeChat's day-before reminders) --------------
+
+@dataclass(frozen=True)
+class BookingInfo:
+    """What a reminder needs to know about a booking."""
+
+    code: str
+    start: dt.datetime  # naive, Shanghai wall-clock time
+    station: str
+    active: bool
+    address: str = ""
+
+
+BookingLookup = Callable[[str], Optional[BookingInfo]]
+Clock = Callable[[], dt.datetime]
+
+
+def appointments_lookup(code: str, url: Optional[str] = None) -> Optional[BookingInfo]:
+    """Looks a booking up in the appointments store (``url``, else
+    ``DATABASE_URL``, else var/juzhu.db). Reads code, start, status and the
+    station; never the applicant's name or phone."""
+    from sqlalchemy import select
+
+    from bot.appointments.db import get_engine
+    from bot.appointments.models import ACTIVE, Booking, Station
+
+    with get_engine(url).connect() as connection:
+        row = connection.execute(
+            select(Booking.code, Booking.start, Booking.status, Station.name, Station.address)
+            .join(Station, Station.id == Booking.station_id)
+            .where(Booking.code == code)).first()
+    if row is None:
+        return None
+    return BookingInfo(code=row.code, start=row.start, station=row.name,
+                       active=row.status == ACTIVE, address=row.address or "")

@@ -119,6 +119,8 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 
 from bot.private_files import private_file
 from bot.ratelimit import RateLimiter, default_limiter
+# What a reminder knows of a booking, and where it is looked up: shared with WeChat.
+from bot.reminders import BookingInfo, BookingLookup, Clock, appointments_lookup
 
 from . import DEFAULT_RASA_TIMEOUT_S, rasa_timeout_s, relay_headers
 from .texts import DEFAULT_HOTLINE, PRIVATE_ONLY_TEXT, busy_text, too_many_messages_text
@@ -498,41 +500,6 @@ class ReminderState:
     def forget(self, code: str) -> None:
         with contextlib.closing(self._connect()) as connection, connection:
             connection.execute("DELETE FROM telegram_bookings WHERE code = ?", (code,))
-
-
-@dataclass(frozen=True)
-class BookingInfo:
-    """What a reminder needs to know about a booking."""
-
-    code: str
-    start: dt.datetime  # naive, Shanghai wall-clock time
-    station: str
-    active: bool
-    address: str = ""
-
-
-BookingLookup = Callable[[str], Optional[BookingInfo]]
-Clock = Callable[[], dt.datetime]
-
-
-def appointments_lookup(code: str, url: Optional[str] = None) -> Optional[BookingInfo]:
-    """Looks a booking up in the appointments store (``url``, else
-    ``DATABASE_URL``, else var/juzhu.db). Reads code, start, status and the
-    station; never the applicant's name or phone."""
-    from sqlalchemy import select
-
-    from bot.appointments.db import get_engine
-    from bot.appointments.models import ACTIVE, Booking, Station
-
-    with get_engine(url).connect() as connection:
-        row = connection.execute(
-            select(Booking.code, Booking.start, Booking.status, Station.name, Station.address)
-            .join(Station, Station.id == Booking.station_id)
-            .where(Booking.code == code)).first()
-    if row is None:
-        return None
-    return BookingInfo(code=row.code, start=row.start, station=row.name,
-                       active=row.status == ACTIVE, address=row.address or "")
 
 
 def default_clock() -> dt.datetime:

@@ -33,13 +33,12 @@ before it expires and again on 40001); this module is the conversation:
 from __future__ import annotations
 
 import asyncio
-import base64
 import collections
 import io
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
@@ -49,20 +48,19 @@ from bot.channels.texts import DEFAULT_HOTLINE, busy_text, too_many_messages_tex
 from bot.ratelimit import RateLimiter
 from bot.secrets import keyed_hash
 
+from .wechat_render import Out, numbered, render, split_text
+
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.weixin.qq.com"
 PASSIVE_TIMEOUT_S = 4.5
-MAX_TEXT_CHARS = 600  # a WeChat text message holds 2,048 bytes; a Chinese character is 3
 SEEN_TTL_S = 120  # WeChat retries a MsgId within 15 s
 CHOICES_KEPT = 10_000
 GREETING = ("您好！我是居住证办理助手，可以帮您：\n1. 看看能不能办居住证（聊城、曲靖）\n2. 列出要带的材料\n"
             "3. 预约到派出所办理，查询或取消预约\n直接打字或发语音告诉我您的情况就行，比如“我在聊城租房住了半年，能办吗”。")
 NOT_UNDERSTOOD_KIND = "我现在能看懂文字和语音消息。请打字或发语音告诉我您的问题。"
 VOICE_NOT_HEARD = "没有听清您的语音，请再说一遍，或者打字告诉我。"
-CHOOSE_BY_NUMBER = "回复数字："
 FULL_TEXT_WORDS = ("详细", "详细说明", "完整说明", "依据", "看依据", "看详细")
-FULL_TEXT_HINT = "回复“详细”看完整说明和依据。"
 NO_FULL_TEXT = "现在没有可以展开的说明。您可以直接问我问题。"
 
 
@@ -80,6 +78,7 @@ class WechatSettings:
     template_reminder: Optional[str] = None
     passive_timeout_s: float = PASSIVE_TIMEOUT_S
     handoff_poll_s: float = 2.0
+    reminder_interval_s: float = 300.0
 
     @classmethod
     def from_env(cls, env: Any) -> Optional["WechatSettings"]:
@@ -144,6 +143,11 @@ class WechatApi:
 
         return await self._call(upload_and_send)
 
+    async def send_template(self, openid: str, template_id: str, fields: dict[str, Any]) -> bool:
+        """A subscription message (订阅通知) through the account's template."""
+        return await self._call(lambda: self.client().post("message/subscribe/bizsend", data={
+            "touser": openid, "template_id": template_id, "data": fields}))
+
     async def _call(self, call: Callable[[], Any]) -> bool:
         try:
             await asyncio.to_thread(call)
@@ -151,103 +155,6 @@ class WechatApi:
         except Exception as error:  # logged masked (no openid: it is not in the message), not retried
             log.warning("WeChat API call failed: %s: %s", type(error).__name__, getattr(error, "errmsg", error))
             return False
-
-
-# --- replies as WeChat shows them ------------------------------------------------------------
-
-@dataclass
-class Out:
-    text: Optional[str] = None
-    image: Optional[bytes] = None
-
-
-@dataclass
-class Rendered:
-    outs: list[Out] = field(default_factory=list)
-    choices: list[str] = field(default_factory=list)  # payloads of the last numbered choices
-    full_text: Optional[str] = None
-
-
-def numbered(buttons: list[dict[str, Any]]) -> tuple[str, list[str]]:
-    lines = [f"{n} {b.get('title') or b.get('payload')}" for n, b in enumerate(buttons, 1)]
-    return CHOOSE_BY_NUMBER + "\n" + "\n".join(lines), [str(b.get("payload") or b.get("title")) for b in buttons]
-
-
-def verdict_card(decision: dict[str, Any], card: dict[str, Any]) -> str:
-    """The verdict as a short card: verdict, why, what to bring, where, caveats (the renderer's words)."""
-    from bot.rules import labels
-
-    lines = ["【" + labels.VERDICT.get(decision.get("verdict"), "") + "】"]
-    if card.get("why"):
-        lines.append("原因：" + card["why"])
-    materials = [m.get("text") for m in decision.get("materials") or () if isinstance(m, dict) and m.get("text")]
-    if materials:
-        lines.append("要带：")
-        lines.extend("□ " + text for text in materials)
-    if card.get("where"):
-        lines.append("去哪办：" + card["where"])
-    lines.extend("！" + note for note in card.get("notes") or ())
-    lines.append(FULL_TEXT_HINT)
-    return "\n".join(lines)
-
-
-def _png_of(data_url: Any) -> Optional[bytes]:
-    if isinstance(data_url, str) and data_url.startswith("data:image/png;base64,"):
-        try:
-            return base64.b64decode(data_url.split(",", 1)[1], validate=True)
-        except ValueError:
-            return None
-    return None
-
-
-def split_text(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
-    """Long texts in pieces WeChat accepts, cut at line ends."""
-    pieces, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if current and len(current) + 1 + len(line) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def render(replies: list[dict[str, Any]]) -> Rendered:
-    """Rasa's REST replies as WeChat messages: texts with numbered choices, a verdict's card, QR images."""
-    out = Rendered()
-    texts: list[tuple[str, list[dict[str, Any]]]] = []
-    for reply in replies:
-        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
-        decision = custom.get("decision") if isinstance(custom.get("decision"), dict) else None
-        if decision and custom.get("card"):
-            # Rasa sends the full text first, then the decision: the card takes the text's place.
-            full = next((i for i in range(len(texts) - 1, -1, -1) if texts[i][0].startswith("结论：")), None)
-            if full is not None:
-                out.full_text = texts[full][0]
-                texts[full] = (verdict_card(decision, custom["card"]), texts[full][1])
-            continue
-        png = _png_of(custom.get("qr"))
-        if png is not None:
-            if texts:
-                out.outs.extend(Out(text=piece) for text, _ in texts for piece in split_text(text))
-                texts = []
-            out.outs.append(Out(image=png))
-            continue
-        text = reply.get("text") if isinstance(reply.get("text"), str) else None
-        buttons = [b for b in reply.get("buttons") or () if isinstance(b, dict)]
-        if text or buttons:
-            texts.append((text or "", buttons))
-    for text, buttons in texts:
-        if buttons:
-            listed, out.choices = numbered(buttons)
-            text = f"{text}\n{listed}" if text else listed
-        out.outs.extend(Out(text=piece) for piece in split_text(text))
-    return out
 
 
 class Remembered:
@@ -416,8 +323,11 @@ class WechatChannel:
                 self.choices.put(sender, None)
                 self.full_texts.put(sender, None)
                 if self.handoffs is not None:
+                    from .wechat_reminders import forget_sender
+
                     try:
                         await asyncio.to_thread(forget_follower, self.handoffs(), sender)
+                        await asyncio.to_thread(forget_sender, self.handoffs(), sender)
                     except Exception as error:
                         log.warning("wechat: follower store unavailable: %s", type(error).__name__)
             return None
@@ -511,7 +421,17 @@ class WechatChannel:
         self.choices.put(sender, rendered.choices)
         if rendered.full_text:
             self.full_texts.put(sender, rendered.full_text)
-        if any(isinstance(r.get("custom"), dict) and "handoff" in r["custom"] for r in replies if isinstance(r, dict)):
+        wanted = any(isinstance(r.get("custom"), dict) and "handoff" in r["custom"] for r in replies
+                     if isinstance(r, dict))
+        if self.handoffs is not None and self.settings.template_reminder:
+            from .wechat_reminders import handle_replies
+
+            try:  # a booking's ticket, 到时提醒我 / 不用提醒了
+                wanted = await asyncio.to_thread(handle_replies, self.handoffs(), sender,
+                                                 [r for r in replies if isinstance(r, dict)]) or wanted
+            except Exception as error:
+                log.warning("wechat: reminder store unavailable: %s", type(error).__name__)
+        if wanted:
             await self.bind(sender, openid)
         return rendered.outs or [Out(text=busy_text(self.hotline))]
 
@@ -562,6 +482,35 @@ class WechatChannel:
             await self.deliver(item["sender"], openid, [Out(text=piece) for piece in split_text(text)])
         return len(items)
 
+    async def send_reminders(self, now: Optional[Any] = None,
+                             lookup: Optional[Callable[[str], Any]] = None) -> int:
+        """One pass of the reminders owed (bot/channels/wechat_reminders.py); how many went out."""
+        if self.handoffs is None or not self.settings.template_reminder:
+            return 0
+        import functools
+
+        from bot import clock
+        from bot.reminders import appointments_lookup
+
+        from .wechat_reminders import send_due
+
+        store = self.handoffs()
+
+        async def send(sender: str, fields: dict[str, Any]) -> bool:
+            openid = await asyncio.to_thread(openid_of, store, sender)
+            return bool(openid) and await self.api.send_template(openid, self.settings.template_reminder, fields)
+
+        return await send_due(store, send, lookup or functools.partial(appointments_lookup, url=store.url),
+                              now or clock.local_now(clock.env_clock()))
+
+    async def reminder_loop(self) -> None:
+        while True:
+            try:
+                await self.send_reminders()
+            except Exception as error:
+                log.warning("wechat: reminder pass failed: %s", type(error).__name__)
+            await asyncio.sleep(self.settings.reminder_interval_s)
+
     async def staff_relay_loop(self) -> None:
         while True:
             try:
@@ -587,9 +536,11 @@ def setup(app: web.Application, channel: WechatChannel) -> None:
     app.router.add_post("/wechat", channel.receive)
 
     async def lifetime(app: web.Application):
-        loop = asyncio.ensure_future(channel.staff_relay_loop()) if channel.settings.appid else None
+        loops = [asyncio.ensure_future(channel.staff_relay_loop())] if channel.settings.appid else []
+        if channel.settings.appid and channel.settings.template_reminder:
+            loops.append(asyncio.ensure_future(channel.reminder_loop()))
         yield
-        if loop is not None:
+        for loop in loops:
             loop.cancel()
         await channel.close()
 

@@ -102,3 +102,15 @@ class WechatFollower(Base):
     sealed_openid = Column(Text, nullable=False)
     seen_at = Column(DateTime, nullable=False)
     unsubscribed_at = Column(DateTime, nullable=True)
+
+
+class WechatReminder(Base):
+    """A reminder owed to a WeChat follower (migration 0006): ``booking:<code>`` (due: the visit's
+    start) or ``endorsement:<sender>`` (due: the 签注 deadline); ``sent``: which went out."""
+
+    __tablename__ = "wechat_reminders"
+    key = Column(String(100), primary_key=True)
+    sender = Column(String(80), nullable=False, index=True)
+    city = Column(String(20), nullable=True)
+    due = Column(DateTime, nullable=False)
+    sent = Column(Integer, nullable=False, default=0, server_default="0")

@@ -61,3 +61,16 @@ async def test_without_a_date_it_is_asked_and_without_a_city_the_city(dispatcher
     events = await ActionEndorsementDue().run(dispatcher, tracker_for(message("去年5月办的", "endorsement_due")), domain)
     assert dispatcher.messages[0]["buttons"][0]["payload"].startswith('/endorsement_due{"city":')
     assert slots_set(events)["endorsement_last"] == "2025-05-01"
+
+
+async def test_on_wechat_the_reminder_is_offered_only_with_a_template(dispatcher, domain, monkeypatch):
+    """Issue 21: WeChat can remind only through the account's subscription-message template."""
+    monkeypatch.delenv("WECHAT_TEMPLATE_REMINDER", raising=False)
+    tracker = tracker_for(message("今年5月在曲靖办的居住证", "endorsement_due"), {"city": "qujing"})
+    await ActionEndorsementDue().run(dispatcher, on("wx-abc", tracker), domain)
+    assert "/remind_endorsement" not in str(dispatcher.messages)
+    dispatcher.messages.clear()
+    monkeypatch.setenv("WECHAT_TEMPLATE_REMINDER", "TPL-1")
+    tracker = tracker_for(message("今年5月在曲靖办的居住证", "endorsement_due"), {"city": "qujing"})
+    await ActionEndorsementDue().run(dispatcher, on("wx-abc", tracker), domain)
+    assert "/remind_endorsement" in [b["payload"] for b in dispatcher.messages[0]["buttons"]]

@@ -17,6 +17,7 @@ class FakeWechat:
         self.tokens: list[str] = []
         self.sent: list[dict[str, Any]] = []
         self.uploads: list[bytes] = []
+        self.templates: list[dict[str, Any]] = []
         self.expire_next = False
         self.bad_token_calls = 0
         self._ids = itertools.count(1)
@@ -27,7 +28,15 @@ class FakeWechat:
         app.router.add_get("/cgi-bin/token", self.token)
         app.router.add_post("/cgi-bin/message/custom/send", self.send)
         app.router.add_post("/cgi-bin/media/upload", self.upload)
+        app.router.add_post("/cgi-bin/message/subscribe/bizsend", self.subscribe_send)
         return app
+
+    async def subscribe_send(self, request: web.Request) -> web.Response:
+        refused = self._valid(request)
+        if refused is not None:
+            return refused
+        self.templates.append(json.loads(await request.text()))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def token(self, request: web.Request) -> web.Response:
         query = request.query

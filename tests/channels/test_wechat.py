@@ -98,7 +98,8 @@ def parse_message_envelope(xml: str) -> dict:
     return xmltodict.parse(xml)["xml"]
 
 
-async def make_harness(tmp_path, *, rasa_app=None, rasa=None, aes: bool = False, passive_timeout_s: float = 4.5):
+async def make_harness(tmp_path, *, rasa_app=None, rasa=None, aes: bool = False, passive_timeout_s: float = 4.5,
+                       template: str | None = None):
     from bot.handoff import HandoffService
 
     rasa = rasa or FakeRasa()
@@ -110,7 +111,8 @@ async def make_harness(tmp_path, *, rasa_app=None, rasa=None, aes: bool = False,
     store = HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}")
     settings = WechatSettings(token=TOKEN, appid=APPID, secret=SECRET, aes_key=AES_KEY if aes else None,
                               api_base_url=str(wechat_server.make_url("")).rstrip("/"),
-                              passive_timeout_s=passive_timeout_s, handoff_poll_s=3600)
+                              passive_timeout_s=passive_timeout_s, handoff_poll_s=3600,
+                              template_reminder=template, reminder_interval_s=3600)
     app = create_app(str(rasa_server.make_url("")).rstrip("/"), None, limiter=RateLimiter("memory://"),
                      cookie_secret="unused-cookie-secret-0123", handoffs=lambda: store,
                      relay_token="test-relay-token", wechat=settings)
@@ -273,3 +275,50 @@ async def test_an_unfollower_gets_nothing_more(wx):
     wx.store.reply(case["id"], "您好")
     await wx.client.app[WECHAT].relay_staff_messages()
     assert wx.wechat.sent == []
+
+
+async def test_reminders_go_out_as_subscription_messages_when_a_template_is_set(tmp_path):
+    """The day before a visit and the 签注 stages, through WECHAT_TEMPLATE_REMINDER; none without it."""
+    import datetime as dt
+
+    from bot.reminders import BookingInfo
+
+    start = dt.datetime(2026, 11, 24, 9, 30)
+
+    async def webhook(request):
+        said = (await request.json())["message"]
+        if said == "到时提醒我":
+            return web.json_response([{"text": "好的，到时提醒您。"},
+                                      {"custom": {"endorsement_reminder": {"city": "qujing", "due": "2027-04-01"}}}])
+        return web.json_response([{"text": "预约成功！\n预约码：K7Q2M9"},
+                                  {"custom": {"code": "K7Q2M9", "booking": {"code": "K7Q2M9",
+                                                                            "start": "2026-11-24 09:30"}}}])
+
+    rasa = web.Application()
+    rasa.router.add_post("/webhooks/rest/webhook", webhook)
+    harness = await make_harness(tmp_path, rasa_app=rasa, template="TPL-remind-1")
+    try:
+        await harness.say("确认")
+        await harness.say("到时提醒我")
+        channel = harness.client.app[WECHAT]
+        lookup = {"K7Q2M9": BookingInfo(code="K7Q2M9", start=start, station="古楼派出所", active=True)}.get
+        # The day before the visit, in the reminder hours: the booking's reminder, once.
+        assert await channel.send_reminders(dt.datetime(2026, 11, 23, 10, 0), lookup) == 1
+        assert await channel.send_reminders(dt.datetime(2026, 11, 23, 11, 0), lookup) == 0
+        [booking] = harness.wechat.templates
+        assert booking["touser"] == OPENID and booking["template_id"] == "TPL-remind-1"
+        assert booking["data"]["time2"]["value"] == "2026-11-24 09:30" and "K7Q2M9" in booking["data"]["thing3"]["value"]
+        # 30 days before the 签注 deadline (曲靖 第十四条): the first of its reminders.
+        assert await channel.send_reminders(dt.datetime(2027, 3, 2, 10, 0), lookup) == 1
+        assert harness.wechat.templates[-1]["data"]["time2"]["value"] == "2027-04-01"
+        # Someone who unfollows is reminded of nothing.
+        await harness.post(event_xml("unsubscribe"))
+        assert await channel.send_reminders(dt.datetime(2027, 3, 25, 10, 0), lookup) == 0
+    finally:
+        for server in harness.servers:
+            await server.close()
+
+
+async def test_no_template_no_reminder_stored(wx):
+    assert wx.client.app[WECHAT].settings.template_reminder is None
+    assert await wx.client.app[WECHAT].send_reminders() == 0
