@@ -79,6 +79,9 @@ class WechatSettings:
     passive_timeout_s: float = PASSIVE_TIMEOUT_S
     handoff_poll_s: float = 2.0
     reminder_interval_s: float = 300.0
+    # A cluster's web fronts share the access token and the MsgIds seen (WeChat retries may reach
+    # another replica; each new token would invalidate the others'): WECHAT_REDIS_URL, else REDIS_URL.
+    redis_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Any) -> Optional["WechatSettings"]:
@@ -96,8 +99,12 @@ class WechatSettings:
         appid, secret = (env.get("WECHAT_APPID") or "").strip(), (env.get("WECHAT_SECRET") or "").strip()
         if aes_key and not appid:
             raise WechatSettingsError("WECHAT_AES_KEY needs WECHAT_APPID (安全模式 checks the AppID in every message)")
+        redis_url = (env.get("WECHAT_REDIS_URL") or env.get("REDIS_URL") or "").strip() or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise WechatSettingsError(f"WECHAT_REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
         return cls(token=token, appid=appid, secret=secret, aes_key=aes_key, api_base_url=base,
-                   template_reminder=(env.get("WECHAT_TEMPLATE_REMINDER") or "").strip() or None)
+                   template_reminder=(env.get("WECHAT_TEMPLATE_REMINDER") or "").strip() or None,
+                   redis_url=redis_url)
 
 
 def sender_of(openid: str) -> str:
@@ -118,7 +125,13 @@ def make_client(settings: WechatSettings) -> Any:
                                             params={"grant_type": "client_credential", "appid": self.appid,
                                                     "secret": self.secret})
 
-    return Client(settings.appid, settings.secret, timeout=10)
+    session = None
+    if settings.redis_url:
+        import redis
+        from wechatpy.session.redisstorage import RedisStorage
+
+        session = RedisStorage(redis.Redis.from_url(settings.redis_url), prefix="juzhu-wechat")
+    return Client(settings.appid, settings.secret, timeout=10, session=session)
 
 
 class WechatApi:
@@ -175,13 +188,24 @@ class Remembered:
 
 
 class Seen:
-    """Which MsgIds were taken up in the last two minutes (WeChat's retries of one message)."""
+    """Which MsgIds were taken up in the last two minutes (WeChat's retries of one message): in this
+    process, or in Redis for a cluster (``SET NX`` with the same expiry)."""
 
-    def __init__(self, ttl_s: float = SEEN_TTL_S):
+    def __init__(self, ttl_s: float = SEEN_TTL_S, redis_url: Optional[str] = None):
         self.ttl_s = ttl_s
         self._at: collections.OrderedDict[str, float] = collections.OrderedDict()
+        self._redis = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=1)
 
     def first_time(self, key: str) -> bool:
+        if self._redis is not None:
+            try:
+                return bool(self._redis.set("juzhu-wechat-seen:" + key, 1, nx=True, ex=int(self.ttl_s)))
+            except Exception as error:  # Redis down: this process's memory, rather than answering twice
+                log.warning("wechat: Redis unavailable for MsgIds: %s", type(error).__name__)
         now = time.monotonic()
         while self._at and next(iter(self._at.values())) < now - self.ttl_s:
             self._at.popitem(last=False)
@@ -249,7 +273,7 @@ class WechatChannel:
         self.api = api or WechatApi(settings)
         self.rasa_timeout_s = rasa_timeout_s
         self.relay_token = relay_token
-        self.seen = Seen()
+        self.seen = Seen(redis_url=settings.redis_url)
         self.choices = Remembered()
         self.full_texts = Remembered()
         self.locks = Remembered()

@@ -322,3 +322,32 @@ async def test_reminders_go_out_as_subscription_messages_when_a_template_is_set(
 async def test_no_template_no_reminder_stored(wx):
     assert wx.client.app[WECHAT].settings.template_reminder is None
     assert await wx.client.app[WECHAT].send_reminders() == 0
+
+
+async def test_a_clusters_web_fronts_share_the_token_and_the_msgids_in_redis(tmp_path):
+    """Two web fronts behind one balancer: one access token between them, and a retry of a MsgId
+    reaching the other replica is not processed again. Real Redis on 127.0.0.1."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/5"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except Exception as error:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 ({type(error).__name__})")
+    from bot.channels.wechat import Seen, WechatApi, make_client
+
+    prefix = uuid.uuid4().hex[:6]
+    first, second = Seen(redis_url=url), Seen(redis_url=url)
+    assert first.first_time(prefix + "msg-1") and not second.first_time(prefix + "msg-1")
+    wechat = FakeWechat(APPID, SECRET)
+    server = TestServer(wechat.app())
+    await server.start_server()
+    try:
+        redis.Redis.from_url(url).delete(f"juzhu-wechat_{APPID}_access_token", f"juzhu-wechat_{APPID}_expires_at")
+        settings = WechatSettings(token=TOKEN, appid=APPID, secret=SECRET, redis_url=url,
+                                  api_base_url=str(server.make_url("")).rstrip("/"))
+        one, two = WechatApi(settings, make_client(settings)), WechatApi(settings, make_client(settings))
+        assert await one.send_text(OPENID, "甲") and await two.send_text(OPENID, "乙")
+        assert len(wechat.tokens) == 1 and len(wechat.sent) == 2
+    finally:
+        await server.close()
