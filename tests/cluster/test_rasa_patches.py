@@ -103,34 +103,31 @@ class Slow:
 
         self.threads = set()
         self.lock = threading.Lock()
+        self.barrier = threading.Barrier(4)
 
     async def retrieve(self, sender_id):
         import threading
-        import time
 
         with self.lock:
             self.threads.add(threading.current_thread().name)
-        time.sleep(0.05)
+        # All four calls must be inside at once to pass: run one after the other, the first would
+        # wait here alone and the barrier break (no wall-clock limit to flake on a busy machine).
+        self.barrier.wait(timeout=30)
         return None
 
 
 def test_tracker_store_calls_can_run_off_the_event_loop(monkeypatch):
-    import time
-
     from rasa.core.tracker_store import FailSafeTrackerStore
 
     monkeypatch.setenv("JUZHU_TRACKER_STORE_THREADS", "4")
     inner = Slow()
     store = FailSafeTrackerStore(inner)
 
-    async def main() -> float:
-        started = time.monotonic()
+    async def main() -> None:
         await asyncio.gather(*(store.retrieve(f"s{i}") for i in range(4)))
-        return time.monotonic() - started
 
-    took = asyncio.run(main())
-    assert took < 0.15  # four blocking calls of 50 ms side by side, not one after the other
-    assert all(name.startswith("tracker-store") for name in inner.threads)
+    asyncio.run(main())  # four blocking calls side by side, or the barrier breaks
+    assert len(inner.threads) == 4 and all(name.startswith("tracker-store") for name in inner.threads)
 
 
 def test_one_http_session_per_endpoint_and_event_loop():
