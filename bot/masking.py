@@ -43,8 +43,9 @@ _SURNAMES = frozenset(
 _NOT_IN_NAME = frozenset("想问要在是的了办来去说和跟也都就还给从到对把被让请吗呢吧啊呀嘛哦喔今年岁个有没不已已经"
                          "现住租买上下班打工作做读念刚才又再先一二三四五六七八九十两几多少这那哪什么怎样")
 _PLACE_ENDS = frozenset("人省市县区镇乡村州路街巷屯盟旗湾岛山江河湖海城")
-# Two-character starts of places that begin like a family name (江西, 高唐, 马龙 …).
-_PLACE_STARTS = frozenset((
+# Two-character words that begin like a family name and are no name: places (江西, 高唐, 马龙 …)
+# and what people say they are (学生, 党员, 外地 …).
+_NOT_NAME_STARTS = frozenset((
     "江西", "江苏", "江北", "黄石", "黄冈", "安徽", "安阳", "吉林", "甘肃", "宁夏", "宁波", "广东", "广西",
     "云南", "贵州", "福建", "青海", "高唐", "高新", "马龙", "陆良", "罗平", "宣威", "富源", "会泽", "师宗",
     "冠县", "阳谷", "东阿", "东昌", "临清", "沙河", "石家", "唐山", "邢台", "邯郸", "常州", "温州", "金华",
@@ -135,7 +136,7 @@ def mask_text(text: Any, names: Iterable[str] = (), *, landlines: bool = True) -
             spans.append((match.start(), match.end(), mask_id_number(match.group(0))))
         for match in _MOBILE.finditer(digits):
             spans.append((match.start(), match.end(), mask_phone(match.group(0))))
-    if landlines and any(ch.isdigit() for ch in text) and sum(ch.isdigit() for ch in text) >= 7:
+    if landlines and sum(ch.isdigit() for ch in text) >= 7:
         jio = _jionlp()
         for found in jio.extract_id_card(text, detail=True):
             start, end = found["offset"]
@@ -176,7 +177,7 @@ def _name_after(text: str, at: int) -> int:
     one or two characters that can be a given name, and no place."""
     surname = next((c for c in _COMPOUND_SURNAMES if text.startswith(c, at)), None) or \
         (text[at] if at < len(text) and text[at] in _SURNAMES else None)
-    if surname is None or text[at:at + 2] in _PLACE_STARTS:
+    if surname is None or text[at:at + 2] in _NOT_NAME_STARTS:
         return 0
     end = at + len(surname)
     while end < len(text) and end - at - len(surname) < 2 and _hanzi(text[end]) and text[end] not in _NOT_IN_NAME:

@@ -51,11 +51,12 @@ CLIENT_HEADER = "X-Juzhu-Client"
 
 def relay_headers(client: str, token: Optional[str] = None) -> dict[str, str]:
     """The headers naming ``client``; ``token`` by default the deployment's Rasa token."""
-    return {RELAY_TOKEN_HEADER: token or _deployment_rasa_token(), CLIENT_HEADER: client[:100]}
+    return {RELAY_TOKEN_HEADER: token or deployment_rasa_token(), CLIENT_HEADER: client[:100]}
 
 
 @functools.lru_cache(maxsize=1)
-def _deployment_rasa_token() -> str:
+def deployment_rasa_token() -> str:
+    """The Rasa token relays prove themselves with, and the gate checks."""
     from bot.secrets import rasa_token  # read once: a new token needs a restart of every process anyway
 
     return rasa_token()

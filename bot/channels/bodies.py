@@ -53,8 +53,8 @@ def depth(value: Any) -> int:
 
 
 async def json_object(request: web.Request, what: str = "a JSON object") -> dict[str, Any]:
-    """The request's JSON object, or :class:`BodyRefused` (415 encoded, 413 too large, 400 otherwise)."""
-    refuse_encoded(request)
+    """The request's JSON object, or :class:`BodyRefused` (413 too large, 400 otherwise); an encoded
+    body never gets here (the application's middleware refuses it with 415: :func:`refuse_encoded`)."""
     try:
         raw = await request.read()  # at most the application's client_max_size, else 413
     except web.HTTPRequestEntityTooLarge:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
@@ -40,7 +39,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import response
 from sanic.request import Request
 
-from bot.channels import CLIENT_HEADER, RELAY_TOKEN_HEADER
+from bot.channels import CLIENT_HEADER, RELAY_TOKEN_HEADER, deployment_rasa_token
 from bot.channels.bodies import MAX_JSON_DEPTH, depth
 
 log = logging.getLogger(__name__)
@@ -60,11 +59,7 @@ class HandoffAwareRestInput(RestInput):
         self._relay_token = relay_token
 
     def relay_token(self) -> str:
-        if self._relay_token is None:
-            from bot.secrets import rasa_token
-
-            self._relay_token = rasa_token()
-        return self._relay_token
+        return self._relay_token or deployment_rasa_token()
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         """``{"client": …}`` for the rate limits; nothing the client wrote itself."""
@@ -129,8 +124,8 @@ async def refuse_bad_bodies(request: Request) -> Optional[Any]:
     if request.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
         return response.json({"error": "compressed request bodies are not accepted"}, status=415)
     try:
-        parsed = json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        parsed = request.json  # parsed once: Sanic keeps it for Rasa's REST channel
+    except Exception:  # Sanic's InvalidUsage, or a parser giving up on the nesting
         return response.json({"error": "malformed JSON: expected an object {sender, message}"}, status=400)
     if not isinstance(parsed, dict) or depth(parsed) > MAX_JSON_DEPTH:
         return response.json({"error": f"expected a JSON object nested at most {MAX_JSON_DEPTH} levels"},

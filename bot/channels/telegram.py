@@ -98,8 +98,6 @@ import binascii
 import collections
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import itertools
 import logging
 import os
@@ -165,10 +163,9 @@ RESTART = "/restart"
 
 def sender_id(chat_id: int) -> str:
     """The chat's Rasa conversation id: not guessable from the chat id (a keyed hash), stable across restarts."""
-    from bot.secrets import data_key
+    from bot.secrets import keyed_hash
 
-    digest = hmac.new(data_key().encode(), f"telegram:{chat_id}".encode(), hashlib.sha256).hexdigest()
-    return f"{SENDER_PREFIX}{digest[:24]}"
+    return f"{SENDER_PREFIX}{keyed_hash('telegram', str(chat_id))[:24]}"
 
 
 # --- settings ------------------------------------------------------------------------

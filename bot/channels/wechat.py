@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp import ClientError, ClientSession, web
 
 from bot.channels import relay_headers
 from bot.channels.texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
@@ -165,8 +165,9 @@ class WechatApi:
         try:
             await asyncio.to_thread(call)
             return True
-        except Exception as error:  # logged masked (no openid: it is not in the message), not retried
-            log.warning("WeChat API call failed: %s: %s", type(error).__name__, getattr(error, "errmsg", error))
+        except Exception as error:  # the error code only: WeChat's messages may quote the openid; not retried
+            log.warning("WeChat API call failed: %s (errcode %s)", type(error).__name__,
+                        getattr(error, "errcode", None))
             return False
 
 
@@ -219,16 +220,13 @@ class Seen:
 
 def remember_follower(store: Any, sender: str, openid: str) -> None:
     """The openid of ``sender``, sealed with the data key, in the deployment's database."""
-    from sqlalchemy import insert, update
-
     from bot.conversations import seal
     from bot.handoff.models import WechatFollower
 
-    table = WechatFollower.__table__
-    with store.writer.begin() as connection:
-        values = {"sealed_openid": seal(openid), "seen_at": store.now(), "unsubscribed_at": None}
-        if not connection.execute(update(table).where(table.c.sender == sender).values(**values)).rowcount:
-            connection.execute(insert(table).values(sender=sender, **values))
+    from .wechat_reminders import upsert
+
+    upsert(store, WechatFollower.__table__, ("sender", sender),
+           {"sealed_openid": seal(openid), "seen_at": store.now(), "unsubscribed_at": None})
 
 
 def openid_of(store: Any, sender: str) -> Optional[str]:
@@ -261,24 +259,23 @@ def forget_follower(store: Any, sender: str) -> None:
 class WechatChannel:
     """``GET``/``POST /wechat`` and what happens between a follower and the assistant."""
 
-    def __init__(self, settings: WechatSettings, *, rasa_url: str, limiter: RateLimiter,
+    def __init__(self, settings: WechatSettings, *, rasa_url: str, http: Callable[[], ClientSession],
+                 limiter: RateLimiter,
                  hotline: str = DEFAULT_HOTLINE, handoffs: Optional[Callable[[], Any]] = None,
-                 api: Optional[WechatApi] = None, rasa_timeout_s: float = 30.0,
-                 relay_token: Optional[str] = None):
+                 api: Optional[WechatApi] = None, relay_token: Optional[str] = None):
         self.settings = settings
         self.rasa_url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
         self.limiter = limiter
         self.hotline = hotline
         self.handoffs = handoffs
         self.api = api or WechatApi(settings)
-        self.rasa_timeout_s = rasa_timeout_s
+        self.http = http  # the web front's session to Rasa (its timeout is RASA_TIMEOUT_S)
         self.relay_token = relay_token
         self.seen = Seen(redis_url=settings.redis_url)
         self.choices = Remembered()
         self.full_texts = Remembered()
         self.locks = Remembered()
         self.tasks: set[asyncio.Task] = set()
-        self.http: Optional[ClientSession] = None
         self.crypto = None
         if settings.aes_key:
             from wechatpy.crypto import WeChatCrypto
@@ -428,10 +425,8 @@ class WechatChannel:
 
     async def converse(self, sender: str, openid: str, text: str) -> list[Out]:
         """Rasa's answer to one message, as WeChat messages; the busy text when Rasa cannot answer."""
-        if self.http is None:
-            self.http = ClientSession(timeout=ClientTimeout(total=self.rasa_timeout_s))
         try:
-            async with self.http.post(self.rasa_url, json={"sender": sender, "message": text},
+            async with self.http().post(self.rasa_url, json={"sender": sender, "message": text},
                                       headers=relay_headers(sender, self.relay_token)) as response:
                 if response.status != 200:
                     raise ClientError(f"Rasa answered HTTP {response.status}")
@@ -546,8 +541,6 @@ class WechatChannel:
     async def close(self) -> None:
         for task in list(self.tasks):
             task.cancel()
-        if self.http is not None:
-            await self.http.close()
 
 
 WECHAT: web.AppKey[Optional[WechatChannel]] = web.AppKey("wechat", object)  # type: ignore[arg-type]

@@ -33,19 +33,21 @@ THING_CHARS = 20
 TABLE = WechatReminder.__table__
 
 
-def _upsert(store: Any, key: str, values: dict[str, Any]) -> None:
+def upsert(store: Any, table: Any, key: tuple[str, str], values: dict[str, Any]) -> None:
+    """One row of ``table`` whose column ``key[0]`` is ``key[1]``: updated, else inserted."""
+    column, value = key
     with store.writer.begin() as connection:
-        if not connection.execute(update(TABLE).where(TABLE.c.key == key).values(**values)).rowcount:
-            connection.execute(insert(TABLE).values(key=key, **values))
+        if not connection.execute(update(table).where(table.c[column] == value).values(**values)).rowcount:
+            connection.execute(insert(table).values({column: value, **values}))
 
 
 def remember_booking(store: Any, sender: str, code: str, start: dt.datetime) -> None:
-    _upsert(store, f"booking:{code}", {"sender": sender, "city": None, "due": start, "sent": 0})
+    upsert(store, TABLE, ("key", f"booking:{code}"), {"sender": sender, "city": None, "due": start, "sent": 0})
 
 
 def remember_endorsement(store: Any, sender: str, city: str, due: dt.date) -> None:
-    _upsert(store, f"endorsement:{sender}", {"sender": sender, "city": city,
-                                             "due": dt.datetime.combine(due, dt.time()), "sent": 0})
+    upsert(store, TABLE, ("key", f"endorsement:{sender}"),
+           {"sender": sender, "city": city, "due": dt.datetime.combine(due, dt.time()), "sent": 0})
 
 
 def cancel_endorsement(store: Any, sender: str) -> None:

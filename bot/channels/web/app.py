@@ -195,8 +195,8 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
         from .. import wechat as wechat_channel
 
         wechat_channel.setup(app, wechat_channel.WechatChannel(
-            wechat, rasa_url=app[RASA_URL], limiter=app[LIMITER], hotline=hotline,
-            handoffs=lambda: handoff_routes.store_of(app), rasa_timeout_s=rasa_timeout, relay_token=relay_token))
+            wechat, rasa_url=app[RASA_URL], http=lambda: app[HTTP], limiter=app[LIMITER], hotline=hotline,
+            handoffs=lambda: handoff_routes.store_of(app), relay_token=relay_token))
     return app
 
 
