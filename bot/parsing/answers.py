@@ -345,6 +345,10 @@ def _only_a_place_elsewhere(words: str) -> bool:
         and not find_known_county(words)
 
 
+# "户口是山东济南的 不对 户口是河北的": the place after a correction replaces the one before.
+_CORRECTION = re.compile(r"(?:不对|不是不是|说错了|我说错了|错了|哦不|噢不|更正一下|应该是)[,，。.!！]?")
+
+
 def _places_to_facts(text: str, city_id: Optional[str], for_other: bool = False) -> tuple[dict, dict]:
     facts: dict = {}
     approximate: dict = {}
@@ -356,8 +360,22 @@ def _places_to_facts(text: str, city_id: Optional[str], for_other: bool = False)
         said.append(clause)
 
     previous_was_hukou = False
+    corrections: set[int] = set()  # the hukou_clauses said right after a correction
+    correcting = False
     for part in clauses(text):
         clause = part.text
+        if _CORRECTION.fullmatch(clause):
+            correcting = True
+            continue
+        if correcting or _CORRECTION.match(clause):
+            corrections.add(len(hukou_clauses))  # the next 户口 clause, if this is one
+            marker = _CORRECTION.match(clause)
+            rest = clause[marker.end():] if marker else clause
+            if previous_was_hukou and rest and _only_a_place_elsewhere(rest):  # "…济南的 不对应该是河北的"
+                hukou_clauses.append((rest, False))
+                correcting = False
+                continue
+        correcting = False
         # "户口不在聊城，在河南": the second clause goes on about the 户口.
         going_on = _GOING_ON.fullmatch(clause)
         if previous_was_hukou and going_on and _only_a_place_elsewhere(going_on.group("x")):
@@ -404,14 +422,17 @@ def _places_to_facts(text: str, city_id: Optional[str], for_other: bool = False)
     # The first place named; vague words ("外地", "本地人") only when none is.
     readings = [(clause, *read_hukou(clause, city_id, vague_only=vague_only))
                 for clause, vague_only in hukou_clauses]
-    named = [(clause, place) for clause, place, vague in readings if place and not vague]
+    named = [(index, place) for index, (clause, place, vague) in enumerate(readings) if place and not vague]
     vague = [(clause, place) for clause, place, words in readings if place and words]
     if named:
         # The first place named, made finer by later ones that agree with it
-        # ("我是曲靖的，户口在麒麟区南宁街道": 曲靖市麒麟区南宁街道).
+        # ("我是曲靖的，户口在麒麟区南宁街道": 曲靖市麒麟区南宁街道), replaced by one said
+        # as a correction ("…济南的 不对 户口是河北的").
         hukou = dict(named[0][1])
-        for _, place in named[1:]:
-            if all(hukou.get(level) in (None, value) for level, value in place.items()):
+        for index, place in named[1:]:
+            if index in corrections:
+                hukou = dict(place)
+            elif all(hukou.get(level) in (None, value) for level, value in place.items()):
                 hukou.update(place)
         facts["hukou"] = hukou
     elif vague:

@@ -204,9 +204,13 @@ _DENIED_PLACE = re.compile(r"(?:不在|不是|不属于)$")
 _HUKOU_CUE = re.compile(r"户口(?![本簿])|户籍|老家|籍贯|原籍")
 _KEEP_BEFORE_HUKOU = re.compile(r"(?:[我俺额咱的他她你是本也都]|孩子|没有?|不是)$")
 # A job or its papers said after something else ("居住登记没办有营业执照一年").
-_PAPERS = re.compile(r"(?:有|没有|没)(?:营业执照|劳动合同|执照|工作)")
+_PAPERS = re.compile(r"(?:有|没有|没)(?:签过?|办过?)?(?:营业执照|劳动合同|执照|工作)")
 _KEEP_BEFORE_PAPERS = re.compile(r"[也还都并就才我俺是他她又木有没冇,]$")
 _NOW = re.compile(r"现在|目前")
+# The question after the facts ("…居住登记也没办过这样能办居住证吗"): a statement of its own, so
+# that a negation before it does not reach into it.
+_QUESTION = re.compile(r"(?:这样|那样?)(?:的话)?(?:能|可以|要|需要|还能|是不是)|(?:能不能|可不可以|能|可以)(?:办|申请|领|申领)居住证"
+                       r"|请问|想问一下|要多少钱|要多久|要带什么")
 # The speaker starting a statement of their own ("…送外卖我户口河南的", "…做生意我是陕西人").
 _SPEAKER = re.compile(r"(?:我|俺|额)(?:是|的?户口|在|住|租|买)")
 _KEEP_BEFORE_SPEAKER = re.compile(r"[,也都就还又说让叫帮替给和跟同与对是]$")
@@ -261,6 +265,10 @@ def _cut_points(clause: str) -> list[int]:
     for match in _PAPERS.finditer(clause):
         before = clause[:match.start()]
         if before and not _KEEP_BEFORE_PAPERS.search(before) and not _NEGATORS.search(before):
+            cuts.add(match.start())
+    for match in _QUESTION.finditer(clause):
+        before = clause[:match.start()]
+        if before and _PHRASE_END.search(before) and not _NEGATORS.search(before):
             cuts.add(match.start())
     for match in _NEW_TOPIC.finditer(clause):
         before = clause[:match.start()]

@@ -351,3 +351,16 @@ async def test_a_clusters_web_fronts_share_the_token_and_the_msgids_in_redis(tmp
         assert len(wechat.tokens) == 1 and len(wechat.sent) == 2
     finally:
         await server.close()
+
+
+async def test_rasa_down_is_system_busy_with_the_hotline_and_a_flood_is_slowed(tmp_path):
+    """As on Telegram: 系统繁忙 and the hotline when Rasa cannot answer; 20 messages a minute per follower."""
+    harness = await make_harness(tmp_path, rasa=FakeRasa(fail_with=500))
+    try:
+        busy = await harness.say("我在聊城租房住了一年能办居住证吗")
+        assert "系统繁忙" in busy and "12345" in busy
+        replies = [await harness.say("你好") for _ in range(20)]
+        assert "太快" in replies[-1] and "太快" not in replies[0]
+    finally:
+        for server in harness.servers:
+            await server.close()

@@ -82,3 +82,11 @@ def test_a_reschedule_naming_two_days_takes_the_new_one_and_asks_first(chat):
     assert "11月27日（周五） 09:00" in asked and "确认改约吗" in asked and "改约成功" not in asked
     done = _texts(chat("确认"))
     assert "改约成功" in done and "11月27日（周五） 09:00" in done
+
+
+def test_natural_requests_for_a_person_open_a_handoff_and_taking_it_back_answers_the_rest(chat):
+    """Issue 20 (2), with the trained model: "我想找个工作人员问问", "有没有真人"."""
+    for words in ("我想找个工作人员问问", "有没有真人"):
+        assert "案件编号" in _texts(chat(words)), words
+    answered = _texts(chat("算了不用人工了，我就想问办居住证要带什么材料"))
+    assert "哪个城市" in answered  # the question is answered (it asks the city), not held for staff

@@ -276,3 +276,28 @@ def test_a_zone_said_for_the_residence_is_kept_when_the_city_is_named_only_with_
     facts = Interview().read_facts(text, None)
     assert facts["city"] == "liaocheng" and facts["residence"]["county"] == "聊城高新技术产业开发区"
     assert facts["hukou"]["city"] == "聊城市"
+
+
+@pytest.mark.parametrize("text", [
+    "我户口是河南周口的，在聊城冠县租房住了快两年了，没签劳动合同，在工地打零工，居住登记也没办过，这样能办居住证吗，要多少钱",
+    "我户口是河南周口的在聊城冠县租房住了快两年了没签劳动合同在工地打零工居住登记也没办过这样能办居住证吗要多少钱",
+])
+def test_a_never_registered_applicant_is_read_the_same_typed_or_spoken(text):
+    """Found typing as a user: without punctuation "居住登记也没办过这样能办居住证吗" lost the 没办过
+    (the question after it was read into the negation), and the registration was asked again."""
+    from bot.interview import Interview
+
+    facts = Interview().read_facts(text, None)
+    assert facts["registered_months"] is None and facts["lived_months"] == 23
+    assert facts["residence"]["county"] == "冠县" and facts["housing"] == "rented"
+    assert "employment" not in facts  # 没签劳动合同, 打零工: not said to be qualifying, asked if needed
+
+
+@pytest.mark.parametrize("text", ["我在聊城东昌府区租房住了一年多了 登记了一年 签了劳动合同 户口是山东济南的 不对 户口是河北的 能办吗",
+                                  "户口是山东济南的，不对，户口是河北的", "户口山东济南的 不对应该是河北的",
+                                  "户口山东济南的 不对 河北的"])
+def test_a_hukou_corrected_in_the_same_message_is_the_corrected_one(text):
+    """Found typing as a user: the place said after 不对 was dropped and the first one read back."""
+    from bot.interview import Interview
+
+    assert Interview().read_facts(text, None)["hukou"] == {"province": "河北省"}
