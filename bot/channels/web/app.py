@@ -157,7 +157,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     each message is this web front's (default the deployment's Rasa token).
     """
     # auto_decompress off: a compressed body is refused, never inflated (see bot/channels/bodies.py).
-    app = web.Application(middlewares=[_headers_middleware, _staff_middleware],
+    app = web.Application(middlewares=[_errors_middleware, _staff_middleware],
                           client_max_size=64 * 1024, handler_args={"auto_decompress": False})
     app.on_response_prepare.append(_headers_on_every_response)
     app[RASA_URL] = rasa_url.rstrip("/")
@@ -207,7 +207,7 @@ async def _http_session(app: web.Application):
 
 
 @web.middleware
-async def _headers_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+async def _errors_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
     try:
         if request.body_exists:
             refuse_encoded(request)
@@ -220,18 +220,16 @@ async def _headers_middleware(request: web.Request, handler: Callable[[web.Reque
         if error.status >= 400 and request.path.startswith(("/api/", "/staff/api/")):
             response = _json_error(error.status, error.reason)
         else:
-            _add_headers(request, error)
             raise
     except Exception:  # a bug: logged (masked), answered without a traceback
         log.exception("web front: %s %s failed", request.method, request.path)
         response = _json_error(500, "internal error") if request.path.startswith(("/api/", "/staff/api/")) \
             else _html("<!doctype html><meta charset=utf-8><title>500</title><p>系统繁忙，请稍后再试。", 500)
-    _add_headers(request, response)
     return response
 
 
 async def _headers_on_every_response(request: web.Request, response: web.StreamResponse) -> None:
-    """The same headers on what bypasses the middleware (aiohttp's own error pages)."""
+    """The security headers on every response, the middleware's, the handlers' and aiohttp's own."""
     _add_headers(request, response)
 
 
