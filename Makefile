@@ -73,7 +73,8 @@ validate: $(STAMP)
 	$(RASA) data validate --fail-on-warnings
 
 test-stories: $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors \
+	@# The same Rasa patches as the servers (bot/rasa_patches.py, through `juzhu rasa-cli`).
+	$(VENV)/bin/juzhu rasa-cli test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors \
 	  --out results/stories
 
 # NLU figures (README "Figures"): cross-validation on data/nlu (hand-written

@@ -59,6 +59,25 @@ log = logging.getLogger(__name__)
 
 _installed = False
 _install_lock = threading.Lock()
+# Each patch replaces a function of this exact release; on another one its
+# signature or its callers may differ, so the patches refuse to go in.
+WRITTEN_FOR_RASA = "3.6.21"
+
+
+class UnsupportedRasaVersion(RuntimeError):
+    pass
+
+
+def check_version(version: Optional[str] = None) -> None:
+    """Refuse a Rasa release the patches were not written for (an English message for the operator)."""
+    if version is None:
+        import rasa
+
+        version = rasa.__version__
+    if version != WRITTEN_FOR_RASA:
+        raise UnsupportedRasaVersion(
+            f"bot/rasa_patches.py was written for Rasa {WRITTEN_FOR_RASA}, but Rasa {version} is installed: "
+            f"re-check each patched function against that release, then update WRITTEN_FOR_RASA")
 
 
 def install() -> None:
@@ -67,6 +86,7 @@ def install() -> None:
     with _install_lock:
         if _installed:
             return
+        check_version()
         if os.environ.get("JUZHU_RASA_SPEEDUPS", "1").strip() != "0":  # 0: to measure what it saves
             _patch_action_result_validation()
             _patch_endpoint_sessions()

@@ -100,6 +100,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT") or 5055))
     actions.add_argument("--host", default=os.environ.get("ACTION_HOST") or LOOPBACK)
     actions.set_defaults(handler=run_actions)
+    cli = subparsers.add_parser("rasa-cli", help="Rasa's own command line (e.g. `test core`) with the project's Rasa "
+                                                 "patches, as `juzhu rasa` runs the server")
+    cli.add_argument("rasa_args", nargs=argparse.REMAINDER, help="arguments for `rasa`")
+    cli.set_defaults(handler=run_rasa_cli)
 
 
 def commands(model: str, rasa_port: int, action_port: int) -> list[tuple[str, list[str], str]]:
@@ -138,6 +142,20 @@ def run_rasa(args: argparse.Namespace) -> int:
     from bot import rasa_patches
 
     rasa_patches.install()  # explicitly, here: every Rasa server of the project starts through `juzhu rasa`
+    rasa.__main__.main()
+    return 0
+
+
+def run_rasa_cli(args: argparse.Namespace) -> int:
+    """`rasa …` in this process after the same patches as the server (`make test-stories` uses it)."""
+    install_log_masking()
+    quiet_start()
+    sys.argv = ["rasa", *args.rasa_args]
+    import rasa.__main__
+
+    from bot import rasa_patches
+
+    rasa_patches.install()
     rasa.__main__.main()
     return 0
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any, Callable, Optional
 
-from .engine import assess
+from . import assess
 from .facts import FactsError, parse_facts
 from .policy import city_ids, find_city
 from .render import render_decision

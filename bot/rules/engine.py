@@ -1,7 +1,9 @@
 """One engine for every city: facts + the city's data -> a decision.
 
-The decision is the JSON object of CONTRACT.md section 3. The engine holds
-no city name and no article number: both come from the city's data file.
+The decision is CONTRACT.md section 3's object with each finding (reason,
+warning, advice) as a code, its parameters and its articles; wording.py
+says them in Chinese. The engine holds no city name, no article number and
+no sentence: all come from the city's data file or the wording catalogue.
 Verdict precedence (first match wins): not_covered, not_required,
 undetermined, not_eligible, not_yet_eligible, eligible_after_review, eligible.
 """
@@ -11,22 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-import cn2an
 from dateutil.relativedelta import relativedelta
 
-from . import labels
 from .facts import Facts
-
-STREET_SUFFIX = "街道"
-TOWNSHIP_SUFFIXES = ("民族乡", "街道办事处", "街道", "镇", "乡")
-
-
-def article_number(article: str) -> int:
-    """第十八条 -> 18, to order citations as the regulation does."""
-    try:
-        return int(cn2an.cn2an(article.strip("第条"), "smart"))
-    except (ValueError, KeyError):
-        return 10_000
+from .townships import article_number, township_key, township_kind
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -35,35 +25,18 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day + relativedelta(months=months)
 
 
-def township_key(name: str) -> str:
-    name = name.strip()
-    for suffix in TOWNSHIP_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def township_kind(name: str) -> Optional[str]:
-    name = name.strip()
-    if name.endswith(STREET_SUFFIX) or name.endswith("街道办事处"):
-        return "street"
-    if name.endswith(("镇", "乡")):
-        return "town"
-    return None
-
-
 @dataclass
 class _Assessment:
     """What one assessment collects on its way to a decision."""
 
     facts: Facts
     reasons: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    advice: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    advice: list[dict[str, Any]] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     # Warnings the regulation's text cannot settle: a person must judge (a hand-off to staff).
-    open_questions: list[str] = field(default_factory=list)
+    open_questions: list[dict[str, Any]] = field(default_factory=list)
     proxy_allowed: Optional[bool] = None
 
     def cite(self, *articles: str) -> list[str]:
@@ -72,18 +45,23 @@ class _Assessment:
                 self.articles.append(article)
         return list(articles)
 
-    def reason(self, text: str, *articles: str) -> None:
-        self.reasons.append({"text": text, "articles": self.cite(*articles)})
+    def reason(self, code: str, params: dict[str, Any], *articles: str) -> None:
+        self.reasons.append({"code": code, "params": params, "articles": self.cite(*articles)})
 
-    def warn(self, text: str) -> None:
-        if text not in self.warnings:
-            self.warnings.append(text)
+    def warn(self, code: str, **params: Any) -> None:
+        finding = {"code": code, "params": params}
+        if finding not in self.warnings:
+            self.warnings.append(finding)
 
-    def doubt(self, text: str) -> None:
+    def doubt(self, code: str, **params: Any) -> None:
         """A warning the text of the regulation leaves open: also an open question for staff."""
-        self.warn(text)
-        if text not in self.open_questions:
-            self.open_questions.append(text)
+        self.warn(code, **params)
+        finding = {"code": code, "params": params}
+        if finding not in self.open_questions:
+            self.open_questions.append(finding)
+
+    def advise(self, code: str, **params: Any) -> None:
+        self.advice.append({"code": code, "params": params})
 
     def need(self, *names: str) -> None:
         for name in names:
@@ -91,7 +69,8 @@ class _Assessment:
                 self.missing.append(name)
 
 
-def assess(facts: Facts) -> dict[str, Any]:
+def evaluate(facts: Facts) -> dict[str, Any]:
+    """The decision, its findings as codes (bot.rules.assess gives it in words)."""
     city = facts.city
     run = _Assessment(facts)
     policy = _policy(run)
@@ -99,16 +78,19 @@ def assess(facts: Facts) -> dict[str, Any]:
     if facts.nationality != "cn":
         non_mainland = city["scope"]["non_mainland"]
         text = (non_mainland.get("text_for") or {}).get(facts.nationality, non_mainland["text"])
-        run.reason(f"您是{labels.NATIONALITY[facts.nationality]}。{text}", non_mainland["article"])
+        run.reason("scope.not_mainland", {"nationality": facts.nationality, "text": text}, non_mainland["article"])
         if facts.nationality in non_mainland.get("doubt_for", ()):
-            run.doubt(non_mainland["doubt"])
-        run.advice.append((non_mainland.get("advice") or {}).get(facts.nationality)
-                          or "请向居住地公安机关咨询适用于您的居住登记和证件办理规定。")
+            run.doubt(CITY_TEXT, text=non_mainland["doubt"])
+        advice = (non_mainland.get("advice") or {}).get(facts.nationality)
+        if advice:
+            run.advise(CITY_TEXT, text=advice)
+        else:
+            run.advise("scope.not_mainland.advice")
         return _decision(run, "not_covered", policy, with_materials=False)
 
     scope = _scope(run)
     if scope == "out":
-        run.advice.append("您不需要办理居住证；如有其他证件业务，可向居住地派出所咨询。")
+        run.advise("scope.out.advice")
         return _decision(run, "not_required", policy, with_materials=False)
 
     duration = _duration(run)
@@ -126,22 +108,21 @@ def assess(facts: Facts) -> dict[str, Any]:
     return _decision(run, "eligible", policy, proxy_allowed=proxy_allowed)
 
 
+# A finding in the city's own words (its data file), said as written.
+CITY_TEXT = "city.text"
+
+
 def _policy(run: _Assessment) -> dict[str, Any]:
     city, as_of = run.facts.city, run.facts.as_of
     data = city["policy"]
     in_force = city.in_force_from <= as_of <= city.in_force_to
+    window = {"title": data["title"], "start": city.in_force_from, "end": city.in_force_to,
+              "article": data["article"], "as_of": as_of}
     if as_of > city.in_force_to:
-        run.warn(
-            f"《{data['title']}》有效期为{_cn_date(city.in_force_from)}至{_cn_date(city.in_force_to)}"
-            f"（{data['article']}），到{_cn_date(as_of)}已过有效期。以下按该办法条文答复，"
-            "现行规定请以居住地公安派出所的解释为准。"
-        )
+        run.warn("policy.expired", **window)
         run.cite(data["article"])
     elif as_of < city.in_force_from:
-        run.warn(
-            f"《{data['title']}》自{_cn_date(city.in_force_from)}起施行（{data['article']}），"
-            f"{_cn_date(as_of)}尚未施行。以下按该办法条文答复，当时适用的规定请向公安派出所确认。"
-        )
+        run.warn("policy.not_yet", **window)
         run.cite(data["article"])
     return {
         "title": data["title"],
@@ -170,53 +151,47 @@ def _scope(run: _Assessment) -> Optional[str]:
         return None
     if not in_city:
         place = hukou.get("city") or hukou.get("province") or hukou.get("county")
-        run.reason(f"您的户口在{place}，不在{city.name}，属于从外地来{city.name}居住的人员，适用本办法。",
-                   scope["article"])
+        run.reason("scope.from_elsewhere", {"place": place, "city": city.name}, scope["article"])
         return "in"
 
     run.need("hukou.county", "residence.county")
     if run.missing:
         return None
     home, here = city.county(hukou["county"]), city.county(facts.residence["county"])
+    counties = {"home": home.name, "here": here.name}
     if home.name != here.name and scope["local_mover_unit"] == "county":
         for group in scope.get("exempt_county_groups", ()):
             if home.name in group["counties"] and here.name in group["counties"]:
-                run.reason(f"您的户口在{home.name}，住在{here.name}。{group['text']}", group["article"])
+                run.reason("scope.exempt_counties", dict(counties, text=group["text"]), group["article"])
                 return "out"
-        run.reason(f"您的户口在{home.name}，现住{here.name}，属于本市跨县（市、区）居住人员，适用本办法。",
-                   scope["article"])
+        run.reason("scope.across_counties", counties, scope["article"])
         return "in"
     if home.name != here.name:
-        run.reason(f"您的户口在{home.name}，现住{here.name}，属于在本市跨县（市、区）居住的流动人口，适用本办法。",
-                   scope["article"])
+        run.reason("scope.across_counties.mover", counties, scope["article"])
         return "in"
     if scope["local_mover_unit"] == "county":
-        run.reason(f"您的户口和住址都在{here.name}，不属于本办法所称的跨县（市、区）居住人员，不需要办理居住证。",
-                   scope["article"])
+        run.reason("scope.same_county", {"here": here.name}, scope["article"])
         return "out"
 
     run.need("hukou.township", "residence.township")
     if run.missing:
         return None
     home_town, here_town = hukou["township"], facts.residence["township"]
+    towns = {"here": here.name, "home_town": home_town, "here_town": here_town}
     if township_key(home_town) == township_key(here_town):
-        run.reason(f"您的户口和住址都在{here.name}{here_town}，没有离开户籍所在地，不属于流动人口。",
-                   scope["article"])
+        run.reason("scope.same_township", {"here": here.name, "town": here_town}, scope["article"])
         return "out"
     kinds = township_kind(home_town), township_kind(here_town)
     exemption = scope.get("same_district_street_exemption")
     if exemption and kinds == ("street", "street"):
-        run.reason(f"您的户口在{here.name}{home_town}，住在同一县（市、区）的{here_town}。{exemption['text']}",
-                   exemption["article"])
+        run.reason("scope.same_district_streets", dict(towns, text=exemption["text"]), exemption["article"])
         if here.kind not in exemption.get("certain_for_kinds", ()):
-            run.warn(exemption["doubt"].format(county=here.name))
+            run.warn(CITY_TEXT, text=exemption["doubt"].format(county=here.name))
         return "out"
     if exemption and None in kinds:
         unclear = home_town if kinds[0] is None else here_town
-        run.doubt(f"无法判断“{unclear}”是街道还是乡镇；同一城区跨街道居住的不属于流动人口（{exemption['article']}），"
-                 "如属这种情况请向派出所确认。")
-    run.reason(f"您在{here.name}内跨乡镇、街道居住（户口在{home_town}，现住{here_town}），属于流动人口，适用本办法。",
-               scope["article"])
+        run.doubt("scope.township_kind_unclear", unclear=unclear, article=exemption["article"])
+    run.reason("scope.across_townships", towns, scope["article"])
     return "in"
 
 
@@ -235,29 +210,29 @@ def _duration(run: _Assessment):
 
     if not rule["counts_registration"]:
         if facts.never_registered and rule.get("unregistered_doubt"):
-            run.warn(rule["unregistered_doubt"])
+            run.warn(CITY_TEXT, text=rule["unregistered_doubt"])
         if lived >= required:
-            run.reason(f"您已在居住地居住{_months_cn(lived)}，满足“{rule['text']}”的条件。", rule["article"])
+            run.reason("duration.met", {"lived": lived, "text": rule["text"]}, rule["article"])
             return "met"
         eligible_from = add_months(facts.as_of, required - lived)
-        run.reason(f"您在居住地居住了{_months_cn(lived)}，不满{_months_cn(required)}（{rule['text']}），"
-                   f"预计{_cn_date(eligible_from)}起可以申领。", rule["article"])
+        run.reason("duration.short", {"lived": lived, "required": required, "text": rule["text"],
+                                      "eligible_from": eligible_from}, rule["article"])
         return eligible_from
 
     registered = 0 if facts.never_registered else facts.registered_months
     if registered > lived:
-        run.warn("居住登记时间比在现住处居住的时间还长，请核实；以下按较短的居住时间计算。")
+        run.warn("duration.registered_longer")
         registered = lived
     registration = city["registration"]
     if lived >= required and registered >= required:
-        run.reason(f"您已在居住地居住{_months_cn(lived)}，办理{registration['name']}{_months_cn(registered)}，"
-                   f"满足“{rule['text']}”的条件。", rule["article"])
+        run.reason("duration.met_registered", {"lived": lived, "registered": registered, "text": rule["text"],
+                                               "registration": registration["name"]}, rule["article"])
         return "met"
     if facts.never_registered:
-        run.advice.append(f"请尽快到{registration['where']}办理{registration['name']}（"
-                          f"{'、'.join(registration['articles'])}），登记本身免费。")
+        run.advise("duration.register_now", where=registration["where"], registration=registration["name"],
+                   articles=list(registration["articles"]))
     else:
-        run.advice.append(f"您的{registration['name']}满{_months_cn(required)}后即符合时间条件，请保留登记凭证。")
+        run.advise("duration.keep_registering", registration=registration["name"], required=required)
 
     remaining = max(required - lived, required - registered)
     review_remaining = None
@@ -269,19 +244,18 @@ def _duration(run: _Assessment):
         if facts.supplementary_proof_months is not None:
             review_remaining = max(0, route["months"] - lived, route["months"] - facts.supplementary_proof_months)
             if review_remaining == 0:
-                run.reason(f"您的{registration['name']}不满{_months_cn(required)}，但能提供"
-                           f"{_months_cn(facts.supplementary_proof_months)}的居住证明材料：{route['text']}",
-                           route["article"])
-                run.warn(f"补充登记须经{route['reviewer']}审核（{route['article']}），本办法未规定审核时限。")
+                run.reason("duration.supplementary", {"registration": registration["name"], "required": required,
+                                                      "proof": facts.supplementary_proof_months,
+                                                      "text": route["text"]}, route["article"])
+                run.warn("duration.supplementary.review", reviewer=route["reviewer"], article=route["article"])
                 return "review"
-    registered_text = "没有办理" + registration["name"] if facts.never_registered \
-        else f"办理{registration['name']}{_months_cn(registered)}"
     soonest = min(remaining, review_remaining) if review_remaining is not None else remaining
     eligible_from = add_months(facts.as_of, soonest)
-    run.reason(f"申领条件是“{rule['text']}”。您在居住地居住{_months_cn(lived)}，{registered_text}，"
-               f"还不满足，预计{_cn_date(eligible_from)}起可以申领。", rule["article"])
+    run.reason("duration.not_met", {"text": rule["text"], "lived": lived, "registration": registration["name"],
+                                    "registered": None if facts.never_registered else registered,
+                                    "eligible_from": eligible_from}, rule["article"])
     if review_remaining is not None and review_remaining < remaining:
-        run.advice.append(f"到时可凭补充证明材料补充登记，经{route['reviewer']}审核后申领（{route['article']}）。")
+        run.advise("duration.supplementary.later", reviewer=route["reviewer"], article=route["article"])
     return eligible_from
 
 
@@ -289,7 +263,6 @@ def _basis(run: _Assessment) -> Optional[str]:
     """'yes', 'no', or None when facts are missing."""
     facts, city = run.facts, run.facts.city
     basis = city["basis"]
-    label_of = {"housing": labels.HOUSING, "employment": labels.EMPLOYMENT, "study": labels.STUDY}
     qualifying, unknown = [], []
     for kind in ("housing", "employment", "study"):
         value = getattr(facts, kind)
@@ -299,14 +272,14 @@ def _basis(run: _Assessment) -> Optional[str]:
             qualifying.append(kind)
             doubt = basis[kind].get("doubts", {}).get(value)
             if doubt:
-                run.warn(doubt)
+                run.warn(CITY_TEXT, text=doubt)
     if qualifying:
-        said = "、".join(label_of[k][getattr(facts, k)] for k in qualifying)
+        said = [[kind, getattr(facts, kind)] for kind in qualifying]
         definitions = "".join(basis[k].get("definition", "") for k in qualifying)
-        run.reason(f"您{said}，符合“{basis['text']}”的要求。{definitions}",
+        run.reason("basis.met", {"said": said, "text": basis["text"], "definitions": definitions},
                    *dict.fromkeys(basis[k]["article"] for k in qualifying))
         if basis.get("undefined_terms"):
-            run.warn(basis["undefined_terms"])
+            run.warn(CITY_TEXT, text=basis["undefined_terms"])
         return "yes"
     if unknown:
         run.need(*unknown)
@@ -314,13 +287,12 @@ def _basis(run: _Assessment) -> Optional[str]:
     if facts.housing == "other":
         # The article's list of homes ends in 等: whether this one counts is not written.
         open_text = basis["housing"]["other_open"]
-        run.reason(open_text, basis["housing"]["article"])
-        run.doubt(open_text)
+        run.reason(CITY_TEXT, {"text": open_text}, basis["housing"]["article"])
+        run.doubt(CITY_TEXT, text=open_text)
         return "open"
-    run.reason(f"申领居住证须{basis['text']}；您目前没有符合条件的工作、住所或就读情况。"
-               + "".join(basis[k].get("definition", "") for k in ("employment", "housing", "study")),
-               basis["article"])
-    run.advice.append("签订劳动合同、办理营业执照、租房并签订租赁合同或取得学籍后，可以再来咨询。")
+    definitions = "".join(basis[k].get("definition", "") for k in ("employment", "housing", "study"))
+    run.reason("basis.not_met", {"text": basis["text"], "definitions": definitions}, basis["article"])
+    run.advise("basis.not_met.advice")
     return "no"
 
 
@@ -335,33 +307,33 @@ def _proxy(run: _Assessment) -> Optional[bool]:
         return None
     age = facts.age
     if age < rule["minor_under_age"]:
-        run.reason(f"办证人未满{rule['minor_under_age']}周岁，可以由{rule['agents']}代为申领。", rule["article"])
+        run.reason("proxy.minor", {"age": rule["minor_under_age"], "agents": rule["agents"]}, rule["article"])
         return _agent(run, rule)
     if facts.disabled:
-        run.reason(f"办证人是残疾人，可以由{rule['agents']}代为申领。", rule["article"])
+        run.reason("proxy.disabled", {"agents": rule["agents"]}, rule["article"])
         return _agent(run, rule)
     elderly = age >= rule["elderly_from_age"]
     if elderly and facts.mobility_impaired:
-        run.reason(f"办证人是行动不便的老年人，可以由{rule['agents']}代为申领。", rule["article"])
-        run.warn(rule["elderly_basis_note"])
+        run.reason("proxy.elderly", {"agents": rule["agents"]}, rule["article"])
+        run.warn(CITY_TEXT, text=rule["elderly_basis_note"])
         return _agent(run, rule)
     if elderly:
         run.need("mobility_impaired")
     run.need("disabled")
     if (elderly and facts.mobility_impaired is None) or facts.disabled is None:
         return None
-    run.reason(f"{rule['text']}办证人不属于上述情形，应当本人申请。", rule["article"])
-    run.warn(f"按{rule['article']}，这种情况不能由他人代办，需要本人到场申请。")
+    run.reason("proxy.not_allowed", {"text": rule["text"]}, rule["article"])
+    run.warn("proxy.not_allowed.warning", article=rule["article"])
     if facts.mobility_impaired:
-        run.doubt(f"{rule['article']}所列代办情形带“等”字，其他行动不便的情形能否代办，请向派出所确认。")
+        run.doubt("proxy.other_impairment", article=rule["article"])
     return False
 
 
 def _agent(run: _Assessment, rule: dict[str, Any]) -> bool:
     """The person may apply through someone: only through the article's agents."""
     if run.facts.agent == "other":
-        run.reason(rule["agent_refused"].format(agents=rule["agents"]), rule["article"])
-        run.warn(rule["agent_refused_warning"].format(agents=rule["agents"], article=rule["article"]))
+        run.reason(CITY_TEXT, {"text": rule["agent_refused"].format(agents=rule["agents"])}, rule["article"])
+        run.warn(CITY_TEXT, text=rule["agent_refused_warning"].format(agents=rule["agents"], article=rule["article"]))
         return False
     return True
 
@@ -376,8 +348,7 @@ def _materials(run: _Assessment, review: bool) -> list[dict[str, Any]]:
 
     add("id_card", data["id_card"]["text"], data["id_card"]["article"])
     if facts.age is not None and facts.age < 16:
-        run.warn(f"办法要求提交居民身份证（{data['id_card']['article']}）；未满16周岁还没有身份证的，"
-                 "可以用什么证件代替，请向派出所确认。")
+        run.warn("materials.no_id_card_yet", article=data["id_card"]["article"])
     if "photos" in data:
         add("photos", data["photos"]["text"], data["photos"]["article"])
     address = data["address_proof"]
@@ -392,7 +363,7 @@ def _materials(run: _Assessment, review: bool) -> list[dict[str, Any]]:
     if facts.by_proxy and run.proxy_allowed is not False:  # a refused proxy: the applicant's own checklist
         add("agent_id", data["agent_id"]["text"], data["agent_id"]["article"])
     if facts.employment is None and facts.study is None:
-        run.advice.append(f"如有劳动合同、营业执照或学生证等就业、就读证明，也请一并带上（{address['article']}）。")
+        run.advise("materials.bring_proofs", article=address["article"])
     return items
 
 
@@ -406,15 +377,17 @@ def _decision(run: _Assessment, verdict: str, policy: dict[str, Any], *, with_ma
     processing = {"kind": city["processing"]["kind"]}
     if "days" in city["processing"]:
         processing["days"] = city["processing"]["days"]
-    where = city["where"]["text"]
+    where = {"code": CITY_TEXT, "params": {"text": city["where"]["text"]}}
     if facts.residence.get("county"):
-        where = f"{facts.residence['county']}的{where}"
+        where = {"code": "where.in_county", "params": {"county": facts.residence["county"],
+                                                        "where": city["where"]["text"]}}
     if verdict == "eligible_after_review":
-        where += f"（补充登记后由{city['duration']['supplementary_route']['reviewer']}审核）"
+        where = {"code": "where.after_review", "params": {
+            "where": where, "reviewer": city["duration"]["supplementary_route"]["reviewer"]}}
     if verdict in ("eligible", "eligible_after_review", "not_yet_eligible", "undetermined"):
         run.cite(*city["where"]["articles"], city["processing"]["article"], city["fee"]["article"])
         if city["where"].get("doubt") and verdict != "undetermined":
-            run.warn(city["where"]["doubt"])
+            run.warn(CITY_TEXT, text=city["where"]["doubt"])
     if verdict in ("eligible", "eligible_after_review", "not_yet_eligible"):
         _lifecycle_advice(run)
     decision: dict[str, Any] = {
@@ -443,30 +416,18 @@ def _decision(run: _Assessment, verdict: str, policy: dict[str, Any], *, with_ma
 def _lifecycle_advice(run: _Assessment) -> None:
     for topic in ("endorsement", "address_change"):
         advice = run.facts.city.topic(topic)["advice"]
-        run.advice.append(f"{advice['text'].rstrip('。')}（{advice['article']}）。")
+        run.advise("lifecycle.advice", text=advice["text"], article=advice["article"])
         run.cite(advice["article"])
 
 
-def _months_cn(months: int) -> str:
-    if months and months % 12 == 0:
-        return f"{months // 12}年"
-    if months == 6:
-        return "半年"
-    return f"{months}个月"
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-# --- the yearly 签注: dates from the city's endorsement_rule ------------------------------
+# --- the yearly endorsement: dates from the city's endorsement_rule ------------------------------
 
 def endorsement_dates(city: Any, last: dt.date, today: dt.date) -> dict[str, Any]:
-    """When the next 签注 is due, for a permit issued or last endorsed on ``last``.
+    """When the next endorsement is due, for a permit issued or last endorsed on ``last``.
 
     ``city`` is a loaded city (bot.rules.policy.City). From its
     ``endorsement_rule``: the permit's year ends ``interval_months`` after
-    ``last`` (``year_ends``); the 签注 is due ``deadline_days_before`` days
+    ``last`` (``year_ends``); it is due ``deadline_days_before`` days
     before that (``deadline``); the reminders go ``remind_days_before`` and
     ``remind_last_days_before`` days before the deadline. ``status``:
     ``upcoming``, ``in_window`` (the first reminder's day has come) or

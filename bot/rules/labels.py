@@ -17,6 +17,7 @@ HOUSING = {
     "other": "住在亲戚朋友家等（办法未列明的住处）",
 }
 STUDY = {"full_time": "全日制在读（有学籍）", "none": "不在读"}
+BASIS_LABELS = {"housing": HOUSING, "employment": EMPLOYMENT, "study": STUDY}
 VERDICT = {
     "eligible": "可以申领居住证",
     "eligible_after_review": "可以补充登记，经县级公安机关审核后申领居住证",

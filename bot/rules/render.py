@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from . import labels
 from .policy import load_city
+from .wording import say
 from bot import clock
 
 # Topics an applicant can ask about, and where each answer comes from.
@@ -147,11 +148,8 @@ def policy_warning(city_id: str, as_of) -> Optional[str]:
     city = load_city(city_id)
     if city.in_force_from <= as_of <= city.in_force_to:
         return None
-    title = city["policy"]["title"]
-    if as_of > city.in_force_to:
-        return (f"《{title}》有效期至{city.in_force_to.year}年{city.in_force_to.month}月{city.in_force_to.day}日"
-                f"（{city['policy']['article']}），已过有效期，以下按该办法条文答复，现行规定请以派出所解释为准。")
-    return f"《{title}》当时尚未施行（{city['policy']['article']}），以下按该办法条文答复。"
+    window = {"title": city["policy"]["title"], "end": city.in_force_to, "article": city["policy"]["article"]}
+    return say("policy.expired.topic" if as_of > city.in_force_to else "policy.not_yet.topic", window)
 
 
 def render_topic(city_id: str, topic: str, as_of=None) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +162,18 @@ def test_event_kinds_are_still_resolved():
     with pytest.raises(ValueError):
         Event.resolve_by_type("no_such_kind")
     assert Event.from_parameters({"event": "slot", "name": "city", "value": "qujing"}) == SlotSet("city", "qujing")
+
+
+def test_the_patches_refuse_a_rasa_release_they_were_not_written_for():
+    import rasa
+
+    assert rasa.__version__ == rasa_patches.WRITTEN_FOR_RASA  # the pinned release passes
+    rasa_patches.check_version()
+    with pytest.raises(rasa_patches.UnsupportedRasaVersion, match="written for Rasa 3.6.21, but Rasa 3.7.0"):
+        rasa_patches.check_version("3.7.0")
+
+
+def test_story_tests_run_rasa_with_the_same_patches_as_the_server():
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    recipe = makefile.split("\ntest-stories:", 1)[1].split("\n\n", 1)[0]
+    assert "juzhu rasa-cli test core" in recipe and "$(RASA) test" not in recipe

@@ -2,8 +2,8 @@
 
 Playwright for Python drives the system ``chromium`` (never ``playwright
 install``). The web front runs in a background thread; the kiosk talks to the
-real Rasa server when the e2e fixture provides one, else to a fake Rasa that
-asks the rules engine's questions with buttons (a note says which).
+real Rasa server of the e2e fixture (a test fails when it does not start);
+the staff console's own tests use a stand-in Rasa for the booking steps.
 Screenshots go to tests/artifacts/ for a person to look at.
 
 Accessibility: axe-core (an npm package, installed by the ``axe`` fixture
@@ -127,26 +127,13 @@ def fake_rasa(servers):
 
 
 @pytest.fixture(scope="module")
-def kiosk_rasa(request, fake_rasa):
-    """(rasa_url, label): the real assistant of tests/e2e/conftest.py when it runs, else the fake.
+def kiosk_rasa(assistant):
+    """(rasa_url, label): the real assistant of tests/e2e/conftest.py, never a stand-in.
 
-    The fake asks the rules engine's questions with buttons; a note in the
-    test output says when it was used and why.
+    When the assistant does not start, its fixture fails and so do these
+    tests: a kiosk test must not pass for a broken assistant.
     """
-    why = "no `assistant` fixture in tests/e2e/conftest.py"
-    try:
-        assistant = request.getfixturevalue("assistant")
-        return assistant["url"].rstrip("/"), "real"
-    except pytest.FixtureLookupError:
-        pass
-    except pytest.skip.Exception as skipped:  # e.g. no trained model yet
-        why = f"the real assistant is not available ({skipped})"
-    except Exception as error:
-        why = f"the real assistant did not start ({type(error).__name__}: {error})"
-    note = f"kiosk conversation test ran against the FAKE Rasa: {why}"
-    warnings.warn(note)
-    print("\nNOTE: " + note)
-    return fake_rasa.url, "fake"
+    return assistant["url"].rstrip("/"), "real"
 
 
 @pytest.fixture(scope="module")
