@@ -22,8 +22,8 @@ from bot.interview import TOPIC_OF_INTENT, Out, personal
 from bot.interview.reading import asks_eligibility, command, topic
 from bot.interview import texts as interview_texts
 
-from . import texts
-from .facts import all_city_ids, city_id_of, city_name, interview, state_events, state_of
+from . import stations, texts
+from .facts import all_city_ids, city_id_of, city_in_message, city_name, interview, state_events, state_of
 from .guard import GuardedAction
 from .interview import FORM, button, city_buttons, say
 from .understanding import is_payload, message_key, message_of
@@ -48,26 +48,6 @@ FOLLOW_UPS = {
 
 def topic_button(intent: str) -> dict[str, str]:
     return button(texts.TOPIC_TITLES[intent], intent)
-
-
-def city_in_message(message: dict[str, Any]) -> Optional[str]:
-    """A city named in the message: a button's city, or a city or county where the
-    applicant lives named in the text (not the 户口's: the parser tells them apart)."""
-    text = message.get("text") or ""
-    if is_payload(text):
-        for entity in message.get("entities") or ():
-            if entity.get("entity") in ("city", "county"):
-                city = city_id_of(str(entity.get("value")))
-                if city:
-                    return city
-        return None
-    if not text.strip():
-        return None
-    try:
-        return city_id_of(interview().read_facts(text).get("city"))
-    except Exception:  # the parser must never silence the answer
-        logger.exception("reading the city of a question failed")
-        return None
 
 
 def personal_materials(decision: dict[str, Any]) -> Optional[str]:
@@ -156,22 +136,6 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Opti
     return events + answered
 
 
-def handoff_text(city: Optional[str], county: Optional[str] = None) -> str:
-    """The stations' phone numbers (or the general route) for a person who wants a person."""
-    stations = stations_of(city, county) if city else []
-    if stations:
-        lines = [texts.HANDOFF_STATIONS.format(city=city_name(city))]
-        lines += [texts.HANDOFF_STATION_LINE.format(name=s.name, county=s.county, phone=s.phone,
-                                                    address=s.address) for s in stations[:3]]
-        if any(s.sample for s in stations[:3]):
-            lines.append(texts.HANDOFF_SAMPLE)
-        lines.append(texts.HANDOFF_HOTLINE)
-    else:
-        lines = [texts.HANDOFF_GENERAL]
-    lines.append(texts.HANDOFF_MORE)
-    return "\n".join(lines)
-
-
 class ActionHumanHandoff(GuardedAction):
     """转人工: a hand-off to staff with the case attached (actions/handoff.py)."""
 
@@ -186,17 +150,6 @@ class ActionHumanHandoff(GuardedAction):
 
         logger.info("handoff requested city=%s in_form=%s", state.city or "-", bool(active_form(tracker)))
         return state_events(tracker, state, memo=False) + open_handoff(dispatcher, tracker, "asked", state)
-
-
-def stations_of(city: str, county: Optional[str] = None) -> list[Any]:
-    """The stations of a city from the appointment store; [] when it is not available."""
-    try:
-        from bot.appointments.service import AppointmentService
-
-        return AppointmentService().stations(city=city, county=county)
-    except Exception:  # no store yet, or no database: the general advice is given instead
-        logger.warning("appointment store not available", exc_info=True)
-        return []
 
 
 def _tells_a_case(tracker: Tracker) -> bool:

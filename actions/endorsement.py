@@ -31,8 +31,7 @@ from bot.rules.engine import endorsement_dates
 from bot.rules.policy import load_city
 from bot.rules.render import render_endorsement_due
 
-from .answers import city_in_message
-from .facts import all_city_ids, city_id_of, city_name
+from .facts import all_city_ids, city_id_of, city_in_message, city_name
 from .guard import GuardedAction
 from .interview import button
 

@@ -21,6 +21,9 @@ from bot.interview import Interview, State, decide as decide_facts
 from bot.interview.facts import city_id_of
 from bot.rules.policy import city_ids, load_city
 
+from . import stations
+from .understanding import is_payload
+
 logger = logging.getLogger(__name__)
 
 # fact name (as in decision["missing"]) -> slot name
@@ -186,12 +189,30 @@ def _differs(old: Any, new: Any) -> bool:
 
 def interview(tracker: Optional[Tracker] = None) -> Interview:
     """The driver, with the station list for "几点下班" when the store is there."""
-    from .answers import stations_of
-
-    return Interview(as_of=today(), stations=lambda city, county=None: stations_of(city, county))
+    return Interview(as_of=today(), stations=lambda city, county=None: stations.stations_of(city, county))
 
 
 def decide(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> tuple[Optional[dict[str, Any]], list[str]]:
     """(decision, slots dropped as invalid) for the slots; (None, []) without a city."""
     decision, dropped = decide_facts(facts_from_slots(slots), as_of or today())
     return decision, [slot_of(name) or name for name in dropped]
+
+
+def city_in_message(message: dict[str, Any]) -> Optional[str]:
+    """A city named in the message: a button's city, or a city or county where the
+    applicant lives named in the text (not the 户口's: the parser tells them apart)."""
+    text = message.get("text") or ""
+    if is_payload(text):
+        for entity in message.get("entities") or ():
+            if entity.get("entity") in ("city", "county"):
+                city = city_id_of(str(entity.get("value")))
+                if city:
+                    return city
+        return None
+    if not text.strip():
+        return None
+    try:
+        return city_id_of(interview().read_facts(text).get("city"))
+    except Exception:  # the parser must never silence the answer
+        logger.exception("reading the city of a question failed")
+        return None

@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 from bot.handoff import texts as handoff_texts
 from bot.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
 
+from . import stations
 from .facts import state_of
 from .guard import GuardedAction, hotline
 from .understanding import client_of, is_payload, message_of
@@ -118,10 +119,8 @@ def open_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
                 limits.hit(rule, *key)
         on_duty = service.staff_on_duty()
     except Exception as error:  # no store: the stations' phones, as before hand-offs existed
-        from .answers import handoff_text
-
         logger.warning("hand-off store unavailable (%s); told the phone numbers instead", type(error).__name__)
-        dispatcher.utter_message(text=handoff_text(state.city, (state.facts.get("residence") or {}).get("county")))
+        dispatcher.utter_message(text=stations.handoff_text(state.city, (state.facts.get("residence") or {}).get("county")))
         return [SlotSet("handoff", True)]
     from bot.handoff import staff_hours
 

@@ -20,6 +20,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 # One line per area; each module defines register(subparsers).
 COMMAND_MODULES = (
     "bot.rules.cli",
+    "bot.interview.cli",
     "bot.appointments.cli",
     "bot.serve",
     "bot.servers",

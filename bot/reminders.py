@@ -9,7 +9,7 @@ The Telegram bridge, which alone knows the chat id, hands those to
 :meth:`EndorsementReminders.handle_custom` and calls :func:`send_due` from its
 reminder loop.
 
-Stored (table ``endorsement_reminders`` in the appointments database, so it
+Stored (table ``endorsement_reminders`` in the one database (bot.store), so it
 survives restarts): the chat id, the city, the due date (the 签注 deadline)
 and which of the two reminders went out; nothing else. A row is deleted on
 "不用提醒了", when the chat blocks the bot, and once its due date is past.
@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.appointments import db
+from bot.store import db
 from bot.appointments.models import EndorsementReminder
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class EndorsementReminders:
     """The stored reminders (``url``: the appointments database, default DATABASE_URL)."""
 
     def __init__(self, url: Optional[str] = None):
-        self.url = db.ensure_schema(url, seed=False)
+        self.url = db.ensure_schema(url)
         self.engine = db.get_engine(self.url)
         self._write_engine = db.write_engine(self.engine)
 
@@ -197,7 +197,7 @@ def appointments_lookup(code: str, url: Optional[str] = None) -> Optional[Bookin
     station; never the applicant's name or phone."""
     from sqlalchemy import select
 
-    from bot.appointments.db import get_engine
+    from bot.store.db import get_engine
     from bot.appointments.models import ACTIVE, Booking, Station
 
     with get_engine(url).connect() as connection:

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.appointments.db import ensure_schema, get_engine, write_engine
+from bot.store.db import ensure_schema, get_engine, write_engine
 from bot.clock import Clock, env_clock, local_now
 from bot.masking import mask_text, mask_value
 
@@ -110,7 +110,7 @@ class HandoffService:
     """Hand-offs, their messages, ratings; ``url`` the appointments database (``DATABASE_URL``)."""
 
     def __init__(self, url: Optional[str] = None, *, clock: Optional[Clock] = None, migrate: bool = True):
-        self.url = ensure_schema(url, seed=False) if migrate else url
+        self.url = ensure_schema(url) if migrate else url
         self.engine = get_engine(self.url)
         self.writer = write_engine(self.engine)
         self.clock = clock if clock is not None else env_clock()

@@ -22,7 +22,8 @@ from .choices import (Reading, parse_employment, parse_housing, parse_nationalit
                       read_by_proxy, read_disabled, read_employment, read_housing, read_mobility_impaired,
                       read_nationality, read_study)
 from .contact import Contact, normalise_code, normalise_phone, read_code, read_contact, read_name, read_phone
-from .durations import parse_age, parse_months
+from .durations import parse_months
+from .numbers import parse_age
 from .numbers import bind_durations, find_age
 from .places import OTHER_CITY_IN_PROVINCE, OUTSIDE_CITY, OUTSIDE_PROVINCE, normalise_city, parse_place, read_hukou
 

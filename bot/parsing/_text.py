@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 from typing import Optional
 
+from .libraries import jionlp  # noqa: F401  (the readers take it from here)
+
 # Chinese numeral characters cn2an understands, plus ASCII digits.
 NUM = "[0-9零〇一二两三四五六七八九十百]"
 HAN = "[\u4e00-\u9fff]"
@@ -67,10 +69,3 @@ def digits(text: str) -> str:
                   if ord(m.group()) - _PLACEHOLDER < len(kept) else m.group(), written)
 
 
-@lru_cache(maxsize=None)
-def jionlp():
-    """jionlp, imported on first use: its import prints a banner on stdout,
-    and the CLI's stdout carries JSON."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        import jionlp as module
-    return module

@@ -40,7 +40,8 @@ from bot.rules.policy import City, city_ids, load_city
 from ._text import normalise
 from .choices import (KIN, has_denial, parse_yes_no, read_agent, read_by_proxy, read_disabled, read_employment, read_housing,
                       read_mobility_impaired, read_nationality, read_study)
-from .durations import MAX_MONTHS, find_durations, parse_age, vague_months
+from .durations import MAX_MONTHS, find_durations, vague_months
+from .numbers import parse_age
 from .negation import AFFIRMED, DENIED, clauses, find, negators
 from .numbers import LIVED, PROOF, REGISTERED, bare_numbers, bind_durations, find_age
 from .places import (VAGUE, clean, find_known_city, find_known_county, parse_place, read_hukou,

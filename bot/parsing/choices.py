@@ -53,6 +53,7 @@ from functools import lru_cache
 from typing import Optional
 
 from ._text import normalise
+from .vocabulary import KIN
 from .negation import AFFIRMED, DENIED, find, negators
 
 _UNSURE = re.compile(r"不知道|不清楚|不确定|不晓得|说不准|说不清|不一定|不好说|忘了|记不清")
@@ -404,8 +405,6 @@ def read_by_proxy(text: str, answer: bool = False) -> Reading:
 
 
 # The speaker's family, as people name them (one list for every reader that needs it).
-KIN = (r"(?:孩子|小孩|儿子|女儿|闺女|娃|父母|老爸|老妈|爸|妈|老人家?|老公|老婆|爱人|媳妇|丈夫|妻子|老伴|爷爷|奶奶|外公|外婆"
-       r"|姥姥|姥爷|婆婆|公公|老娘|老爹|娘|爹|母亲|父亲|哥|姐|弟|妹|孙子|孙女|外孙|老大|老二|老三|老幺)")
 # Who applies for someone else: 聊城 第六条 and 曲靖 第十二条 allow only 监护人、近亲属.
 _KIN = (rf"(?:帮|替|给|代)(?:我的?|俺的?|咱)?{KIN}"
         rf"|我(?:是|系)(?:他|她)的?(?:{KIN}|监护人|家属)"

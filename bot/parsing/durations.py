@@ -217,45 +217,6 @@ def parse_months(text: str, today: Optional[dt.date] = None) -> Optional[int]:
     return 0 if found.just_arrived is not None else None
 
 
-_AGE_YEARS = re.compile(rf"({NUM}+)(?:多|来|几)?(?:周|虚)?岁")
-_AGE_BARE = re.compile(rf"({NUM}+)(?:多|来|几)?(?:了|啦)?")
-_AGE_FILLER = re.compile(r"^(?:我|俺|额|他|她|孩子|小孩|儿子|女儿|老人|今年|现在|已经|都|有|是|就|才|也)*")
-_AGE_MONTHS = re.compile(rf"({NUM}+)个多?月")
-_AGE_NEWBORN = re.compile(r"刚出生|没满(?:一|1)?周?岁|不到(?:一|1)岁")
-
-
-def parse_age(text: str) -> Optional[int]:
-    """"35", "三十五岁", "孩子8岁", "七十多了", "68了，腿脚不方便", "快七十了"
-    (69) -> the age, as the answer to the age question; None if none or absurd."""
-    plain = normalise(text)
-    if _AGE_NEWBORN.search(plain):
-        return 0
-    from .numbers import find_age
-
-    found = find_age(plain)
-    if found is not None:
-        return found.years
-    for part in re.split(r"[,;。；!！?？、]", plain):  # "68了，腿脚不方便"
-        bare = _AGE_FILLER.sub("", part)
-        almost = bare.startswith("快")
-        match = _AGE_BARE.fullmatch(bare[1:] if almost else bare)
-        if match:
-            age = to_int(match.group(1))
-            if age is not None and almost and age > 0:
-                age -= 1
-            return age if age is not None and 0 <= age <= MAX_AGE else None
-    match = _AGE_YEARS.search(plain)
-    if match:
-        age = to_int(match.group(1))
-        return age if age is not None and 0 <= age <= MAX_AGE else None
-    # A baby's age is said in months: 八个月大 -> 0 years, 十八个月 -> 1.
-    match = _AGE_MONTHS.search(plain)
-    months = to_int(match.group(1)) if match else None
-    if months is not None:
-        return months // 12 if months // 12 <= MAX_AGE else None
-    return None
-
-
 # "好几年了", "很久了": not a number, but more than either regulation asks for
 # (half a year): read as two years, flagged approximate. "大半年": more than
 # half a year, less than one: eight months, flagged.

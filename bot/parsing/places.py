@@ -29,16 +29,9 @@ from bot.rules.policy import (
 )
 
 from ._text import jionlp, normalise
+from .vocabulary import PEOPLES as _PEOPLES, PROVINCES
 from .negation import AFFIRMED, DENIED, find, negators, polarity
 
-PROVINCES = (
-    "北京市", "天津市", "上海市", "重庆市",
-    "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省", "安徽省",
-    "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省",
-    "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
-    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
-    "香港特别行政区", "澳门特别行政区",
-)
 # Wider than the rules' suffix lists: jionlp returns every kind of unit.
 _CITY_SUFFIXES = CITY_SUFFIXES + ("自治州", "盟")
 _COUNTY_SUFFIXES = COUNTY_SUFFIXES + ("新区", "自治县", "自治旗", "旗", "林区", "特区")
@@ -66,9 +59,6 @@ def clean(text: str) -> str:
 
 # The peoples in the names of autonomous prefectures and counties: 大理白族自治州
 # is said 大理, 红河哈尼族彝族自治州 红河.
-_PEOPLES = re.compile(r"(?:(?:朝鲜|土家|苗|羌|藏|彝|侗|布依|哈尼|壮|傣|白|景颇|傈僳|回|蒙古|柯尔克孜|哈萨克|满|瑶"
-                      r"|黎|畲|水|仡佬|拉祜|佤|纳西|普米|独龙|怒|傈僳|阿昌|德昂|基诺|哈尼|撒拉|东乡|保安|土|裕固"
-                      r"|锡伯|达斡尔|鄂温克|鄂伦春|各|毛南|仫佬|京|维吾尔|塔吉克)族?)+(?=自治(?:州|县|旗))")
 
 
 def _keys(name: str, suffixes: tuple[str, ...]) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from bot.rules.policy import CITY_SUFFIXES, COUNTY_SUFFIXES, PROVINCE_SUFFIXES, city_ids, load_city, strip_suffix
 
-from .choices import KIN  # "我老公是四川的…": where a relative is from starts a statement too
+from .vocabulary import KIN  # "我老公是四川的…": where a relative is from starts a statement too
 
 HAN = "\u4e00-\u9fff"
 
@@ -50,7 +50,7 @@ def simplified(text: str) -> str:
 # --- romanised place names ------------------------------------------------------------
 
 def _province_stems() -> tuple[str, ...]:
-    from .places import PROVINCES  # the one list of the 34 provincial-level units
+    from .vocabulary import PROVINCES
 
     return tuple(strip_suffix(name, PROVINCE_SUFFIXES) for name in PROVINCES)
 
@@ -65,7 +65,7 @@ _LATIN_EXTRA = {"shanxi": "山西", "shaanxi": "陕西", "innermongolia": "内�
 def _latin_places() -> dict[str, str]:
     """"henan" -> 河南 for the provinces, their prefecture-level cities and the
     served cities' counties (pinyin from jionlp, built once, on first need)."""
-    from ._text import jionlp
+    from .libraries import jionlp
 
     provinces = _province_stems()
     names = set(provinces)
@@ -166,8 +166,8 @@ def boundaries(text: str) -> str:
 def _place_words() -> re.Pattern:
     """Place names a clause may end on before a new statement starts: the provinces,
     their prefecture-level cities (jionlp's table) and the served cities' counties."""
-    from ._text import jionlp
-    from .places import _PEOPLES  # 凉山彝族自治州 is said 凉山
+    from .libraries import jionlp
+    from .vocabulary import PEOPLES as _PEOPLES
 
     names = set(_province_stems()) | {p + "省" for p in _province_stems()}
     try:

@@ -20,16 +20,16 @@ def fixed_today(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_station_store(monkeypatch):
     """The hand-off reads stations from the appointment store; tests give them explicitly."""
-    import actions.answers
+    import actions.stations
 
-    monkeypatch.setattr(actions.answers, "stations_of", lambda city, county=None: [])
+    monkeypatch.setattr(actions.stations, "stations_of", lambda city, county=None: [])
 
 
 @pytest.fixture(autouse=True)
 def handoff_store(monkeypatch, tmp_path):
     """Hand-offs and ratings go to a throw-away SQLite store, opened when an action first needs it."""
     import actions.handoff
-    from bot.appointments import db
+    from bot.store import db
     from bot.handoff import HandoffService
 
     opened: list[HandoffService] = []

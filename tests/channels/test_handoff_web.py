@@ -11,7 +11,7 @@ import io
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.appointments import db
+from bot.store import db
 from bot.channels.web.app import create_app
 from bot.handoff import HandoffService
 from bot.ratelimit import RateLimiter

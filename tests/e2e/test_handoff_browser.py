@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.appointments import db
+from bot.store import db
 from bot.channels.web.app import create_app
 from bot.handoff import HandoffService, texts as handoff_texts
 from bot.ratelimit import RateLimiter

@@ -96,7 +96,7 @@ def test_purge_command_reports_counts(tmp_path, monkeypatch, capsys):
 def test_purge_command_deletes_old_handoffs_and_ratings(tmp_path, monkeypatch, capsys):
     import datetime as dt
 
-    from bot.appointments import db
+    from bot.store import db
     from bot.cli import main
     from bot.handoff import HandoffService
 

@@ -37,7 +37,7 @@ STAFF_SESSION_SECONDS = 12 * 3600
 # Tells this cookie's signatures apart from any other use of the same secret.
 SESSION_SALT = "juzhu-staff-session"
 
-REVOCATIONS = StaffSessionRevocation.__table__  # created by migration 0005 (bot/appointments/migrations)
+REVOCATIONS = StaffSessionRevocation.__table__  # created by migration 0005 (bot/store/migrations)
 
 
 class Revocations:
@@ -51,10 +51,10 @@ class Revocations:
     def engine(self) -> sa.engine.Engine:
         with self._lock:
             if self._engine is None:
-                from bot.appointments import db
+                from bot.store import db
 
                 url = db.database_url(self._url)
-                db.ensure_schema(url, seed=False)
+                db.ensure_schema(url)
                 self._engine = db.get_engine(url)
             return self._engine
 

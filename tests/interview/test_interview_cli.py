@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.rules.cli import Interview
+from bot.interview.cli import Interview
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -1,4 +1,4 @@
-"""Alembic environment: run programmatically by bot.appointments.db.ensure_schema.
+"""Alembic environment: run programmatically by bot.store.db.ensure_schema.
 
 When the caller passes a connection (``config.attributes["connection"]``),
 the migrations run inside the caller's transaction (which already holds the
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.appointments.models import Base
-from bot.handoff.models import Base as HandoffBase
-
 config = context.config
-# The tables of both stores that share this database (bookings; hand-offs and ratings).
-TARGET_METADATA = [Base.metadata, HandoffBase.metadata]
+# The features' tables (bookings; hand-offs and ratings; …) are theirs, not the
+# store's: only autogenerate needs them, and its caller passes them.
+TARGET_METADATA = config.attributes.get("target_metadata")
 
 
 def _run(connection) -> None:
@@ -32,7 +30,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from bot.appointments.db import get_engine, write_engine
+    from bot.store.db import get_engine, write_engine
 
     engine = write_engine(get_engine(config.get_main_option("sqlalchemy.url")))
     with engine.connect() as connection:
