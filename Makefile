@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test venv install db pytest audit
+.PHONY: run test venv install db pytest audit lint-imports
 
 # Set up, then start action server, Rasa, web front (and Telegram) together.
 run: $(STAMP) db model
@@ -16,7 +16,7 @@ run: $(STAMP) db model
 
 # The whole suite: pytest (with a PostgreSQL and a Chromium made available
 # when the machine can have them), `rasa data validate`, the test stories.
-test: $(STAMP) db model
+test: $(STAMP) db model lint-imports
 	@scripts/ensure-chromium.sh || echo "Chromium unavailable: the browser tests will be skipped"
 	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest --durations=15
 	$(MAKE) --no-print-directory validate test-stories
@@ -24,6 +24,10 @@ test: $(STAMP) db model
 # Known vulnerabilities of the installed versions (pip-audit from its own .audit venv).
 audit: $(STAMP)
 	@AUDIT_PYTHON="$$(scripts/find-python310.sh)" scripts/audit.sh
+
+# The layers of .importlinter (top to bottom) and no import circle anywhere.
+lint-imports: $(STAMP)
+	$(VENV)/bin/lint-imports --config .importlinter
 
 pytest: $(STAMP)
 	TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" $(PY) -m pytest --durations=15
@@ -73,7 +77,7 @@ validate: $(STAMP)
 	$(RASA) data validate --fail-on-warnings
 
 test-stories: $(MODEL)
-	@# The same Rasa patches as the servers (bot/rasa_patches.py, through `juzhu rasa-cli`).
+	@# The same Rasa patches as the servers (bot/rasa_ext/rasa_patches.py, through `juzhu rasa-cli`).
 	$(VENV)/bin/juzhu rasa-cli test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors \
 	  --out results/stories
 
@@ -112,7 +116,7 @@ LOADTEST_REPLICAS ?= 1 2
 
 cluster: $(STAMP) model
 	@scripts/ensure-haproxy.sh
-	REPLICAS=$(REPLICAS) $(PY) -m bot.cluster
+	REPLICAS=$(REPLICAS) $(PY) -m bot.processes.cluster
 
 loadtest: $(STAMP)
 	@if [ "$(LOADTEST_START)" = cluster ]; then scripts/ensure-haproxy.sh; fi

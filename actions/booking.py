@@ -18,7 +18,7 @@ Owners only (a booking is shown or cancelled with its code and its phone; a
 phone alone learns only how many active bookings it has) and the words are
 the dialogue's. Here:
 
-- the rate limits (``bot.ratelimit``), asked by the dialogue when the
+- the rate limits (``bot.platform.ratelimit``), asked by the dialogue when the
   summary is confirmed: per conversation, per phone, and per client address
   and station-day (the client the REST gate puts in the message's
   metadata: :func:`may_book`);
@@ -33,7 +33,7 @@ the dialogue's. Here:
   fails (or a bug) makes it answer "busy".
 
 Phone numbers are kept in slots only while a form needs them, are never shown
-or logged unmasked (``bot.masking``), and every slot of a form is cleared when
+or logged unmasked (``bot.platform.masking``), and every slot of a form is cleared when
 it ends.
 """
 from __future__ import annotations
@@ -54,12 +54,12 @@ from bot.appointments import replies as R
 from bot.appointments import texts as T
 from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_SLOTS, BookingTurn, LookupTurn,
                                        Message, PastTurn, RescheduleTurn, Step, failed_in_a_row)
-from bot.ratelimit import RateLimiter, default_limiter
+from bot.platform.ratelimit import RateLimiter, default_limiter
 from bot.rules import render_topic
 from bot.rules.policy import city_id_of
-from bot.secrets import keyed_hash
+from bot.platform.secrets import keyed_hash
 
-from bot.clock import today
+from bot.platform.clock import today
 
 from .answers import personal_materials
 from .guard import REQUESTED_SLOT, GuardedAction, GuardedFormValidationAction, busy_text, hotline
@@ -95,7 +95,7 @@ def store() -> AppointmentService:
 
 
 def limiter() -> RateLimiter:
-    """The process's rate limiter (``bot.ratelimit``); tests replace this function."""
+    """The process's rate limiter (``bot.platform.ratelimit``); tests replace this function."""
     return default_limiter()
 
 

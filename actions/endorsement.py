@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import reminders as W
-from bot.clock import today
+from bot.platform.clock import today
 from bot.parsing.when import parse_past_day
 from bot.rules.engine import endorsement_dates
 from bot.rules.policy import load_city

@@ -16,7 +16,7 @@ from typing import Any, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from bot.clock import today
+from bot.platform.clock import today
 from bot.interview import Interview, State, decide as decide_facts
 from bot.interview.facts import city_id_of
 from bot.rules.policy import city_ids, load_city

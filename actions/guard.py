@@ -1,7 +1,7 @@
 """Honest failures: every action of this package answers, whatever breaks.
 
 When the appointment store is down, locked or slow (its calls time out
-within seconds, see bot/store/db.py), or an action has a bug, the
+within seconds, see bot/platform/store/db.py), or an action has a bug, the
 applicant is told the system is busy, with the hotline (``HOTLINE``, default
 12345), and the conversation is left as it was: never a traceback, never
 silence, never a "没有理解" from a fallback.

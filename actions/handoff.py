@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.handoff import texts as handoff_texts
-from bot.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
+from bot.platform.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
 
 from . import stations
 from .facts import state_of
@@ -67,7 +67,7 @@ def transcript_of(tracker: Tracker) -> list[dict[str, str]]:
 
 def _known_names(tracker: Tracker) -> list[str]:
     try:
-        from bot.conversations import known_names
+        from bot.platform.conversations import known_names
 
         return known_names(tracker.events)
     except Exception:  # masking by cue and number still applies

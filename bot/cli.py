@@ -13,19 +13,17 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from bot.errors import BadInput, Refused
-
-EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
+from bot.platform.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, BadInput, Refused
 
 # One line per area; each module defines register(subparsers).
 COMMAND_MODULES = (
     "bot.rules.cli",
     "bot.interview.cli",
     "bot.appointments.cli",
-    "bot.serve",
-    "bot.servers",
+    "bot.processes.serve",
+    "bot.processes.servers",
     "bot.retention",
-    "bot.channels.telegram_cli",
+    "bot.channels.telegram.cli",
     "bot.channels.web.cli",
 )
 

@@ -9,7 +9,7 @@ The Telegram bridge, which alone knows the chat id, hands those to
 :meth:`EndorsementReminders.handle_custom` and calls :func:`send_due` from its
 reminder loop.
 
-Stored (table ``endorsement_reminders`` in the one database (bot.store), so it
+Stored (table ``endorsement_reminders`` in the one database (bot.platform.store), so it
 survives restarts): the chat id, the city, the due date (the 签注 deadline)
 and which of the two reminders went out; nothing else. A row is deleted on
 "不用提醒了", when the chat blocks the bot, and once its due date is past.
@@ -30,13 +30,58 @@ from typing import Any, Callable, Optional
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.store import db
-from bot.appointments.models import EndorsementReminder
+from bot.platform.store import db
+from bot.appointments.models import EndorsementReminder, TelegramBooking
 
 log = logging.getLogger(__name__)
 
 BOOK_PAYLOAD = "/book_appointment"
 BOOK_TITLE = "预约办理"
+
+
+class TelegramBookings:
+    """Which Telegram chat booked which code, and the visit start its reminder went out for
+    (table ``telegram_bookings`` in the one database; ``url`` default DATABASE_URL)."""
+
+    def __init__(self, url: Optional[str] = None):
+        self.url = url
+        self.engine = self._write_engine = None
+
+    def open(self) -> None:
+        self.url = db.ensure_schema(self.url)
+        self.engine = db.get_engine(self.url)
+        self._write_engine = db.write_engine(self.engine)
+
+    def _opened(self) -> None:
+        if self.engine is None:
+            self.open()
+
+    def remember(self, code: str, chat_id: int, seen_at: dt.datetime) -> None:
+        self._opened()
+        with Session(self._write_engine, future=True) as session, session.begin():
+            row = session.get(TelegramBooking, code)
+            if row is None:
+                session.add(TelegramBooking(code=code, chat_id=chat_id, seen_at=seen_at))
+            else:
+                row.chat_id = chat_id
+
+    def known(self) -> list[tuple[str, int, Optional[dt.datetime]]]:
+        self._opened()
+        with Session(self.engine, future=True) as session:
+            return [tuple(row) for row in session.execute(
+                select(TelegramBooking.code, TelegramBooking.chat_id, TelegramBooking.reminded_for)
+                .order_by(TelegramBooking.seen_at, TelegramBooking.code))]
+
+    def mark_reminded(self, code: str, start: dt.datetime) -> None:
+        self._opened()
+        with Session(self._write_engine, future=True) as session, session.begin():
+            session.execute(update(TelegramBooking).where(TelegramBooking.code == code)
+                            .values(reminded_for=start).execution_options(synchronize_session=False))
+
+    def forget(self, code: str) -> None:
+        self._opened()
+        with Session(self._write_engine, future=True) as session, session.begin():
+            session.execute(delete(TelegramBooking).where(TelegramBooking.code == code))
 
 
 class EndorsementReminders:
@@ -197,7 +242,7 @@ def appointments_lookup(code: str, url: Optional[str] = None) -> Optional[Bookin
     station; never the applicant's name or phone."""
     from sqlalchemy import select
 
-    from bot.store.db import get_engine
+    from bot.platform.store.db import get_engine
     from bot.appointments.models import ACTIVE, Booking, Station
 
     with get_engine(url).connect() as connection:

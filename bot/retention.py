@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from bot.errors import BadInput
+from bot.platform.errors import BadInput
 
 DEFAULT_RETENTION_DAYS = 30
 
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_purge(args: argparse.Namespace) -> int:
     from bot.appointments import AppointmentService
-    from bot.conversations import conversations_url, purge_conversations
+    from bot.platform.conversations import conversations_url, purge_conversations
     from bot.handoff import HandoffService
 
     days = args.older_than if args.older_than is not None else retention_days()

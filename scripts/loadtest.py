@@ -348,7 +348,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"loadtest: refusing {args.url}: the loadtest only talks to loopback", file=sys.stderr)
         return 2
 
-    from bot.secrets import rasa_token
+    from bot.platform.secrets import rasa_token
 
     rows: list[dict[str, Any]] = []
     env = dict(os.environ)
@@ -359,7 +359,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"loadtest: nothing answers at {args.url}: start `make run` or `make cluster` first "
                   f"(or use --start run / --start cluster)", file=sys.stderr)
             return 2
-        from bot.cluster import running_cluster_state
+        from bot.processes.cluster import running_cluster_state
 
         cluster = running_cluster_state()
         if cluster and cluster["rasa_url"].rstrip("/") == args.url.rstrip("/"):
@@ -386,7 +386,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         finally:
             servers.stop()
     else:
-        from bot.cluster import DEFAULT_DATABASE_URL, Cluster, Ports
+        from bot.processes.cluster import DEFAULT_DATABASE_URL, Cluster, Ports
 
         for replicas in args.replicas:
             database_url = fresh_database(os.environ.get("LOADTEST_POSTGRES_URL") or DEFAULT_DATABASE_URL,

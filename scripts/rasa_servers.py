@@ -124,7 +124,7 @@ def start(model: Path, *, timeout: float = 300, env: Optional[dict[str, str]] = 
                    "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     environment.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
     sys.path.insert(0, str(ROOT))
-    from bot.servers import commands
+    from bot.processes.servers import commands
 
     servers = Servers(rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}",
                       environment=environment, log_dir=log_dir,

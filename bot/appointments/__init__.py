@@ -9,7 +9,7 @@ rules of booking), stations (hours, CSV, seed), tickets (ICS, QR PNG),
 validation (phones, names, codes, BookingRefused), cli (juzhu commands),
 dialogue (the steps of booking, looking up and cancelling a visit, without
 Rasa), replies and texts (what those steps say).
-Masking of phones and names for logs and replies: bot.masking.
+Masking of phones and names for logs and replies: bot.platform.masking.
 """
 from .service import AppointmentService, BookingInfo, DayInfo, SlotInfo, StationInfo
 from .validation import BookingRefused, normalise_phone

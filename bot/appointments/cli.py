@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli import EXIT_BAD_INPUT, EXIT_OK, BadInput, Refused
+from bot.platform.errors import EXIT_BAD_INPUT, EXIT_OK, BadInput, Refused
 
 from .stations import StationFileError, read_station_file, remove_samples, upsert_stations
 
@@ -169,7 +169,7 @@ def _service(*, seed: bool = True):
     seeded when there are none, unless ``seed`` is False)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.clock import env_clock
+    from bot.platform.clock import env_clock
     from .db import database_url, display_url, ensure_schema
     from .service import AppointmentService
 
@@ -208,7 +208,7 @@ def _refuse(error, args: argparse.Namespace, station_arg: str = "--station") -> 
 
 
 def _booking_text(booking, title: str) -> str:
-    from bot.masking import mask_phone
+    from bot.platform.masking import mask_phone
 
     status = {"booked": "有效", "cancelled": "已取消", "attended": "已办理", "no_show": "未到场"}
     return "\n".join([

@@ -1,4 +1,4 @@
-"""The appointments' view of the one database (bot.store.db), with the sample stations planted on first use."""
+"""The appointments' view of the one database (bot.platform.store.db), with the sample stations planted on first use."""
 from __future__ import annotations
 
 from typing import Optional
@@ -6,9 +6,9 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from bot.store.db import (SCHEMA_HEAD, alembic_config, database_url, display_url, dispose_engines,  # noqa: F401
+from bot.platform.store.db import (SCHEMA_HEAD, alembic_config, database_url, display_url, dispose_engines,  # noqa: F401
                           get_engine, is_sqlite, statement_timeout_s, write_engine)
-from bot.store.db import ensure_schema as ensure_store_schema
+from bot.platform.store.db import ensure_schema as ensure_store_schema
 
 
 class SampleStations:

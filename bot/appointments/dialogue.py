@@ -41,7 +41,7 @@ told only that. An unknown code and another phone's code read alike.
 Rate limit: ``may_book(slots)`` is asked once per try, when the applicant
 confirms the summary (not per message); picking one of the nearest free
 times after the slot filled up belongs to the same try. Phone numbers are
-logged masked (``bot.masking``).
+logged masked (``bot.platform.masking``).
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from bot.masking import mask_phone
+from bot.platform.masking import mask_phone
 from bot.parsing import contact
 
 from . import texts as T
@@ -235,7 +235,7 @@ def _city_in_text(text: str) -> Optional[str]:
     if not text.strip():
         return None
     try:
-        from bot.clock import today
+        from bot.platform.clock import today
         from bot.parsing import extract_facts
 
         return city_id_of(extract_facts(text, None, today()).get("city"))

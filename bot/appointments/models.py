@@ -123,6 +123,21 @@ class BookingMember(Base):
     )
 
 
+class TelegramBooking(Base):
+    """A Telegram chat that booked a visit: reminded the day before (bot/channels/telegram/reminders.py).
+
+    Only the code, the chat id, when it was seen and the visit start a
+    reminder went out for; forgotten once the booking is cancelled or past.
+    """
+
+    __tablename__ = "telegram_bookings"
+
+    code = Column(String(16), primary_key=True)
+    chat_id = Column(BigInteger, nullable=False)
+    seen_at = Column(DateTime, nullable=False)
+    reminded_for = Column(DateTime, nullable=True)
+
+
 class EndorsementReminder(Base):
     """A Telegram chat that asked to be reminded of the yearly 签注 (bot/reminders.py).
 

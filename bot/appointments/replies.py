@@ -22,8 +22,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
-from bot.masking import mask_phone
-from bot.ratelimit import TOO_MANY_BOOKINGS_TEXT
+from bot.platform.masking import mask_phone
+from bot.platform.ratelimit import TOO_MANY_BOOKINGS_TEXT
 
 from . import texts as T
 from .service import (CODE_LOCKED_TEXT, HORIZON_DAYS, AppointmentService, BookingInfo, StationInfo, county_key,

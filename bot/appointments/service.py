@@ -45,9 +45,9 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock, env_clock, local_now, to_local_naive
-from bot.masking import mask_phone
-from bot.ratelimit import RateLimiter, default_limiter
+from bot.platform.clock import Clock, env_clock, local_now, to_local_naive
+from bot.platform.masking import mask_phone
+from bot.platform.ratelimit import RateLimiter, default_limiter
 
 from . import db
 from .models import (ACTIVE, ANONYMISED_NAME, PARTY_MAX, RELATIONS, Booking, BookingMember, ClosedDay,
@@ -68,7 +68,7 @@ CODE_LOCKED_TEXT = ("这个预约码查询失败的次数太多，为保护预�
 
 
 class CodeGuesses:
-    """Failed look-ups per booking code, whoever tries (``lookup_failures`` in bot/ratelimit.py,
+    """Failed look-ups per booking code, whoever tries (``lookup_failures`` in bot/platform/ratelimit.py,
     5 an hour): over the limit the code is locked until the window has passed, so a code
     seen on a shared screen cannot be paired with its phone by trying 10⁴ masked numbers."""
 

@@ -371,7 +371,7 @@ def remove_samples(connection: Connection, keep: set[str]) -> tuple[list[str], l
 
 def seed_stations(connection: Connection, now: Optional[dt.datetime] = None) -> int:
     """Insert the sample stations (one per county-level unit of each city)."""
-    from bot.clock import local_now
+    from bot.platform.clock import local_now
 
     rows = read_station_file(SEED_FILE)
     inserted, _ = upsert_stations(connection, rows, now or local_now())

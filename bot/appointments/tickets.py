@@ -17,7 +17,7 @@ import qrcode
 import qrcode.constants
 from icalendar import Alarm, Calendar, Event
 
-from bot.clock import TZ
+from bot.platform.clock import TZ
 from .service import BookingInfo
 
 PRODID = "-//juzhu//居住证预约//ZH"

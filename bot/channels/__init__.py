@@ -57,6 +57,6 @@ def relay_headers(client: str, token: Optional[str] = None) -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def deployment_rasa_token() -> str:
     """The Rasa token relays prove themselves with, and the gate checks."""
-    from bot.secrets import rasa_token  # read once: a new token needs a restart of every process anyway
+    from bot.platform.secrets import rasa_token  # read once: a new token needs a restart of every process anyway
 
     return rasa_token()

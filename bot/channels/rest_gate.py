@@ -20,7 +20,7 @@ relies on (issue 19):
   ``MAX_MESSAGE_CHARS`` is answered with a short Chinese note and never
   parsed (a 720 KB message kept Rasa busy for 9 s);
 - every message carries ``metadata.client``, the address the rate limits
-  count per client (bookings, hand-offs: bot/ratelimit.py). It is the TCP
+  count per client (bookings, hand-offs: bot/platform/ratelimit.py). It is the TCP
   peer, except for the project's own relays (the web front, the Telegram
   bridge), which prove themselves with the Rasa token in
   ``X-Juzhu-Relay-Token`` and name their client (the kiosk's address, the

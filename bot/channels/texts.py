@@ -9,7 +9,7 @@ unreachable (``data-busy-text``), so there is one wording everywhere.
 """
 from __future__ import annotations
 
-from bot.ratelimit import TOO_MANY_MESSAGES_TEXT
+from bot.platform.ratelimit import TOO_MANY_MESSAGES_TEXT
 
 # The 政务服务便民热线 every city in the project has; HOTLINE overrides it.
 DEFAULT_HOTLINE = "12345"
@@ -26,5 +26,5 @@ def busy_text(hotline: str = DEFAULT_HOTLINE) -> str:
 
 
 def too_many_messages_text(hotline: str = DEFAULT_HOTLINE) -> str:
-    """A sender or address over the message rate limit (bot/ratelimit.py's wording)."""
+    """A sender or address over the message rate limit (bot/platform/ratelimit.py's wording)."""
     return TOO_MANY_MESSAGES_TEXT.format(hotline=hotline)

@@ -25,7 +25,7 @@ before it expires and again on 40001); this module is the conversation:
 - **Hand-off**: while a person has the conversation the message is kept for
   staff (bot/handoff); staff replies reach the follower through the
   customer-service API. The openid the hand-off store needs for that is
-  sealed with the data key (``bot.conversations.seal``), never stored in clear.
+  sealed with the data key (``bot.platform.conversations.seal``), never stored in clear.
 - **Failures**: Rasa or the action server down → 系统繁忙 with the hotline;
   per-follower rate limit as on Telegram; API errors logged (masked) and
   retried only where wechatpy knows retrying is safe (a stale token).
@@ -41,12 +41,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from aiohttp import ClientError, ClientSession, web
+from aiohttp import web
 
-from bot.channels import relay_headers
+from bot.channels.rasa_client import RasaClient, RasaUnavailable
 from bot.channels.texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
-from bot.ratelimit import RateLimiter
-from bot.secrets import keyed_hash
+from bot.platform.ratelimit import RateLimiter
+from bot.platform.secrets import keyed_hash
 
 from .wechat_render import Out, numbered, render, split_text
 
@@ -220,7 +220,7 @@ class Seen:
 
 def remember_follower(store: Any, sender: str, openid: str) -> None:
     """The openid of ``sender``, sealed with the data key, in the deployment's database."""
-    from bot.conversations import seal
+    from bot.platform.conversations import seal
     from bot.handoff.models import WechatFollower
 
     from .wechat_reminders import upsert
@@ -233,7 +233,7 @@ def openid_of(store: Any, sender: str) -> Optional[str]:
     """The follower's openid, unless they unfollowed (or the data key changed)."""
     from sqlalchemy import select
 
-    from bot.conversations import unseal
+    from bot.platform.conversations import unseal
     from bot.handoff.models import WechatFollower
 
     table = WechatFollower.__table__
@@ -259,18 +259,15 @@ def forget_follower(store: Any, sender: str) -> None:
 class WechatChannel:
     """``GET``/``POST /wechat`` and what happens between a follower and the assistant."""
 
-    def __init__(self, settings: WechatSettings, *, rasa_url: str, http: Callable[[], ClientSession],
-                 limiter: RateLimiter,
+    def __init__(self, settings: WechatSettings, *, rasa: Callable[[], RasaClient], limiter: RateLimiter,
                  hotline: str = DEFAULT_HOTLINE, handoffs: Optional[Callable[[], Any]] = None,
-                 api: Optional[WechatApi] = None, relay_token: Optional[str] = None):
+                 api: Optional[WechatApi] = None):
         self.settings = settings
-        self.rasa_url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
         self.limiter = limiter
         self.hotline = hotline
         self.handoffs = handoffs
         self.api = api or WechatApi(settings)
-        self.http = http  # the web front's session to Rasa (its timeout is RASA_TIMEOUT_S)
-        self.relay_token = relay_token
+        self.rasa = rasa  # the web front's client of Rasa (bot/channels/rasa_client.py)
         self.seen = Seen(redis_url=settings.redis_url)
         self.choices = Remembered()
         self.full_texts = Remembered()
@@ -426,15 +423,11 @@ class WechatChannel:
     async def converse(self, sender: str, openid: str, text: str) -> list[Out]:
         """Rasa's answer to one message, as WeChat messages; the busy text when Rasa cannot answer."""
         try:
-            async with self.http().post(self.rasa_url, json={"sender": sender, "message": text},
-                                      headers=relay_headers(sender, self.relay_token)) as response:
-                if response.status != 200:
-                    raise ClientError(f"Rasa answered HTTP {response.status}")
-                replies = await response.json(content_type=None)
-            if not isinstance(replies, list) or not replies:
-                raise ValueError("no replies (is the action server down?)")
-        except (ClientError, asyncio.TimeoutError, ValueError, OSError) as error:
-            log.warning("wechat: Rasa unavailable: %s", error or type(error).__name__)
+            replies = await self.rasa().send(sender, text)
+            if not replies:
+                raise RasaUnavailable("no replies (is the action server down?)")
+        except RasaUnavailable as error:
+            log.warning("wechat: Rasa unavailable: %s", error)
             return [Out(text=busy_text(self.hotline))]
         rendered = render([r for r in replies if isinstance(r, dict)])
         self.choices.put(sender, rendered.choices)
@@ -508,7 +501,7 @@ class WechatChannel:
             return 0
         import functools
 
-        from bot import clock
+        from bot.platform import clock
         from bot.reminders import appointments_lookup
 
         from .wechat_reminders import send_due

@@ -3,7 +3,7 @@
 They live in the appointments database (same engine, same Alembic
 migrations: 0003_handoffs_feedback). Times are naive Shanghai wall-clock
 times, like the bookings'. Everything a person typed is stored masked
-(bot/masking.py); ratings carry no conversation id and no personal data.
+(bot/platform/masking.py); ratings carry no conversation id and no personal data.
 """
 from __future__ import annotations
 

@@ -24,9 +24,9 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import ensure_schema, get_engine, write_engine
-from bot.clock import Clock, env_clock, local_now
-from bot.masking import mask_text, mask_value
+from bot.platform.store.db import ensure_schema, get_engine, write_engine
+from bot.platform.clock import Clock, env_clock, local_now
+from bot.platform.masking import mask_text, mask_value
 
 from . import texts
 from .models import ACTIVE_STATUSES, REASONS, Handoff, HandoffMessage, Rating, StaffPresence

@@ -1,5 +1,5 @@
 """How many conversations there were, and how many reached a verdict: read from
-Rasa's tracker store (bot/conversations.py), for the feedback view's shares."""
+Rasa's tracker store (bot/platform/conversations.py), for the feedback view's shares."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ from typing import Optional
 
 from sqlalchemy import create_engine, inspect, text
 
-from bot import clock
+from bot.platform import clock
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def conversation_counts(days: int, *, url: Optional[str] = None,
     user message, and those where the assistant set a decision with a verdict (the
     ``decision`` slot, which Rasa's SQL store names in ``action_name``). None when the
     tracker store cannot be read (another kind of store, or not reachable)."""
-    from bot.conversations import EVENTS_TABLE, conversations_url
+    from bot.platform.conversations import EVENTS_TABLE, conversations_url
 
     moment = now or dt.datetime.now(clock.TZ)
     if moment.tzinfo is None:

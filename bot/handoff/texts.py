@@ -25,7 +25,7 @@ WITHDRAWN_NOTE = "申请人取消了人工服务。"
 
 RATING_QUESTION = "请您对本次服务做个评价（点一下即可，不评价也没关系）："
 RATING_THANKS = "谢谢您的评价！"
-# The next typed message is taken as the comment, whatever its first word (bot/turn_policy.py).
+# The next typed message is taken as the comment, whatever its first word (bot/rasa_ext/turn_policy.py).
 RATING_COMMENT_INVITE = "如果还有意见或建议，可以直接写下来，我们会转给工作人员。"
 RATING_ALREADY = "您已经评价过了，谢谢！"
 COMMENT_THANKS = "谢谢，您的意见已记录。"

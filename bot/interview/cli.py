@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any, Callable, Optional
 
-from bot.errors import BadInput
+from bot.platform.errors import BadInput
 from bot.rules import city_ids, find_city, render_decision
 
 from .driver import Interview as Driver

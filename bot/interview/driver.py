@@ -1,7 +1,7 @@
 """The one interview: every channel gives it the person's messages and gets
 back what to say, the facts known so far and what to ask next.
 
-    interview = Interview()                     # as_of: today (bot.clock)
+    interview = Interview()                     # as_of: today (bot.platform.clock)
     reply = interview.start()                   # the first question
     reply = interview.handle(reply.state, Message.parse("我在聊城租房住了八个月"))
     reply.messages                              # [Out(text, choices, custom, role)], in order
@@ -37,8 +37,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
-from bot import clock
-from bot.masking import mask_text
+from bot.platform import clock
+from bot.platform.masking import mask_text
 from bot.rules import labels, question_for, render_decision, render_topic
 from bot.rules.policy import city_ids, load_city
 from bot.parsing.holder import read_holding

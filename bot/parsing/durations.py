@@ -39,7 +39,7 @@ from typing import Optional
 from dateutil.relativedelta import relativedelta
 
 from ._text import NUM, digits, jionlp, normalise, to_int
-from bot import clock
+from bot.platform import clock
 
 MAX_MONTHS = 12 * 130
 ARRIVED = "·"

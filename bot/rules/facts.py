@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from .policy import City, city_ids, find_city, load_city
-from bot import clock
+from bot.platform import clock
 
 NATIONALITIES = ("cn", "foreign", "hk", "mo", "tw")
 EMPLOYMENTS = ("labor_contract", "business_license", "public_sector", "none")

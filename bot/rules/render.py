@@ -10,7 +10,7 @@ from typing import Any, Optional
 from . import labels
 from .policy import load_city
 from .wording import say
-from bot import clock
+from bot.platform import clock
 
 # Topics an applicant can ask about, and where each answer comes from.
 TOPICS = ("fee", "processing", "where", "proxy", "materials", "endorsement", "replacement",

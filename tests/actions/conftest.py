@@ -29,7 +29,7 @@ def no_station_store(monkeypatch):
 def handoff_store(monkeypatch, tmp_path):
     """Hand-offs and ratings go to a throw-away SQLite store, opened when an action first needs it."""
     import actions.handoff
-    from bot.store import db
+    from bot.platform.store import db
     from bot.handoff import HandoffService
 
     opened: list[HandoffService] = []

@@ -359,7 +359,7 @@ async def test_staff_see_the_whole_conversation_from_its_first_sentence(domain, 
 
 async def test_handoffs_opened_through_rest_are_limited_per_client_address(domain, handoff_store):
     """Issue 19 (8): fresh sender ids opened hand-offs without limit; now 5 an hour per address."""
-    from bot.ratelimit import TOO_MANY_HANDOFFS_TEXT
+    from bot.platform.ratelimit import TOO_MANY_HANDOFFS_TEXT
 
     said = []
     for n in range(7):

@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.booking as booking
 from bot.appointments import AppointmentService, db
 from bot.appointments.dialogue import PastTurn
-from bot.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter
+from bot.platform.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter
 
 from tests.actions.action_trackers import all_slots, message, payload_message
 
@@ -421,10 +421,10 @@ async def test_only_a_confirmation_counts_not_every_message(svc, monkeypatch):
 
 
 async def test_the_limit_comes_from_rate_limit_bookings(svc, monkeypatch):
-    import bot.ratelimit
+    import bot.platform.ratelimit
 
     monkeypatch.setenv("RATE_LIMIT_BOOKINGS", "1/hour")
-    monkeypatch.setattr(bot.ratelimit, "_default", None)  # the process's limiter, made anew from the environment
+    monkeypatch.setattr(bot.platform.ratelimit, "_default", None)  # the process's limiter, made anew from the environment
     monkeypatch.setattr(booking, "limiter", REAL_LIMITER)
     first = await up_to_confirmation(svc, phone="13900000021", sender="env-test")
     await first.say("确认", "affirm")

@@ -87,7 +87,7 @@ def test_the_action_endpoint_follows_action_port(monkeypatch):
     from rasa.core.utils import read_endpoints_from_path
 
     monkeypatch.setenv("ACTION_PORT", "6123")
-    monkeypatch.setenv("ACTION_SECRET", "s3cret")  # set by `juzhu rasa` (bot/servers.py)
+    monkeypatch.setenv("ACTION_SECRET", "s3cret")  # set by `juzhu rasa` (bot/processes/servers.py)
     endpoints = read_endpoints_from_path(str(ROOT / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:6123/webhook"
     assert endpoints.action.headers == {"X-Juzhu-Action-Secret": "s3cret"}

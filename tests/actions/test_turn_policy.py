@@ -1,4 +1,4 @@
-"""bot/turn_policy.py: the turns the words and the conversation decide (issue 20, items 6 and 9).
+"""bot/rasa_ext/turn_policy.py: the turns the words and the conversation decide (issue 20, items 6 and 9).
 
 Trackers are built from Rasa's own events; the model-level behaviour (the
 policy above RulePolicy in a trained model) is in
@@ -14,7 +14,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, User
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.texts import RATING_COMMENT_INVITE, RATING_THANKS
-from bot.turn_policy import TurnPolicy, lookup_form
+from bot.rasa_ext.turn_policy import TurnPolicy, lookup_form
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.store import db
+from bot.platform.store import db
 from bot.appointments.service import AppointmentService
 
 # A Monday; the 14 days after it hold no public holiday (2026-11-23 … 12-07).

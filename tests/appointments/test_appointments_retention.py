@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.store import db
+from bot.platform.store import db
 from bot.appointments.models import ANONYMISED_NAME, Booking
 from bot.appointments.service import AppointmentService
 from bot.appointments.validation import BookingRefused

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.store import db
+from bot.platform.store import db
 from bot.appointments.models import Booking, SlotCount
 from bot.appointments.service import AppointmentService
 from bot.appointments.stations import StationRow, upsert_stations

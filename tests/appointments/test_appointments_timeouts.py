@@ -1,5 +1,5 @@
 """A database that is down, locked or slow fails a call in seconds, not in the
-channels' 30 s: the timeouts of bot/store/db.py reach the engines."""
+channels' 30 s: the timeouts of bot/platform/store/db.py reach the engines."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from bot.store import db
+from bot.platform.store import db
 from bot.appointments.service import AppointmentService
 
 from .conftest import PHONES, _drop_schema, _pg_schema_url, at
@@ -99,7 +99,7 @@ def test_postgresql_timeouts_from_the_environment(pg_url, fresh_engines, monkeyp
 def test_a_bad_setting_falls_back_to_the_default(sqlite_url, fresh_engines, monkeypatch, caplog):
     for bad in ("soon", "0", "-3", "inf"):
         monkeypatch.setenv("DB_STATEMENT_TIMEOUT_S", bad)
-        with caplog.at_level(logging.WARNING, logger="bot.store.db"):
+        with caplog.at_level(logging.WARNING, logger="bot.platform.store.db"):
             assert db.statement_timeout_s() == 5
         assert "DB_STATEMENT_TIMEOUT_S" in caplog.text
 

@@ -35,7 +35,7 @@ def test_other_numbers_are_refused(raw):
 
 
 def test_one_masking_module_for_the_whole_product():
-    """Masking is bot.masking's (logs, tracker store, replies): none of its own here."""
+    """Masking is bot.platform.masking's (logs, tracker store, replies): none of its own here."""
     import bot.appointments
 
     for name in ("mask_phone", "mask_phones_in", "PhoneMaskingFilter", "get_logger"):

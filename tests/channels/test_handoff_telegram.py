@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from bot.store import db
+from bot.platform.store import db
 from bot.channels.telegram import sender_id
 from bot.handoff import HandoffService
 from tests.channels.fake_telegram import FakeTelegram

@@ -11,10 +11,10 @@ import io
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.store import db
+from bot.platform.store import db
 from bot.channels.web.app import create_app
 from bot.handoff import HandoffService
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 from bot.rules import assess_dict, labels, render_decision
 
 from .fake_rasa import FakeRasa

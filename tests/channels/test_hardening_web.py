@@ -88,7 +88,7 @@ def test_juzhu_web_refuses_a_guessable_staff_token(monkeypatch, tmp_path, capsys
     served = []
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(aiohttp_web, "run_app", lambda *a, **k: served.append(1))
-    monkeypatch.setattr("bot.masking.install_log_masking", lambda: None)
+    monkeypatch.setattr("bot.platform.masking.install_log_masking", lambda: None)
     monkeypatch.setenv("STAFF_TOKEN", token)
     assert main(["web"]) == 2
     err = capsys.readouterr().err

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.texts import busy_text, too_many_messages_text
 from bot.channels.web.app import STATIC_DIR, create_app
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 
 from .fake_rasa import FakeRasa
 

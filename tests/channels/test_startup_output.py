@@ -1,6 +1,6 @@
 """`make run`'s start-up output: the operator sees the banner and real problems, not library noise.
 
-bot.servers.quiet_start runs first in `juzhu rasa` and `juzhu actions`. It is
+bot.processes.servers.quiet_start runs first in `juzhu rasa` and `juzhu actions`. It is
 tried here in a child process (it changes the process's warning display).
 The whole `make run` output was measured by hand: 25 lines up to the ready
 banner (see the report of issue 13); starting Rasa here would cost a minute.
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent("""
     import warnings
-    from bot.servers import quiet_start
+    from bot.processes.servers import quiet_start
     warnings.simplefilter("always")  # as Rasa's dependencies leave it: every warning shown
     quiet_start()
     site = "/venv/lib/python3.10/site-packages/"

@@ -26,7 +26,7 @@ from bot.channels.telegram import (CHOSEN_TEXT, EXPIRED_BUTTON_TEXT, HELP_TEXT, 
                                    START_TEXT, UNKNOWN_COMMAND_TEXT, BookingInfo, CallbackPayloads, Settings,
                                    build_application, running)
 from bot.channels.texts import PRIVATE_ONLY_TEXT, busy_text, too_many_messages_text
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 from tests.channels.fake_rasa import FakeRasa as AssistantFake
 from tests.channels.fake_telegram import Call, FakeTelegram
 
@@ -170,8 +170,7 @@ class Clock:
 
 
 def settings_for(telegram_api: FakeTelegram, rasa_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram_api.base_url, "RASA_URL": rasa_url,
-           "TELEGRAM_STATE_PATH": str(tmp_path / "telegram.sqlite3")}
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram_api.base_url, "RASA_URL": rasa_url}
     settings = Settings.from_env(env)
     settings.rasa_backoff = 0.01
     settings.rasa_timeout = 5
@@ -288,7 +287,7 @@ async def test_booking_sends_photo_and_ics_document(telegram_api, rasa, tmp_path
     assert document.files["document"] == ("juzhu.ics", ICS)
     assert document.params["caption"] == "加入日历"
     assert len(sent) == 5  # the booking element itself shows nothing...
-    state = tg.ReminderState(tmp_path / "telegram.sqlite3")
+    state = tg.TelegramBookings()
     assert state.known() == [("K7Q2M9", CHAT, None)]  # ...but the chat is remembered for the reminder
 
 
@@ -302,7 +301,7 @@ async def test_kiosk_shaped_custom_element(telegram_api, rasa, tmp_path):
     assert text.params["text"] == "您的预约：11月25日 09:30 东昌府区古楼派出所。"
     assert photo.files["photo"][1] == PNG and photo.params["caption"] == "预约码：K7Q2M9"
     assert document.files["document"] == ("yuyue.ics", ICS) and "caption" not in document.params
-    assert tg.ReminderState(tmp_path / "telegram.sqlite3").known() == [("K7Q2M9", CHAT, None)]
+    assert tg.TelegramBookings().known() == [("K7Q2M9", CHAT, None)]
 
 
 async def test_reset_forgets_the_conversation_and_mapped_buttons(telegram_api, rasa, tmp_path):
@@ -609,7 +608,7 @@ class RecordingBot:
 
 
 def offline_bridge(tmp_path: Path, lookup: Callable, clock: Callable) -> tg.TelegramBridge:
-    bridge_ = tg.TelegramBridge(Settings(token=TOKEN, state_path=tmp_path / "tg.sqlite3"),
+    bridge_ = tg.TelegramBridge(Settings(token=TOKEN),
                                 lookup=lookup, clock=clock)
     bridge_.state.open()
     return bridge_
@@ -725,9 +724,9 @@ def test_settings_from_the_environment():
 
 
 def test_cli_masks_the_logs_first_and_passes_the_shared_settings(monkeypatch):
-    import bot.masking
+    import bot.platform.masking
     from bot.cli import main
-    from bot.ratelimit import default_limiter
+    from bot.platform.ratelimit import default_limiter
 
     steps: list[str] = []
     built: dict[str, Any] = {}
@@ -743,7 +742,7 @@ def test_cli_masks_the_logs_first_and_passes_the_shared_settings(monkeypatch):
     class Redaction:
         filter = tg.TokenRedactingFilter(TOKEN)
 
-    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: steps.append("masking"))
+    monkeypatch.setattr(bot.platform.masking, "install_log_masking", lambda: steps.append("masking"))
     monkeypatch.setattr(tg, "install_token_redaction", lambda *a, **k: steps.append("redaction") or Redaction())
     monkeypatch.setattr(tg, "build_application", build)
     monkeypatch.setattr(logging.getLogger("juzhu"), "level", logging.getLogger("juzhu").level)
@@ -756,10 +755,10 @@ def test_cli_masks_the_logs_first_and_passes_the_shared_settings(monkeypatch):
 
 
 def test_cli_refuses_an_unusable_rasa_timeout_in_one_line(monkeypatch, capsys):
-    import bot.masking
+    import bot.platform.masking
     from bot.cli import main
 
-    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: None)
+    monkeypatch.setattr(bot.platform.masking, "install_log_masking", lambda: None)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("RASA_TIMEOUT_S", "soon")
     assert main(["telegram"]) == 2
@@ -768,10 +767,10 @@ def test_cli_refuses_an_unusable_rasa_timeout_in_one_line(monkeypatch, capsys):
 
 
 def test_cli_without_token_says_so_in_one_line(monkeypatch, capsys):
-    import bot.masking
+    import bot.platform.masking
     from bot.cli import main
 
-    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: None)  # not for the whole test run
+    monkeypatch.setattr(bot.platform.masking, "install_log_masking", lambda: None)  # not for the whole test run
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["telegram"]) == 2
     err = capsys.readouterr().err
@@ -785,7 +784,7 @@ async def test_cli_rejected_token_is_one_line_without_the_token(telegram_api, tm
         pytest.skip("the juzhu console script is not installed in this environment")
     wrong = "111:wrong-token-abcdefghij"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": wrong,
-           "TELEGRAM_API_BASE_URL": telegram_api.base_url, "TELEGRAM_STATE_PATH": str(tmp_path / "tg.sqlite3"),
+           "TELEGRAM_API_BASE_URL": telegram_api.base_url,
            "RASA_URL": closed_port_url()}
     process = await asyncio.create_subprocess_exec(str(juzhu), "telegram", env=env, stdout=subprocess.PIPE,
                                                    stderr=subprocess.PIPE)
@@ -806,7 +805,7 @@ async def test_cli_runs_the_bridge_and_stops_on_sigint(telegram_api, rasa, tmp_p
     if not juzhu.exists():
         pytest.skip("the juzhu console script is not installed in this environment")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN,
-           "TELEGRAM_API_BASE_URL": telegram_api.base_url, "TELEGRAM_STATE_PATH": str(tmp_path / "tg.sqlite3"),
+           "TELEGRAM_API_BASE_URL": telegram_api.base_url,
            "RASA_URL": rasa.url, "DATABASE_URL": f"sqlite:///{tmp_path / 'juzhu.db'}"}
     process = await asyncio.create_subprocess_exec(str(juzhu), "telegram", env=env, stdout=subprocess.PIPE,
                                                    stderr=subprocess.PIPE)

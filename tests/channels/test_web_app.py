@@ -26,7 +26,7 @@ from bot.channels.web import app as webapp
 from bot.channels.web.app import STAFF_COOKIE, create_app
 from bot.channels.web.bookings import StaffBookings
 from bot.channels.web.sessions import StaffSessions
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 from bot.rules import assess_dict, question_for, render_decision
 
 from .fake_rasa import FakeRasa
@@ -546,7 +546,7 @@ async def test_staff_cookie_is_secure_behind_a_tls_terminating_proxy(make_client
 
 async def test_staff_sessions_survive_a_restart_and_end_when_the_secret_rotates(make_client, tmp_path,
                                                                                  monkeypatch):
-    from bot.secrets import staff_cookie_secret
+    from bot.platform.secrets import staff_cookie_secret
 
     monkeypatch.chdir(tmp_path)  # var/ is relative to the working directory, like var/juzhu.db
     monkeypatch.delenv("JUZHU_VAR_DIR", raising=False)
@@ -735,14 +735,14 @@ WEB_ENV = ("STAFF_TOKEN", "STAFF_COOKIE_SECRET", "JUZHU_VAR_DIR", "WEB_TRUST_PRO
 @pytest.fixture
 def web_cli(monkeypatch, tmp_path):
     """`juzhu web` up to the point it would serve: what it did, without a real server or log masking."""
-    import bot.masking
+    import bot.platform.masking
     from aiohttp import web as aiohttp_web
 
     did: dict = {"steps": []}
     monkeypatch.chdir(tmp_path)
     for name in WEB_ENV:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(bot.masking, "install_log_masking", lambda: did["steps"].append("masking"))
+    monkeypatch.setattr(bot.platform.masking, "install_log_masking", lambda: did["steps"].append("masking"))
 
     def run_app(app, **options):
         did["steps"].append("serve")
@@ -781,7 +781,7 @@ def test_juzhu_web_refuses_unusable_settings_in_one_line(web_cli, monkeypatch, c
 
 def test_juzhu_web_masks_its_logs_and_passes_its_settings(web_cli, monkeypatch, tmp_path):
     from bot.cli import main
-    from bot.ratelimit import default_limiter
+    from bot.platform.ratelimit import default_limiter
 
     monkeypatch.setenv("STAFF_TOKEN", TOKEN)
     monkeypatch.setenv("RASA_TIMEOUT_S", "45")

@@ -19,7 +19,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.web.app import create_app
 from bot.channels.wechat import WECHAT, WechatSettings, sender_of
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 
 from .fake_rasa import FakeRasa
 from .fake_wechat import FakeWechat

@@ -46,7 +46,7 @@ def running_cluster(replicas: int = 2, *, lock_store: str = "atomic", web: bool 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from bot.cluster import Cluster, Ports
+    from bot.processes.cluster import Cluster, Ports
 
     model = model_or_skip()
     haproxy_or_skip()

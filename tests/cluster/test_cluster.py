@@ -10,7 +10,7 @@ cores). In file order:
 2. PostgreSQL down for a few seconds: the kiosk says 系统繁忙 (never
    silence, never 没有理解), then answers again without any restart.
 3. Redis down: turns go on under each replica's own lock (documented in
-   bot/lock_store.py and the README); a booking race loses no booking and
+   bot/rasa_ext/lock_store.py and the README); a booking race loses no booking and
    oversells no seat.
 4. One action server killed under load: no error, no busy reply.
 5. One Rasa replica killed under load: the other keeps serving, no message
@@ -88,7 +88,7 @@ def test_thirty_concurrent_messages_of_one_conversation_all_stored_and_stock_loc
     answered = sum(1 for status, body in results if status == 200 and body)
     stored = user_events(sender)
     spread = {name: after[name] - before.get(name, 0) for name in after}
-    print(f"\natomic lock store (bot/lock_store.py): {CONCURRENT} concurrent messages, {answered} answered, "
+    print(f"\natomic lock store (bot/rasa_ext/lock_store.py): {CONCURRENT} concurrent messages, {answered} answered, "
           f"{stored} user events stored, {CONCURRENT - stored} lost, {took:.1f} s; per replica {spread}")
     assert all(count > 0 for count in spread.values()), f"the balancer did not use every replica: {spread}"
     assert answered == CONCURRENT, [r for r in results if r[0] != 200 or not r[1]][:3]

@@ -1,4 +1,4 @@
-"""The lock store (bot/lock_store.py) against a real Redis, without Rasa.
+"""The lock store (bot/rasa_ext/lock_store.py) against a real Redis, without Rasa.
 
 Two "servers" are two threads, each with its own event loop and its own
 lock store instance, like two Rasa processes. Each "turn" reads a
@@ -20,7 +20,7 @@ import uuid
 
 import pytest
 
-from bot.lock_store import JuzhuLockStore
+from bot.rasa_ext.lock_store import JuzhuLockStore
 
 from .helpers import redis_or_skip
 
@@ -158,7 +158,7 @@ def test_redis_down_local_mode_answers_and_says_so(caplog):
         async with store.lock("down"):
             return True
 
-    with caplog.at_level("WARNING", logger="bot.lock_store"):
+    with caplog.at_level("WARNING", logger="bot.rasa_ext.lock_store"):
         assert asyncio.run(main())
         assert asyncio.run(main())  # within the retry pause: Redis not even tried
     assert sum("unavailable" in record.getMessage() for record in caplog.records) == 1

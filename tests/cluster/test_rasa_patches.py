@@ -1,4 +1,4 @@
-"""bot/rasa_patches.py without servers: the compiled validator and the loud tracker store."""
+"""bot/rasa_ext/rasa_patches.py without servers: the compiled validator and the loud tracker store."""
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import rasa_patches
+from bot.rasa_ext import rasa_patches
 
 rasa_patches.install()
 

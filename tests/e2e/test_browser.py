@@ -151,7 +151,7 @@ def kiosk_url(servers, kiosk_rasa):
 
 def generous_limiter():
     """The tests' own limiter: every tap of every test comes from 127.0.0.1 within a minute or two."""
-    from bot.ratelimit import RateLimiter
+    from bot.platform.ratelimit import RateLimiter
 
     return RateLimiter("memory://", {"messages": "600/minute"})
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import db
+from bot.platform.store import db
 from bot.channels.web.app import create_app
 from bot.handoff import HandoffService, texts as handoff_texts
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 from tests.channels.fake_rasa import FakeRasa
 from tests.e2e.test_browser import CHROMIUM, KIOSK, LAPTOP, LAUNCH_ARGS, ServerThread, watch_errors
 

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels.telegram import sender_id
 from bot.channels.web.app import create_app
 from bot.handoff import HandoffService
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 
 TOKEN = "e2e-handoff-staff-token-7c1d"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -185,7 +185,7 @@ async def test_kiosk_says_busy_when_the_action_server_is_down(assistant, action_
 
 async def test_telegram_says_busy_when_the_action_server_is_down(assistant, action_server_stopped, tmp_path):
     from bot.channels.telegram import Settings, build_application, running
-    from bot.ratelimit import RateLimiter
+    from bot.platform.ratelimit import RateLimiter
     from tests.channels.fake_telegram import FakeTelegram
 
     token = "987654321:AAH-juzhuTest_SECRET-token_0123456789ab"
@@ -193,8 +193,7 @@ async def test_telegram_says_busy_when_the_action_server_is_down(assistant, acti
     telegram_api = await FakeTelegram(token).start()
     try:
         settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": telegram_api.base_url,
-                                      "RASA_URL": assistant["url"], "HOTLINE": "12345",
-                                      "TELEGRAM_STATE_PATH": str(tmp_path / "telegram.sqlite3")})
+                                      "RASA_URL": assistant["url"], "HOTLINE": "12345"})
         app = build_application(settings, job_queue=False, limiter=RateLimiter("memory://"))
         async with running(app, poll_timeout=1):
             telegram_api.user_says(chat, "我在聊城住了八个月，能办居住证吗")

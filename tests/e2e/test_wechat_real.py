@@ -14,7 +14,7 @@ from wechatpy import parse_message
 
 from bot.channels.web.app import create_app
 from bot.channels.wechat import WechatSettings, sender_of
-from bot.ratelimit import RateLimiter
+from bot.platform.ratelimit import RateLimiter
 from tests.channels.test_wechat import APPID, SECRET, TOKEN, signature, text_xml, voice_xml
 
 

@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import create_engine, text
 
-from bot import clock
+from bot.platform import clock
 from bot.handoff.stats import conversation_counts
 from tests.security.test_retention import EVENTS_DDL
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot import clock
+from bot.platform import clock
 
 # 23:30 UTC on 22 November is 07:30 on 23 November in Shanghai.
 UTC_LATE_EVENING = "2026-11-22T23:30:00+00:00"

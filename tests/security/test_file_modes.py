@@ -24,13 +24,12 @@ MAKE_RUN_STEPS = textwrap.dedent("""
     import subprocess
     done = subprocess.run([sys.executable, "-m", "bot.appointments"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    from bot import secrets
+    from bot.platform import secrets
     secrets.rasa_token(); secrets.action_secret(); secrets.data_key(); secrets.staff_cookie_secret()
-    from bot.tracker_store import MaskingSQLTrackerStore
+    from bot.rasa_ext.tracker_store import MaskingSQLTrackerStore
     MaskingSQLTrackerStore().engine.dispose()
-    from pathlib import Path
-    from bot.channels.telegram import ReminderState
-    ReminderState(Path("var") / "telegram.sqlite3").open()
+    from bot.channels.telegram import TelegramBookings
+    TelegramBookings().open()
 """)
 
 
@@ -49,7 +48,7 @@ def test_var_is_private_after_the_steps_of_make_run(tmp_path):
     var = tmp_path / "var"
     assert mode(var) == 0o700
     names = sorted(p.name for p in var.iterdir())
-    for expected in ("juzhu.db", "conversations.db", "telegram.sqlite3", "rasa_token", "action_secret",
+    for expected in ("juzhu.db", "conversations.db", "rasa_token", "action_secret",
                      "data_key", "staff_cookie_secret"):
         assert expected in names
     loose = {p.name: oct(mode(p)) for p in var.iterdir() if p.is_file() and mode(p) != 0o600}

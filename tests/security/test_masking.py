@@ -1,12 +1,12 @@
-"""Personal data never stored or logged in clear: bot.masking and the tracker store's masking."""
+"""Personal data never stored or logged in clear: bot.platform.masking and the tracker store's masking."""
 from __future__ import annotations
 
 import logging
 
 import pytest
 
-from bot import conversations
-from bot.masking import install_log_masking, mask_id_number, mask_name, mask_phone, mask_text
+from bot.platform import conversations
+from bot.platform.masking import install_log_masking, mask_id_number, mask_name, mask_phone, mask_text
 
 PHONE = "13812345678"
 ID_NUMBER = "37150219900307123X"
@@ -145,7 +145,7 @@ def test_python_warnings_go_through_the_masked_log():
     import subprocess
     import sys
 
-    script = ("import logging, warnings; from bot.masking import install_log_masking; install_log_masking(); "
+    script = ("import logging, warnings; from bot.platform.masking import install_log_masking; install_log_masking(); "
               "logging.basicConfig(); warnings.warn(" + repr(f'Failed to parse "/inform{{\"booking_phone\":'
                                                                f'\"{PHONE}\",\"id\":\"{ID_NUMBER}\"}}"')
               + ", UserWarning)")

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import clock
-from bot.conversations import purge_conversations
+from bot.platform import clock
+from bot.platform.conversations import purge_conversations
 
 NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=clock.TZ)
 DAY = 86400
@@ -96,7 +96,7 @@ def test_purge_command_reports_counts(tmp_path, monkeypatch, capsys):
 def test_purge_command_deletes_old_handoffs_and_ratings(tmp_path, monkeypatch, capsys):
     import datetime as dt
 
-    from bot.store import db
+    from bot.platform.store import db
     from bot.cli import main
     from bot.handoff import HandoffService
 

@@ -1,4 +1,4 @@
-"""The conversations store (bot.tracker_store): a turn's events are stored once,
+"""The conversations store (bot.rasa_ext.tracker_store): a turn's events are stored once,
 masked, and read back as the conversation was."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import MaskingSQLTrackerStore
+from bot.rasa_ext.tracker_store import MaskingSQLTrackerStore
 
 PHONE = "13912345678"
 

@@ -23,7 +23,7 @@ the server (403). With it set, a request is a staff request when it carries
 sets after the token was typed (HttpOnly, SameSite=Strict, expiring, signed
 with a secret of its own, never the token: see :mod:`.sessions`). Anything
 else gets the login form or 401. Guessing is limited per client address:
-after 5 wrong tokens in 15 minutes (``staff_login`` in bot/ratelimit.py),
+after 5 wrong tokens in 15 minutes (``staff_login`` in bot/platform/ratelimit.py),
 by the login form or a Bearer header, that address gets 429 for every token
 attempt, the right one included, until the window has passed; a session
 cookie already issued keeps working.
@@ -35,7 +35,7 @@ sends when the action server is down) the kiosk gets the busy text
 ``"busy": true``, never an empty list. The one exception is the kiosk's
 ``/restart`` on a reset, which Rasa answers with nothing by design: 204.
 
-Rate limits (bot/ratelimit.py, rule ``messages``, 20/minute): ``/api/chat``
+Rate limits (bot/platform/ratelimit.py, rule ``messages``, 20/minute): ``/api/chat``
 counts every message per sender and per client address. Over either limit
 the answer is 429 with ``Retry-After`` and ``{"messages": [{"text": <polite
 Chinese text>}], "busy": false, "limited": true}``, which the kiosk shows.
@@ -66,15 +66,16 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp import web
 
-from bot import clock
-from bot.ratelimit import Decision, RateLimiter, default_limiter
+from bot.platform import clock
+from bot.platform.ratelimit import Decision, RateLimiter, default_limiter
 from bot.rules import assess_dict, city_ids, labels, load_city, question_for, render_decision
 from bot.rules.facts import FactsError
-from bot.secrets import staff_cookie_secret
+from bot.platform.secrets import staff_cookie_secret
 
-from .. import DEFAULT_RASA_TIMEOUT_S, relay_headers
+from .. import DEFAULT_RASA_TIMEOUT_S
+from ..rasa_client import RasaClient, RasaUnavailable
 from ..texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
 from . import handoffs as handoff_routes
 from ..bodies import BodyRefused, json_object, refuse_encoded
@@ -99,7 +100,7 @@ STAFF_TOKEN: web.AppKey[Optional[str]] = web.AppKey("staff_token", object)  # ty
 HOTLINE: web.AppKey[str] = web.AppKey("hotline", str)
 IDLE_SECONDS: web.AppKey[float] = web.AppKey("idle_seconds", float)
 RASA_TIMEOUT: web.AppKey[float] = web.AppKey("rasa_timeout", float)
-HTTP: web.AppKey[ClientSession] = web.AppKey("http", ClientSession)
+RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
 BOOKINGS: web.AppKey[Callable[[], StaffBookings]] = web.AppKey("bookings", object)  # type: ignore[arg-type]
 SESSIONS: web.AppKey[Optional[StaffSessions]] = web.AppKey("sessions", object)  # type: ignore[arg-type]
 RELAY_TOKEN: web.AppKey[Optional[str]] = web.AppKey("relay_token", object)  # type: ignore[arg-type]
@@ -145,10 +146,10 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     :class:`bot.appointments.AppointmentService` on ``DATABASE_URL``, opened
     on first use. ``idle_seconds``: the kiosk's idle reset (``?idle=N`` in
     the kiosk's URL overrides it, for tests). ``limiter``: the rate limiter
-    (default the process's :func:`bot.ratelimit.default_limiter`).
+    (default the process's :func:`bot.platform.ratelimit.default_limiter`).
     ``trust_proxy``: take the client address from ``X-Forwarded-For`` (see
     the module's docstring). ``cookie_secret``: what staff cookies are signed
-    with; by default :func:`bot.secrets.staff_cookie_secret` (read when a
+    with; by default :func:`bot.platform.secrets.staff_cookie_secret` (read when a
     staff token is set). ``handoffs``: the hand-off store's factory (default
     :class:`bot.handoff.HandoffService` on ``DATABASE_URL``; routes in :mod:`.handoffs`).
     ``wechat``: :class:`bot.channels.wechat.WechatSettings` to serve ``/wechat`` (CONTRACT §8).
@@ -171,7 +172,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     app[RELAY_TOKEN] = relay_token
     app[SESSIONS] = StaffSessions(cookie_secret or staff_cookie_secret(), staff_token,
                                   revocations=revocations) if staff_token else None
-    app.cleanup_ctx.append(_http_session)
+    app.cleanup_ctx.append(_rasa_client)
 
     app.router.add_get("/", kiosk_page)
     app.router.add_get("/favicon.ico", favicon)
@@ -195,15 +196,17 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
         from .. import wechat as wechat_channel
 
         wechat_channel.setup(app, wechat_channel.WechatChannel(
-            wechat, rasa_url=app[RASA_URL], http=lambda: app[HTTP], limiter=app[LIMITER], hotline=hotline,
-            handoffs=lambda: handoff_routes.store_of(app), relay_token=relay_token))
+            wechat, rasa=lambda: app[RASA], limiter=app[LIMITER], hotline=hotline,
+            handoffs=lambda: handoff_routes.store_of(app)))
     return app
 
 
-async def _http_session(app: web.Application):
-    async with ClientSession(timeout=ClientTimeout(total=app[RASA_TIMEOUT])) as session:
-        app[HTTP] = session
+async def _rasa_client(app: web.Application):
+    app[RASA] = RasaClient(app[RASA_URL], timeout=app[RASA_TIMEOUT], relay_token=app[RELAY_TOKEN])
+    try:
         yield
+    finally:
+        await app[RASA].close()
 
 
 @web.middleware
@@ -344,19 +347,11 @@ async def chat(request: web.Request) -> web.Response:
         message = held  # the hand-off withdrawn: the question that came with it is answered
     elif held is not None:
         return held
-    url = app[RASA_URL] + "/webhooks/rest/webhook"
-    payload = {"sender": KIOSK_SENDER_PREFIX + sender, "message": message}
     try:
-        # The client the booking and hand-off limits count per (bot/channels/rest_gate.py).
-        async with app[HTTP].post(url, json=payload, headers=relay_headers(client_address(request),
-                                                                           app[RELAY_TOKEN])) as response:
-            if response.status != 200:
-                raise ClientError(f"Rasa answered HTTP {response.status}")
-            replies = await response.json(content_type=None)
-        if not isinstance(replies, list):
-            raise ValueError("Rasa's reply is not a list")
-    except (ClientError, asyncio.TimeoutError, ValueError, OSError) as error:
-        log.warning("kiosk: Rasa unavailable at %s: %s", app[RASA_URL], error or type(error).__name__)
+        # The kiosk's address is the client the booking and hand-off limits count per.
+        replies = await app[RASA].send(KIOSK_SENDER_PREFIX + sender, message, client=client_address(request))
+    except RasaUnavailable as error:
+        log.warning("kiosk: Rasa unavailable at %s: %s", app[RASA_URL], error)
         return _busy(app)
     messages = [m for m in (_clean_reply(item) for item in replies) if m]
     if not messages:

@@ -6,17 +6,17 @@ Settings (flags override the environment):
   RASA_TIMEOUT_S (30): how long to wait for Rasa; the longest wait of the
     chain (see bot/channels/__init__.py),
   STAFF_TOKEN (staff pages refused without it; at least 16 characters and
-    not guessable, else the web front refuses to start: bot/secrets.py),
+    not guessable, else the web front refuses to start: bot/platform/secrets.py),
   STAFF_COOKIE_SECRET (what staff session cookies are signed with; by
-    default generated once into var/staff_cookie_secret: bot/secrets.py,
+    default generated once into var/staff_cookie_secret: bot/platform/secrets.py,
     sessions.py),
   WEB_TRUST_PROXY=1 (behind the hall's reverse proxy: client addresses from
     X-Forwarded-For, see app.py),
-  RATE_LIMIT_* / RATE_LIMIT_STORAGE (bot/ratelimit.py),
+  RATE_LIMIT_* / RATE_LIMIT_STORAGE (bot/platform/ratelimit.py),
   KIOSK_IDLE_SECONDS (120), HOTLINE (12345, shown when Rasa is down),
   DATABASE_URL (the appointments store, for the staff bookings view).
 
-Every log line is masked (phones, ID numbers, names: bot/masking.py), and the
+Every log line is masked (phones, ID numbers, names: bot/platform/masking.py), and the
 front logs no message text at INFO or above.
 """
 from __future__ import annotations
@@ -53,25 +53,25 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    from bot.errors import BadInput
+    from bot.platform.errors import BadInput
 
     raise BadInput(f"{name}: expected 1 or 0, got {text!r}")
 
 
 def run_web(args: argparse.Namespace) -> int:
     # First of all: from here on every log record of this process is masked.
-    from bot.masking import install_log_masking
+    from bot.platform.masking import install_log_masking
 
     install_log_masking()
 
     from aiohttp import web
 
-    from bot.errors import BadInput
-    from bot.ratelimit import RateLimitError, default_limiter
+    from bot.platform.errors import BadInput
+    from bot.platform.ratelimit import RateLimitError, default_limiter
 
     from .. import rasa_timeout_s
     from ..texts import DEFAULT_HOTLINE
-    from bot.secrets import SecretError, staff_cookie_secret, staff_token_problem
+    from bot.platform.secrets import SecretError, staff_cookie_secret, staff_token_problem
 
     from .app import DEFAULT_IDLE_SECONDS, create_app
 

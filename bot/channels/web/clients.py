@@ -13,7 +13,7 @@ import ipaddress
 
 from aiohttp import web
 
-from bot.ratelimit import Decision, RateLimiter
+from bot.platform.ratelimit import Decision, RateLimiter
 
 LIMITER: web.AppKey[RateLimiter] = web.AppKey("limiter", RateLimiter)
 TRUST_PROXY: web.AppKey[bool] = web.AppKey("trust_proxy", bool)

@@ -13,7 +13,7 @@ checked on every request) under a secret of its own, so that
 - logging out ends the session on the server: its random id is kept as
   revoked (in the deployment's database) until the cookie would expire.
 
-The secret is :func:`bot.secrets.staff_cookie_secret`: ``STAFF_COOKIE_SECRET``
+The secret is :func:`bot.platform.secrets.staff_cookie_secret`: ``STAFF_COOKIE_SECRET``
 when it is set, else generated once into ``var/staff_cookie_secret`` (mode
 0600; ``var/`` relative to the working directory like the SQLite default
 ``var/juzhu.db``). Delete the file, or set another ``STAFF_COOKIE_SECRET``,
@@ -37,7 +37,7 @@ STAFF_SESSION_SECONDS = 12 * 3600
 # Tells this cookie's signatures apart from any other use of the same secret.
 SESSION_SALT = "juzhu-staff-session"
 
-REVOCATIONS = StaffSessionRevocation.__table__  # created by migration 0005 (bot/store/migrations)
+REVOCATIONS = StaffSessionRevocation.__table__  # created by migration 0005 (bot/platform/store/migrations)
 
 
 class Revocations:
@@ -51,7 +51,7 @@ class Revocations:
     def engine(self) -> sa.engine.Engine:
         with self._lock:
             if self._engine is None:
-                from bot.store import db
+                from bot.platform.store import db
 
                 url = db.database_url(self._url)
                 db.ensure_schema(url)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from bot.secrets import rasa_token, shown
+from bot.platform.secrets import rasa_token, shown
 
 BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 300
@@ -48,7 +48,7 @@ def url_ok(url: str) -> bool:
 
 
 def services(model: str) -> list[Service]:
-    from bot.servers import commands
+    from bot.processes.servers import commands
 
     rasa_port = os.environ.setdefault("RASA_PORT", "5005")
     # endpoints.yml reads ACTION_PORT: Rasa expands only variables that exist.

@@ -1,13 +1,13 @@
 """Stored conversations: where they live, how their personal data is masked, and their purge.
 
 Rasa keeps conversations in its SQL tracker store (the ``events`` table) on
-the database :func:`conversations_url` names; bot/tracker_store.py is the
+the database :func:`conversations_url` names; bot/rasa_ext/tracker_store.py is the
 Rasa adapter that calls :func:`masked_event` and :func:`unsealed_event`.
 This module imports no Rasa, so ``juzhu purge`` starts quickly.
 
 What is stored of an event:
 - user and bot text, the entities read from it, button titles: phone
-  numbers, ID numbers and names masked (bot.masking), for good;
+  numbers, ID numbers and names masked (bot.platform.masking), for good;
 - personal slots (by name: ``*_name``, ``*_phone``, ``*_id_number``): sealed
   (Fernet, key ``JUZHU_DATA_KEY`` or ``var/data_key``), because the booking
   form needs the phone typed three turns ago; nothing in the database shows
@@ -26,9 +26,9 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import create_engine, inspect, text
 
-from bot import clock
-from bot.masking import mask_value
-from bot.secrets import data_key, var_dir
+from bot.platform import clock
+from bot.platform.masking import mask_value
+from bot.platform.secrets import data_key, var_dir
 
 log = logging.getLogger(__name__)
 

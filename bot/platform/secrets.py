@@ -23,7 +23,7 @@ import secrets as random
 from pathlib import Path
 from typing import Callable, Optional
 
-from bot.private_files import private_dir, var_dir
+from bot.platform.private_files import private_dir, var_dir
 
 MIN_LENGTH = 16
 

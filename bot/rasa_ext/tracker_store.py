@@ -2,10 +2,10 @@
 
 Only the storage is changed: Rasa hands the action server the tracker of
 the current turn as it is, so the booking form reads the phone just typed;
-what reaches the database is :func:`bot.conversations.masked_events`, and
+what reaches the database is :func:`bot.platform.conversations.masked_events`, and
 what comes back from it has its sealed personal slots opened.
 
-The database is :func:`bot.conversations.conversations_url` (SQLite under
+The database is :func:`bot.platform.conversations.conversations_url` (SQLite under
 var/ by default, PostgreSQL when configured). Event brokers are not
 supported: they would publish the unmasked events.
 """
@@ -23,8 +23,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 
-from bot.conversations import conversations_url, masked_events, unsealed_event
-from bot.private_files import private_file
+from bot.platform.conversations import conversations_url, masked_events, unsealed_event
+from bot.platform.private_files import private_file
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ Waiting for a busy conversation lasts at most Rasa's lock lifetime (60 s,
 endpoints.yml::
 
     lock_store:
-      type: bot.lock_store.JuzhuLockStore
+      type: bot.rasa_ext.lock_store.JuzhuLockStore
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Masking of personal data: phone numbers, 公民身份号码 and names.
 
 One module used by every place that stores or logs what people typed: the
-tracker store (bot/conversations.py), the log record factory installed by
+tracker store (bot/platform/conversations.py), the log record factory installed by
 every process (:func:`install_log_masking`), the appointments store's
 messages, hand-off summaries. 聊城 第十六条 asks that personal information
 learned in this work be kept confidential.

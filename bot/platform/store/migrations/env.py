@@ -1,4 +1,4 @@
-"""Alembic environment: run programmatically by bot.store.db.ensure_schema.
+"""Alembic environment: run programmatically by bot.platform.store.db.ensure_schema.
 
 When the caller passes a connection (``config.attributes["connection"]``),
 the migrations run inside the caller's transaction (which already holds the
@@ -30,7 +30,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from bot.store.db import get_engine, write_engine
+    from bot.platform.store.db import get_engine, write_engine
 
     engine = write_engine(get_engine(config.get_main_option("sqlalchemy.url")))
     with engine.connect() as connection:

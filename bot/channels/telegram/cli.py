@@ -10,13 +10,13 @@ Environment (CONTRACT.md section 1):
 - ``RASA_URL`` (default ``http://127.0.0.1:5005``); ``RASA_TIMEOUT_S`` (30):
   how long to wait for Rasa, the longest wait of the chain (see
   bot/channels/__init__.py); ``HOTLINE`` (12345), named in the busy text;
-- ``RATE_LIMIT_MESSAGES`` / ``RATE_LIMIT_STORAGE`` (bot/ratelimit.py): the
+- ``RATE_LIMIT_MESSAGES`` / ``RATE_LIMIT_STORAGE`` (bot/platform/ratelimit.py): the
   per-chat message limit (20/minute);
-- ``TELEGRAM_STATE_PATH`` (default ``var/telegram.sqlite3``): booking code ->
-  chat id for the reminders; ``TELEGRAM_REMINDER_INTERVAL`` (seconds, 300);
-- ``DATABASE_URL``: the appointments store the reminders read.
+- ``TELEGRAM_REMINDER_INTERVAL`` (seconds, 300);
+- ``DATABASE_URL``: the one database, where the reminders read the bookings
+  and keep which chat booked which code.
 
-Every log record is masked (phones, ID numbers, names: bot/masking.py) and
+Every log record is masked (phones, ID numbers, names: bot/platform/masking.py) and
 the bot token is redacted from it.
 """
 from __future__ import annotations
@@ -40,13 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_telegram(args: argparse.Namespace) -> int:
     # First of all: from here on every log record of this process is masked. The token
     # redaction below wraps the masking, so it also sees (and redacts) the masked tracebacks.
-    from bot.masking import install_log_masking
+    from bot.platform.masking import install_log_masking
 
     install_log_masking()
 
-    from bot.ratelimit import RateLimitError, default_limiter
+    from bot.platform.ratelimit import RateLimitError, default_limiter
 
-    from .telegram import Settings, SettingsError
+    from . import Settings, SettingsError
 
     try:
         settings = Settings.from_env()
@@ -58,7 +58,7 @@ def run_telegram(args: argparse.Namespace) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, TelegramError
 
-    from .telegram import build_application, install_token_redaction
+    from . import build_application, install_token_redaction
 
     redaction = install_token_redaction(settings.token, compact=True)
     logging.getLogger("juzhu").setLevel(logging.INFO)

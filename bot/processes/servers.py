@@ -12,7 +12,7 @@ add to a plain ``rasa run`` / ``rasa run actions``:
 - The action server answers ``/webhook`` and ``/actions`` only when the
   request carries the shared secret (``ACTION_SECRET`` or
   ``var/action_secret``) in the header that endpoints.yml makes Rasa send.
-- Every log record of both processes is masked (bot.masking).
+- Every log record of both processes is masked (bot.platform.masking).
 - Start-up stays readable (:func:`quiet_start`): the deprecation notices
   Rasa 3.6's dependencies print while they load, jionlp's advertising
   banner, Jieba's dictionary chatter and one line per registered action are
@@ -35,10 +35,10 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
-from bot.masking import install_log_masking
-from bot.secrets import action_secret, rasa_token
+from bot.platform.masking import install_log_masking
+from bot.platform.secrets import action_secret, rasa_token
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ACTION_SECRET_HEADER = "X-Juzhu-Action-Secret"  # endpoints.yml sends it
 LOOPBACK = "127.0.0.1"
@@ -139,7 +139,7 @@ def run_rasa(args: argparse.Namespace) -> int:
                 f"--auth-token={token}"]  # one argument: a token may start with "-"
     import rasa.__main__
 
-    from bot import rasa_patches
+    from bot.rasa_ext import rasa_patches
 
     rasa_patches.install()  # explicitly, here: every Rasa server of the project starts through `juzhu rasa`
     rasa.__main__.main()
@@ -153,7 +153,7 @@ def run_rasa_cli(args: argparse.Namespace) -> int:
     sys.argv = ["rasa", *args.rasa_args]
     import rasa.__main__
 
-    from bot import rasa_patches
+    from bot.rasa_ext import rasa_patches
 
     rasa_patches.install()
     rasa.__main__.main()

@@ -37,7 +37,7 @@ drill). The same wrapper can run the store's calls in worker threads
 block the event loop.
 
 :func:`install` is idempotent and changes nothing else. `juzhu rasa`
-(bot/servers.py) calls it explicitly before handing over to Rasa's CLI, and
+(bot/processes/servers.py) calls it explicitly before handing over to Rasa's CLI, and
 every Rasa server of this project (``make run``, ``make cluster``, the
 tests' servers) starts through `juzhu rasa`.
 
@@ -76,7 +76,7 @@ def check_version(version: Optional[str] = None) -> None:
         version = rasa.__version__
     if version != WRITTEN_FOR_RASA:
         raise UnsupportedRasaVersion(
-            f"bot/rasa_patches.py was written for Rasa {WRITTEN_FOR_RASA}, but Rasa {version} is installed: "
+            f"bot/rasa_ext/rasa_patches.py was written for Rasa {WRITTEN_FOR_RASA}, but Rasa {version} is installed: "
             f"re-check each patched function against that release, then update WRITTEN_FOR_RASA")
 
 

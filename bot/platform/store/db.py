@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 
-from bot.private_files import private_file
+from bot.platform.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def alembic_config(url: Optional[str] = None):
 
     To write a new migration::
 
-        python -c "from alembic import command; from bot.store.db import alembic_config; \\
+        python -c "from alembic import command; from bot.platform.store.db import alembic_config; \\
                    command.revision(alembic_config(), 'what changes', autogenerate=True)"
     """
     from alembic.config import Config
@@ -194,7 +194,7 @@ def alembic_config(url: Optional[str] = None):
 
 # The newest migration; checked against the migrations directory by the tests,
 # so that the everyday path (is the schema current?) needs no Alembic import.
-SCHEMA_HEAD = "0006_wechat_followers"
+SCHEMA_HEAD = "0007_telegram_bookings"
 
 
 def _schema_is_current(connection: Connection) -> bool:

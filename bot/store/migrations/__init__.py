@@ -1,1 +1,0 @@
-"""Alembic migrations of the one database (bookings, hand-offs, reminders, staff sessions, WeChat); run by bot.store.db.ensure_schema."""
