@@ -19,7 +19,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.texts import busy_text, too_many_messages_text
-from bot.channels.web.app import STATIC_DIR, create_app
+from bot.channels.web.app import create_app
+from bot.channels.web.responses import STATIC_DIR
 from bot.platform.ratelimit import RateLimiter
 
 from .fake_rasa import FakeRasa

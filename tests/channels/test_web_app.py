@@ -22,8 +22,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.web import app as webapp
-from bot.channels.web.app import STAFF_COOKIE, create_app
+from bot.channels.web import clients, kiosk, responses
+from bot.channels.web.app import create_app
+from bot.channels.web.responses import STAFF_COOKIE
 from bot.channels.web.bookings import StaffBookings
 from bot.channels.web.sessions import StaffSessions
 from bot.platform.ratelimit import RateLimiter
@@ -300,7 +301,7 @@ def test_busy_text_is_one_text_for_every_channel():
     from bot.channels import telegram as tg
     from bot.channels.texts import busy_text
 
-    assert webapp.busy_text is busy_text
+    assert kiosk.busy_text is busy_text
     assert tg.busy_text is busy_text
     text = busy_text("0635-12345")
     assert text.startswith("系统繁忙，请稍后再试") and "0635-12345" in text and "没有理解" not in text
@@ -309,11 +310,11 @@ def test_busy_text_is_one_text_for_every_channel():
 async def test_kiosk_page_carries_the_busy_text_for_when_the_front_is_unreachable(make_client):
     client = await make_client(hotline="0874-12345")
     page = await (await client.get("/")).text()
-    assert f'data-busy-text="{webapp.busy_text("0874-12345")}"' in page
+    assert f'data-busy-text="{kiosk.busy_text("0874-12345")}"' in page
 
 
 def kiosk_script() -> str:
-    return (webapp.STATIC_DIR / "kiosk.js").read_text(encoding="utf-8")
+    return (responses.STATIC_DIR / "kiosk.js").read_text(encoding="utf-8")
 
 
 def test_kiosk_script_shows_the_servers_messages_whatever_the_status():
@@ -370,10 +371,10 @@ def test_client_address_from_x_forwarded_for_only_behind_a_trusted_proxy():
 
     def address(trust: bool, forwarded: str) -> str:
         app = web.Application()
-        app[webapp.TRUST_PROXY] = trust
+        app[clients.TRUST_PROXY] = trust
         headers = {"X-Forwarded-For": forwarded} if forwarded else {}
         request = make_mocked_request("POST", "/api/chat", headers=headers, app=app)
-        return webapp.client_address(request)
+        return clients.client_address(request)
 
     peer = address(False, "")
     assert address(False, "203.0.113.7") == peer
@@ -789,9 +790,9 @@ def test_juzhu_web_masks_its_logs_and_passes_its_settings(web_cli, monkeypatch, 
     assert main(["web", "--port", "8123"]) == 0
     assert web_cli["steps"] == ["masking", "serve"]  # masking first, before anything can be logged
     app = web_cli["app"]
-    assert app[webapp.RASA_TIMEOUT] == 45.0
-    assert app[webapp.TRUST_PROXY] is True
-    assert app[webapp.LIMITER] is default_limiter()
+    assert app[responses.RASA_TIMEOUT] == 45.0
+    assert app[clients.TRUST_PROXY] is True
+    assert app[clients.LIMITER] is default_limiter()
     assert web_cli["options"]["access_log"] is None  # no request lines (they carry no text, but no need)
     secret = tmp_path / "var" / "staff_cookie_secret"
     assert secret.exists() and secret.stat().st_mode & 0o777 == 0o600
@@ -809,7 +810,7 @@ def test_rasa_timeout_is_one_setting_for_both_channels():
     telegram = {"TELEGRAM_BOT_TOKEN": "1:abcdefghijkl"}
     assert Settings.from_env(telegram).rasa_timeout == 30
     assert Settings.from_env({**telegram, "RASA_TIMEOUT_S": "12.5"}).rasa_timeout == 12.5
-    assert create_app().get(webapp.RASA_TIMEOUT) == 30
+    assert create_app().get(responses.RASA_TIMEOUT) == 30
 
 
 async def test_chat_logs_no_message_text(make_client, fake_rasa, caplog):
@@ -834,7 +835,7 @@ async def test_chat_logs_no_message_text(make_client, fake_rasa, caplog):
     ("javascript:alert(1)", False),
 ])
 def test_reply_images_limited_to_what_the_kiosk_may_show(image, kept):
-    cleaned = webapp._clean_reply({"recipient_id": "kiosk-x", "text": "二维码", "image": image})
+    cleaned = kiosk._clean_reply({"recipient_id": "kiosk-x", "text": "二维码", "image": image})
     assert ("image" in cleaned) is kept
     assert "recipient_id" not in cleaned
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import logging
 import re
 import threading
@@ -34,6 +33,7 @@ from aiohttp import web
 
 from ..bodies import json_object
 from .clients import LIMITER, client_address, retry_after
+from .responses import json_error, json_response
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,6 @@ def setup(app: web.Application, handoffs: Optional[HandoffFactory] = None) -> No
     app.router.add_get("/staff/api/feedback", staff_feedback)
     app.router.add_get("/staff/api/feedback.csv", staff_feedback_csv)
     app.router.add_post("/api/handoff/poll", kiosk_poll)
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
-
-
-def _error(status: int, message: str) -> web.Response:
-    return _json({"error": message}, status=status)
 
 
 def store_of(app: web.Application) -> Any:
@@ -118,7 +110,7 @@ def _refusals(handler):
         try:
             return await handler(request)
         except _Refused as refused:
-            return _error(refused.status, refused.message)
+            return json_error(refused.status, refused.message)
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
     return wrapped
@@ -204,24 +196,24 @@ def _handoff_id(request: web.Request) -> int:
 async def staff_handoffs(request: web.Request) -> web.Response:
     await _staff_call(request, "staff_seen")
     cases = await _staff_call(request, "queue")
-    return _json({"handoffs": [_for_staff(case) for case in cases]})
+    return json_response({"handoffs": [_for_staff(case) for case in cases]})
 
 
 @_refusals
 async def staff_take(request: web.Request) -> web.Response:
-    return _json({"handoff": _for_staff(await _staff_call(request, "take", _handoff_id(request)))})
+    return json_response({"handoff": _for_staff(await _staff_call(request, "take", _handoff_id(request)))})
 
 
 @_refusals
 async def staff_reply(request: web.Request) -> web.Response:
     handoff_id = _handoff_id(request)
     body = await json_object(request, "a JSON object {text}")
-    return _json({"handoff": _for_staff(await _staff_call(request, "reply", handoff_id, body.get("text")))})
+    return json_response({"handoff": _for_staff(await _staff_call(request, "reply", handoff_id, body.get("text")))})
 
 
 @_refusals
 async def staff_close(request: web.Request) -> web.Response:
-    return _json({"handoff": _for_staff(await _staff_call(request, "close", _handoff_id(request)))})
+    return json_response({"handoff": _for_staff(await _staff_call(request, "close", _handoff_id(request)))})
 
 
 def _days(request: web.Request) -> int:
@@ -237,7 +229,7 @@ async def staff_feedback(request: web.Request) -> web.Response:
 
     days = _days(request)
     counts = await asyncio.get_running_loop().run_in_executor(None, conversation_counts, days)
-    return _json(await _staff_call(request, "feedback", days, conversations=counts))
+    return json_response(await _staff_call(request, "feedback", days, conversations=counts))
 
 
 CSV_COLUMNS = (("created", "时间"), ("level", "评分"), ("label", "评价"), ("city", "城市"), ("topic", "事项"),
@@ -270,12 +262,12 @@ async def kiosk_poll(request: web.Request) -> web.Response:
     body = await json_object(request, "a JSON object {sender}")
     sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER_RE.match(sender):
-        return _error(400, "sender: 8-64 characters of A-Z a-z 0-9 _ -")
+        return json_error(400, "sender: 8-64 characters of A-Z a-z 0-9 _ -")
     # A poll every 2.5 s is 24 a minute; beyond 60 per session or address it is no kiosk.
     for kind, key in (("address", client_address(request)), ("sender", sender)):
         decision = request.app[LIMITER].hit("handoff_poll", kind, key)
         if not decision.allowed:
-            response = _error(429, "too many polls; slow down")
+            response = json_error(429, "too many polls; slow down")
             response.headers.update(retry_after(decision))
             return response
     sender = KIOSK_PREFIX + sender
@@ -285,8 +277,8 @@ async def kiosk_poll(request: web.Request) -> web.Response:
         on_duty = bool(active) and await _call(request.app, "staff_on_duty")
     except Exception as error:
         log.warning("kiosk poll: hand-off store unavailable: %s", type(error).__name__)
-        return _json({"messages": [], "handoff": None})
-    return _json({
+        return json_response({"messages": [], "handoff": None})
+    return json_response({
         "messages": [{key: item[key] for key in ("text", "buttons") if key in item} for item in messages],
         # on_duty: someone may answer here, so the kiosk holds off its idle reset (issue 20).
         "handoff": {"case_no": active["case_no"], "status": active["status"], "on_duty": on_duty}
@@ -316,5 +308,5 @@ async def held_for_staff(app: web.Application, sender: str, message: str) -> Opt
     if held["status"] == "withdrawn":
         messages[0]["buttons"] = [{"title": "问其他问题", "payload": "/greet"},
                                   {"title": "预约办理", "payload": "/book_appointment"}]
-    return _json({"messages": messages, "busy": False,
+    return json_response({"messages": messages, "busy": False,
                   "handoff": {"case_no": held["case_no"], "status": held["status"]}})
