@@ -26,6 +26,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import reminders as W
 from bot.platform.clock import today
+from bot.platform.dates import date_text
 from bot.parsing.when import parse_past_day
 from bot.rules.engine import endorsement_dates
 from bot.rules.policy import load_city
@@ -127,7 +128,7 @@ class ActionRemindEndorsement(GuardedAction):
             dispatcher.utter_message(text=W.ALREADY_DUE)
             return []
         dispatcher.utter_message(text=W.SUBSCRIBED.format(
-            first=W.cn_day(max(first, today())), last=W.cn_day(last), due=W.cn_day(deadline)))
+            first=date_text(max(first, today())), last=date_text(last), due=date_text(deadline)))
         dispatcher.utter_message(json_message={"endorsement_reminder": {"city": city, "due": due}})
         return []
 

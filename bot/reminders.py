@@ -215,8 +215,6 @@ PRINT_NOTE = "可以把这段话打印或拍照保存：到期前请带齐材料
 ONLY_TELEGRAM = "到期提醒目前只在 Telegram 上提供。请记下上面的日期，或把这段话打印、拍照保存。"
 
 
-def cn_day(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # --- what a reminder knows of a booking (Telegram's and WeChat's day-before reminders) --------------

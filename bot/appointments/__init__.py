@@ -11,7 +11,8 @@ dialogue (the steps of booking, looking up and cancelling a visit, without
 Rasa), replies and texts (what those steps say).
 Masking of phones and names for logs and replies: bot.platform.masking.
 """
-from .service import AppointmentService, BookingInfo, DayInfo, SlotInfo, StationInfo
+from .results import BookingInfo, DayInfo, SlotInfo, StationInfo
+from .service import AppointmentService
 from .validation import BookingRefused, normalise_phone
 
 __all__ = ["AppointmentService", "BookingInfo", "BookingRefused", "DayInfo", "SlotInfo",

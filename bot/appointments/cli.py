@@ -76,7 +76,7 @@ def _date(text: str) -> dt.date:
 
 
 def _start(text: str) -> dt.datetime:
-    from .service import parse_start
+    from .results import parse_start
 
     try:
         return parse_start(text)

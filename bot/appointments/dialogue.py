@@ -56,8 +56,11 @@ from bot.platform.masking import mask_phone
 from bot.parsing import contact
 
 from . import texts as T
-from .replies import Reply, details_text, explanation, not_understood, short_station, zh_day
-from .service import HORIZON_DAYS, AppointmentService, StationInfo, county_key, parse_start
+from bot.platform.dates import day_text
+
+from .replies import Reply, details_text, explanation, not_understood, short_station
+from .results import StationInfo, county_key, parse_start
+from .service import HORIZON_DAYS, AppointmentService
 from .validation import BookingRefused, clean_name, normalise_phone
 from bot.rules.policy import city_id_of
 
@@ -561,7 +564,7 @@ class BookingTurn:
             wanted = dt.datetime.combine(day, dt.time.fromisoformat(self.s["booking_time"]))
             slot = next((slot for slot in self.svc.slots(station.id, day) if slot.start == wanted), None)
             if slot is None:
-                self.tell(T.TIME_NONE.format(day=zh_day(day), time=self.s["booking_time"]))
+                self.tell(T.TIME_NONE.format(day=day_text(day), time=self.s["booking_time"]))
                 self.clear("booking_time")
             elif not slot.bookable or slot.remaining < self.seats():
                 self.tell(T.TIME_FULL.format(time=self.s["booking_time"]) if self.seats() == 1 else
@@ -571,13 +574,13 @@ class BookingTurn:
     def day_refusal(self, station: StationInfo, day: dt.date) -> str:
         now = self.svc.now()
         if day < now.date():
-            return T.DAY_PAST.format(day=zh_day(day))
+            return T.DAY_PAST.format(day=day_text(day))
         if day > now.date() + dt.timedelta(days=HORIZON_DAYS):
-            return T.DAY_TOO_FAR.format(day=zh_day(day), horizon=HORIZON_DAYS)
+            return T.DAY_TOO_FAR.format(day=day_text(day), horizon=HORIZON_DAYS)
         reason = self.svc.closed_reason(station.id, day)
         if reason:
-            return T.DAY_CLOSED.format(day=zh_day(day), station=station.name, reason=reason)
-        return T.DAY_FULL.format(day=zh_day(day))
+            return T.DAY_CLOSED.format(day=day_text(day), station=station.name, reason=reason)
+        return T.DAY_FULL.format(day=day_text(day))
 
     def next_slot(self) -> Optional[str]:
         if self.outcome:
@@ -925,7 +928,7 @@ class RescheduleTurn(LookupTurn):
         slot = offered.get(start)
         if slot is None or not slot.bookable or slot.remaining < booking.party or start == booking.start:
             # Not a time that can be had: said before asking to confirm it.
-            self.replies.append(Reply(T.TIME_NONE.format(day=zh_day(day), time=s["reschedule_time"])
+            self.replies.append(Reply(T.TIME_NONE.format(day=day_text(day), time=s["reschedule_time"])
                                       if slot is None or not slot.bookable or start == booking.start
                                       else T.TIME_FULL.format(time=s["reschedule_time"])))
             s["reschedule_time"] = s["reschedule_confirmed"] = None
@@ -956,13 +959,13 @@ class RescheduleTurn(LookupTurn):
     def day_refusal(self, booking: Any, day: dt.date) -> str:
         now = self.svc.now()
         if day < now.date():
-            return T.DAY_PAST.format(day=zh_day(day))
+            return T.DAY_PAST.format(day=day_text(day))
         if day > now.date() + dt.timedelta(days=HORIZON_DAYS):
-            return T.DAY_TOO_FAR.format(day=zh_day(day), horizon=HORIZON_DAYS)
+            return T.DAY_TOO_FAR.format(day=day_text(day), horizon=HORIZON_DAYS)
         reason = self.svc.closed_reason(booking.station_id, day)
         if reason:
-            return T.DAY_CLOSED.format(day=zh_day(day), station=booking.station_name, reason=reason)
-        return T.DAY_FULL.format(day=zh_day(day))
+            return T.DAY_CLOSED.format(day=day_text(day), station=booking.station_name, reason=reason)
+        return T.DAY_FULL.format(day=day_text(day))
 
 
 __all__ = ["RESCHEDULE_SLOTS", "RescheduleTurn", "ANSWER_INTENTS", "BOOKING_SLOTS", "BookingTurn", "CHANGES", "KINDS", "LOOKUP_ANSWER_INTENTS",

@@ -22,13 +22,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
+from bot.platform.dates import day_text, moment_text
 from bot.platform.masking import mask_phone
 from bot.platform.ratelimit import TOO_MANY_BOOKINGS_TEXT
 
 from . import texts as T
-from .service import (CODE_LOCKED_TEXT, HORIZON_DAYS, AppointmentService, BookingInfo, StationInfo, county_key,
-                      parse_start)
-from .stations import WEEKDAYS_ZH
+from .guesses import CODE_LOCKED_TEXT
+from .results import BookingInfo, StationInfo, county_key, parse_start
+from .service import HORIZON_DAYS, AppointmentService
 from .validation import BookingRefused
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,6 @@ class Reply:
 def spelled(code: str) -> str:
     """K7M3QX → 'K 7 M 3 Q X' (read aloud one by one)."""
     return " ".join(code)
-
-
-def zh_day(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日（{WEEKDAYS_ZH[day.weekday()]}）"
-
-
-def zh_time(start: dt.datetime) -> str:
-    return f"{zh_day(start.date())} {start:%H:%M}"
 
 
 def short_station(station: StationInfo) -> str:
@@ -120,7 +113,7 @@ def party_line(slots: Mapping[str, Any]) -> str:
 
 
 def details_text(booking: BookingInfo) -> str:
-    return T.DETAILS.format(code=booking.code, spelled=spelled(booking.code), time=zh_time(booking.start),
+    return T.DETAILS.format(code=booking.code, spelled=spelled(booking.code), time=moment_text(booking.start),
                             station=booking.station_name, address=booking.station_address,
                             station_phone=booking.station_phone)
 
@@ -189,20 +182,20 @@ def _ask_time(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
         buttons = []
         for text in alternatives:
             start = parse_start(text)
-            title = f"{start:%H:%M}" if start.date() == day else zh_time(start)
+            title = f"{start:%H:%M}" if start.date() == day else moment_text(start)
             buttons.append(Button(title, "inform", {"booking_day": start.date().isoformat(),
                                                     "booking_time": f"{start:%H:%M}"}))
         return Reply(T.ASK_ALTERNATIVE, buttons + [change_button(T.OTHER_DAY, "day")])
     free = [slot for slot in svc.slots(station_id, day) if slot.bookable and slot.remaining >= seats_of(slots)]
     if not free:
-        return Reply(T.DAY_FULL.format(day=zh_day(day)), day_buttons(svc, station_id, seats_of(slots)))
-    text = T.ASK_TIME.format(day=zh_day(day))
+        return Reply(T.DAY_FULL.format(day=day_text(day)), day_buttons(svc, station_id, seats_of(slots)))
+    text = T.ASK_TIME.format(day=day_text(day))
     if part in T.PART_NAMES:
         in_part = [slot for slot in free if (slot.start.hour < 12) == (part == "am")]
         if in_part:
-            free, text = in_part, T.ASK_TIME_PART.format(day=zh_day(day), part=T.PART_NAMES[part])
+            free, text = in_part, T.ASK_TIME_PART.format(day=day_text(day), part=T.PART_NAMES[part])
         else:
-            text = T.PART_FULL.format(day=zh_day(day), part=T.PART_NAMES[part])
+            text = T.PART_FULL.format(day=day_text(day), part=T.PART_NAMES[part])
     buttons = [Button(f"{slot.start:%H:%M}", "inform", {"booking_time": f"{slot.start:%H:%M}"}) for slot in free]
     return Reply(text, buttons + [change_button(T.OTHER_DAY, "day")])
 
@@ -211,7 +204,7 @@ def _ask_confirmed(svc: AppointmentService, slots: Mapping[str, Any]) -> Reply:
     """The summary read back before booking (the phone masked)."""
     station = svc.station(slots["booking_station"])
     start = parse_start(f"{slots['booking_day']} {slots['booking_time']}")
-    text = T.SUMMARY.format(station=station.name, address=station.address, time=zh_time(start),
+    text = T.SUMMARY.format(station=station.name, address=station.address, time=moment_text(start),
                             name=slots.get("booking_name"), phone=mask_phone(slots.get("booking_phone")),
                             party=party_line(slots))
     return Reply(text, [Button(T.CONFIRM, "affirm"), Button(T.CHANGE, "deny"),
@@ -255,13 +248,13 @@ def _ask_reschedule_time(svc: AppointmentService, slots: Mapping[str, Any]) -> R
     free = [slot for slot in svc.slots(booking.station_id, day)
             if slot.bookable and slot.remaining >= booking.party and slot.start != booking.start]
     part = slots.get("reschedule_part")
-    text = T.ASK_TIME.format(day=zh_day(day))
+    text = T.ASK_TIME.format(day=day_text(day))
     if part in T.PART_NAMES:
         in_part = [slot for slot in free if (slot.start.hour < 12) == (part == "am")]
         if in_part:
-            free, text = in_part, T.ASK_TIME_PART.format(day=zh_day(day), part=T.PART_NAMES[part])
+            free, text = in_part, T.ASK_TIME_PART.format(day=day_text(day), part=T.PART_NAMES[part])
         else:
-            text = T.PART_FULL.format(day=zh_day(day), part=T.PART_NAMES[part])
+            text = T.PART_FULL.format(day=day_text(day), part=T.PART_NAMES[part])
     return Reply(text, [Button(f"{slot.start:%H:%M}", "inform", {"booking_time": f"{slot.start:%H:%M}"})
                         for slot in free])
 
@@ -271,7 +264,7 @@ def _ask_reschedule_confirmed(svc: AppointmentService, slots: Mapping[str, Any])
     booking = _booking_being_moved(svc, slots)
     new = dt.datetime.combine(dt.date.fromisoformat(slots["reschedule_day"]),
                               dt.time.fromisoformat(slots["reschedule_time"]))
-    text = T.ASK_RESCHEDULE_CONFIRMED.format(code=booking.code, old=zh_time(booking.start), new=zh_time(new),
+    text = T.ASK_RESCHEDULE_CONFIRMED.format(code=booking.code, old=moment_text(booking.start), new=moment_text(new),
                                              station=booking.station_name)
     return Reply(text, [Button(T.RESCHEDULE_YES, "affirm"), Button(T.RESCHEDULE_NO, "deny")])
 
@@ -356,7 +349,7 @@ def ticket_element(booking: BookingInfo, checklist: str) -> dict[str, Any]:
         "ics": base64.b64encode(ics_bytes(booking, extra_description=checklist)).decode("ascii"),
         "filename": f"juzhu-{booking.code}.ics",
         # What a printed ticket carries (the kiosk's printout): the visit, and the checklist the chat showed.
-        "booking": {"code": booking.code, "start": start, "time": zh_time(booking.start),
+        "booking": {"code": booking.code, "start": start, "time": moment_text(booking.start),
                     "station": booking.station_name, "address": booking.station_address,
                     "station_phone": booking.station_phone},
         "checklist": checklist,
@@ -365,7 +358,7 @@ def ticket_element(booking: BookingInfo, checklist: str) -> dict[str, Any]:
 
 def confirmation(booking: BookingInfo, station: StationInfo, checklist: str) -> list[Reply]:
     """The booking's confirmation (code, time, station, masked phone, checklist) and its ticket."""
-    lines = [T.BOOKED.format(code=booking.code, spelled=spelled(booking.code), time=zh_time(booking.start),
+    lines = [T.BOOKED.format(code=booking.code, spelled=spelled(booking.code), time=moment_text(booking.start),
                              station=booking.station_name, address=booking.station_address,
                              station_phone=booking.station_phone)]
     if station.sample:
@@ -433,7 +426,7 @@ def cancel_end(svc: AppointmentService, slots: Mapping[str, Any]) -> list[Reply]
         except BookingRefused as refusal:
             return [Reply(refusal.reason, [Button(T.LOOK_AGAIN, "check_appointment")])]
         logger.info("cancelled %s (%s)", booking.code, mask_phone(phone))
-        return [Reply(T.CANCELLED.format(code=booking.code, time=zh_time(booking.start), station=booking.station_name),
+        return [Reply(T.CANCELLED.format(code=booking.code, time=moment_text(booking.start), station=booking.station_name),
                       [Button(T.BOOK_AGAIN, "book_appointment"), Button(T.ANYTHING_ELSE, "greet")])]
     if outcome == "found" and confirmed is False:
         return [Reply(T.KEPT)]

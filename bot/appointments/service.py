@@ -38,8 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Callable, Optional, TypeVar, Union
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -47,218 +46,32 @@ from sqlalchemy.orm import Session
 
 from bot.platform.clock import Clock, env_clock, local_now, to_local_naive
 from bot.platform.masking import mask_phone
-from bot.platform.ratelimit import RateLimiter, default_limiter
 
 from . import db
-from .models import (ACTIVE, ANONYMISED_NAME, PARTY_MAX, RELATIONS, Booking, BookingMember, ClosedDay,
-                     SlotCount, Station)
+from .models import (ACTIVE, Booking, BookingMember, ClosedDay, SlotCount, Station)
 from .public_holidays import holiday_name
-from .stations import WEEKDAYS_ZH, WeeklyHours, hours_chinese, hours_json, parse_hours, slot_starts
+from bot.platform.dates import WEEKDAYS_ZH, day_text, moment_text
+
+from .stations import parse_hours, slot_starts
+from .guesses import CODE_LOCKED_TEXT, CodeGuesses  # noqa: F401
+from .results import (BookingInfo, DayInfo, Member, SlotInfo, StationInfo, check_party, county_key, county_rank, fmt,
+                      parse_start)
+from .staff_view import StaffView
 from .validation import BookingRefused, clean_name, new_code, normalise_code, normalise_phone
 
 log = logging.getLogger(__name__)
 
 HORIZON_DAYS = 14  # bookable: today … today + 14
-STAFF_STATUSES = ("attended", "no_show")
 T = TypeVar("T")
-
-
-CODE_LOCKED_TEXT = ("这个预约码查询失败的次数太多，为保护预约人的信息，已暂时锁定，请一小时后再试。"
-                    "如果这是您本人的预约，可以拨打办理地点的电话或热线，由工作人员核实后帮您查询、取消或改约。")
-
-
-class CodeGuesses:
-    """Failed look-ups per booking code, whoever tries (``lookup_failures`` in bot/platform/ratelimit.py,
-    5 an hour): over the limit the code is locked until the window has passed, so a code
-    seen on a shared screen cannot be paired with its phone by trying 10⁴ masked numbers."""
-
-    def __init__(self, limiter: Optional[RateLimiter] = None):
-        self._limiter = limiter
-
-    def limiter(self) -> RateLimiter:
-        return self._limiter or default_limiter()
-
-    def locked(self, code: str) -> int:
-        """Seconds until ``code`` may be tried again; 0 when it may now."""
-        decision = self.limiter().peek("lookup_failures", code)
-        return 0 if decision.allowed else decision.retry_after_s
-
-    def failed(self, code: str) -> None:
-        self.limiter().hit("lookup_failures", code)
 
 
 class _SlotFull(Exception):
     """Inside a write transaction: the conditional increment changed no row."""
 
 
-# --- results -----------------------------------------------------------------------------
-
-def _fmt(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _zh_day(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日（{WEEKDAYS_ZH[day.weekday()]}）"
-
-
-def _zh_time(moment: dt.datetime) -> str:
-    return f"{_zh_day(moment.date())} {moment:%H:%M}"
-
-
-@dataclass(frozen=True)
-class StationInfo:
-    id: str
-    name: str
-    city: str
-    county: str
-    address: str
-    phone: str
-    hours: WeeklyHours = field(compare=False)
-    slot_minutes: int
-    seats_per_slot: int
-    sample: bool
-
-    @property
-    def hours_text(self) -> str:
-        """Chinese, e.g. 周一至周五 09:00-12:00、13:30-17:00"""
-        return hours_chinese(self.hours)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "city": self.city, "county": self.county,
-                "address": self.address, "phone": self.phone, "hours": hours_json(self.hours),
-                "hours_text": self.hours_text, "slot_minutes": self.slot_minutes,
-                "seats_per_slot": self.seats_per_slot, "sample": self.sample}
-
-
-@dataclass(frozen=True)
-class SlotInfo:
-    station_id: str
-    start: dt.datetime
-    end: dt.datetime
-    capacity: int
-    remaining: int
-    bookable: bool  # in the future, within the horizon, seats left
-
-    @property
-    def label(self) -> str:
-        """11月23日（周一） 09:00"""
-        return _zh_time(self.start)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": _fmt(self.start), "end": _fmt(self.end), "capacity": self.capacity,
-                "remaining": self.remaining, "bookable": self.bookable}
-
-
-@dataclass(frozen=True)
-class DayInfo:
-    day: dt.date
-    free_slots: int  # bookable slots with seats left
-    remaining: int  # seats left in them
-
-    @property
-    def label(self) -> str:
-        return _zh_day(self.day)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "free_slots": self.free_slots,
-                "remaining": self.remaining}
-
-
-@dataclass(frozen=True)
-class BookingInfo:
-    code: str
-    station_id: str
-    station_name: str
-    station_address: str
-    station_phone: str
-    start: dt.datetime
-    end: dt.datetime
-    name: str  # ANONYMISED_NAME once retention removed it
-    phone: Optional[str]  # 11 digits (None once anonymised); masked wherever it is not the staff's own view
-    status: str
-    created_at: dt.datetime
-    changed_at: dt.datetime
-    party: int = 1  # applicants of the visit, the booker included (seats taken)
-    members: tuple[Member, ...] = ()  # the family members listed (party - 1 at most)
-
-    @property
-    def label(self) -> str:
-        return _zh_time(self.start)
-
-    def to_dict(self, *, full_phone: bool = False) -> dict[str, Any]:
-        return {"code": self.code, "station": self.station_id, "station_name": self.station_name,
-                "address": self.station_address, "station_phone": self.station_phone,
-                "start": _fmt(self.start), "end": _fmt(self.end), "name": self.name,
-                "phone": self.phone if full_phone else mask_phone(self.phone),
-                "status": self.status, "party": self.party,
-                "members": [member.to_dict() for member in self.members],
-                "created_at": self.created_at.isoformat(sep=" "),
-                "changed_at": self.changed_at.isoformat(sep=" ")}
-
-
-@dataclass(frozen=True)
-class Member:
-    """A family member coming with the booker: ``relation`` (spouse, child,
-    parent, other) and an optional name (None once anonymised or never given)."""
-    relation: str
-    name: Optional[str] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"relation": self.relation, "name": self.name}
-
-
-def check_party(party: Any, members: tuple = ()) -> tuple[int, tuple[Member, ...]]:
-    """The party size (1–PARTY_MAX, at least 1 + members) and the members
-    cleaned; BookingRefused('bad_party') otherwise."""
-    if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= PARTY_MAX:
-        raise BookingRefused("bad_party", f"一次预约可为1至{PARTY_MAX}人办理（本人加最多{PARTY_MAX - 1}位家人）。")
-    cleaned = []
-    for member in members:
-        if not isinstance(member, Member):
-            member = Member(*member) if isinstance(member, (tuple, list)) else Member(**member)
-        if member.relation not in RELATIONS:
-            raise BookingRefused("bad_party", "家人关系只能是配偶、子女、父母或其他亲属。")
-        cleaned.append(Member(member.relation, clean_name(member.name) if member.name else None))
-    if len(cleaned) > party - 1:
-        raise BookingRefused("bad_party", f"同行家人比人数多：{party}人的预约最多列{party - 1}位家人。")
-    return party, tuple(cleaned)
-
-
-def seats_text(party: int) -> str:
-    return "" if party <= 1 else f"（{party}人）"
-
-
-def parse_start(text: str) -> dt.datetime:
-    """'YYYY-MM-DD HH:MM' → datetime; ValueError otherwise."""
-    try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
-    except (ValueError, AttributeError):
-        raise ValueError(f"{text!r} is not 'YYYY-MM-DD HH:MM'") from None
-
-
-def _county_rank(city: str, county: str) -> int:
-    """Where ``county`` comes in the city's list (bot/rules/cities); unknown ones last."""
-    from bot.rules.policy import city_ids, load_city
-
-    if city not in city_ids():
-        return 999
-    keys = [county_key(c.name) for c in load_city(city).counties]
-    key = county_key(county)
-    return keys.index(key) if key in keys else 999
-
-
-def county_key(name: str) -> str:
-    """东昌府区 and 东昌府 compare equal (a string convenience, not geography)."""
-    name = (name or "").strip()
-    for suffix in ("区", "县", "市"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
 # --- the service --------------------------------------------------------------------------
 
-class AppointmentService:
+class AppointmentService(StaffView):
     """Stations, slots and bookings. ``clock`` returns now (aware, or naive
     Shanghai time); default the real clock, or ``$JUZHU_NOW`` when set."""
 
@@ -310,7 +123,7 @@ class AppointmentService:
             if city:
                 query = query.where(Station.city == city)
             found = [self._station_info(row) for row in session.execute(query).scalars()]
-        found.sort(key=lambda s: (s.city, _county_rank(s.city, s.county)))
+        found.sort(key=lambda s: (s.city, county_rank(s.city, s.county)))
         if county:
             key = county_key(county)
             found.sort(key=lambda s: 0 if county_key(s.county) == key else 1)
@@ -442,16 +255,16 @@ class AppointmentService:
 
     def _check_time(self, station: StationInfo, start: dt.datetime, now: dt.datetime) -> None:
         if start <= now:
-            raise BookingRefused("past_time", f"所选时间 {_zh_time(start)} 已过，请选择以后的时间。")
+            raise BookingRefused("past_time", f"所选时间 {moment_text(start)} 已过，请选择以后的时间。")
         horizon = now.date() + dt.timedelta(days=HORIZON_DAYS)
         if start.date() > horizon:
             raise BookingRefused("too_far_ahead",
-                                 f"最多只能预约{HORIZON_DAYS}天以内的时段（至{_zh_day(horizon)}）。")
+                                 f"最多只能预约{HORIZON_DAYS}天以内的时段（至{day_text(horizon)}）。")
         with self._read() as session:
             closures = self._closures(session, station.id, start.date(), start.date())
         closed = self._closed_reason(station, start.date(), closures)
         if closed:
-            raise BookingRefused("closed_day", f"{_zh_day(start.date())}{station.name}不办理（{closed}），请选择其他日期。")
+            raise BookingRefused("closed_day", f"{day_text(start.date())}{station.name}不办理（{closed}），请选择其他日期。")
         starts = slot_starts(station.hours, start.date(), station.slot_minutes)
         if start not in starts:
             spans = station.hours.get(start.weekday(), [])
@@ -493,7 +306,7 @@ class AppointmentService:
                 if self.count_active_by_phone(phone):
                     raise self._already_booked() from None
                 continue
-            log.info("booked %s: %s at %s for %s, %d seat(s)", booking.code, station.id, _fmt(start),
+            log.info("booked %s: %s at %s for %s, %d seat(s)", booking.code, station.id, fmt(start),
                      mask_phone(phone), party)
             return booking
         raise RuntimeError("could not find a free booking code")  # pragma: no cover
@@ -517,16 +330,15 @@ class AppointmentService:
             else:
                 code = None
         if code is None:
-            log.info("slot full: %s at %s for %d (asked by %s)", station.id, _fmt(start), party, mask_phone(phone))
+            log.info("slot full: %s at %s for %d (asked by %s)", station.id, fmt(start), party, mask_phone(phone))
             raise self._slot_full(station, start, party)
         return self.find(code, phone)
 
     def _slot_full(self, station: StationInfo, start: dt.datetime, party: int) -> BookingRefused:
-        text = (f"{_zh_time(start)} 这个时段已约满，请选择其他时间。" if party <= 1 else
-                f"{_zh_time(start)} 这个时段剩余名额不够{party}人，请选择其他时间。")
+        text = (f"{moment_text(start)} 这个时段已约满，请选择其他时间。" if party <= 1 else
+                f"{moment_text(start)} 这个时段剩余名额不够{party}人，请选择其他时间。")
         return BookingRefused("slot_full", text,
                               alternatives=self.nearest_free_slots(station.id, start, seats=party))
-        return self.find(code, phone)
 
     @classmethod
     def _take_seat(cls, session: Session, station: StationInfo, start: dt.datetime, seats: int = 1) -> bool:
@@ -731,77 +543,6 @@ class AppointmentService:
         except _SlotFull:
             raise self._slot_full(station, new_start, current.party) from None
         booking = self.find(code, phone)
-        log.info("rescheduled %s to %s at %s (%s)", booking.code, station.id, _fmt(new_start),
+        log.info("rescheduled %s to %s at %s (%s)", booking.code, station.id, fmt(new_start),
                  mask_phone(booking.phone))
         return booking
-
-    # staff ----------------------------------------------------------------------------------
-    def mark(self, code: str, status: str) -> BookingInfo:
-        """Staff: mark a booking ``attended`` or ``no_show`` (either can be
-        corrected to the other). Refusals: unknown_code, not_active (cancelled),
-        too_early (before the booking's day)."""
-        if status not in STAFF_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STAFF_STATUSES)}")
-        code = normalise_code(code)
-        now = self.now()
-        with self._write() as session, session.begin():
-            row = session.execute(select(Booking).where(Booking.code == code)).scalar_one_or_none()
-            if row is None:
-                raise BookingRefused("unknown_code", f"没有找到预约码 {code}。")
-            if row.status == "cancelled":
-                raise self._refuse_inactive(row)
-            if now.date() < row.start.date():
-                raise BookingRefused("too_early", "预约日期还没到，不能标记到场情况。")
-            session.execute(update(Booking)
-                            .where(Booking.id == row.id, Booking.status != "cancelled")
-                            .values(status=status, changed_at=now)
-                            .execution_options(synchronize_session=False))
-        with self._read() as session:
-            row = session.execute(select(Booking).where(Booking.code == code)).scalar_one()
-            booking = self._booking_info(session, row)
-        log.info("marked %s %s", code, status)
-        return booking
-
-    def day_bookings(self, station_id: str, day: dt.date, *, include_cancelled: bool = True) -> list[BookingInfo]:
-        """Staff view: the bookings of ``station_id`` on ``day``, by time."""
-        self.station(station_id)
-        begin = dt.datetime.combine(day, dt.time.min)
-        with self._read() as session:
-            query = (select(Booking)
-                     .where(Booking.station_id == station_id, Booking.start >= begin,
-                            Booking.start < begin + dt.timedelta(days=1))
-                     .order_by(Booking.start, Booking.created_at, Booking.id))
-            if not include_cancelled:
-                query = query.where(Booking.status != "cancelled")
-            return [self._booking_info(session, row) for row in session.execute(query).scalars()]
-
-    # retention ----------------------------------------------------------------------------
-    def anonymise_bookings(self, older_than_days: int, now: Optional[dt.datetime] = None) -> int:
-        """Remove the name and phone of every booking whose slot started more
-        than ``older_than_days`` days before ``now`` (default: the service's
-        clock, Shanghai time), cancelled ones included. Code, station, start
-        and status stay, for statistics. Returns how many were anonymised;
-        running it again changes nothing.
-
-        One UPDATE in one short transaction: safe while the servers run.
-        """
-        if older_than_days < 0:
-            raise ValueError("older_than_days must be >= 0")
-        now = to_local_naive(now) if now is not None else self.now()
-        cutoff = now - dt.timedelta(days=older_than_days)
-        with self._write() as session, session.begin():
-            # Family members' names go with their booking's name and phone.
-            session.execute(
-                update(BookingMember)
-                .where(BookingMember.name.is_not(None),
-                       BookingMember.booking_id.in_(select(Booking.id).where(Booking.start < cutoff)))
-                .values(name=None)
-                .execution_options(synchronize_session=False))
-            changed = session.execute(
-                update(Booking)
-                .where(Booking.start < cutoff,
-                       or_(Booking.phone.is_not(None), Booking.name != ANONYMISED_NAME))
-                .values(name=ANONYMISED_NAME, phone=None)
-                .execution_options(synchronize_session=False)).rowcount
-        log.info("anonymised %d bookings that started before %s", changed, _fmt(cutoff))
-        return changed

@@ -27,12 +27,13 @@ from typing import Iterable, Optional, Union
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from bot.platform.dates import WEEKDAYS_ZH
+
 from .models import Booking, ClosedDay, SlotCount, Station
 
 SEED_FILE = Path(__file__).parent / "stations_seed.csv"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 Interval = tuple[dt.time, dt.time]
 WeeklyHours = dict[int, list[Interval]]

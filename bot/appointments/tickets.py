@@ -18,7 +18,7 @@ import qrcode.constants
 from icalendar import Alarm, Calendar, Event
 
 from bot.platform.clock import TZ
-from .service import BookingInfo
+from .results import BookingInfo
 
 PRODID = "-//juzhu//居住证预约//ZH"
 

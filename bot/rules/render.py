@@ -11,6 +11,7 @@ from . import labels
 from .policy import load_city
 from .wording import say
 from bot.platform import clock
+from bot.platform.dates import date_text
 
 # Topics an applicant can ask about, and where each answer comes from.
 TOPICS = ("fee", "processing", "where", "proxy", "materials", "endorsement", "replacement",
@@ -35,8 +36,7 @@ def verdict_sentence(decision: dict[str, Any]) -> str:
     verdict = decision["verdict"]
     sentence = labels.VERDICT[verdict]
     if verdict == "not_yet_eligible" and decision.get("eligible_from"):
-        year, month, day = decision["eligible_from"].split("-")
-        sentence += f"，预计{int(year)}年{int(month)}月{int(day)}日起可以申领"
+        sentence += f"，预计{date_text(decision['eligible_from'])}起可以申领"
     return f"结论：{sentence}。"
 
 
@@ -115,7 +115,7 @@ def _short_expiry(decision: dict[str, Any]) -> Optional[str]:
     city = load_city(decision["city"])
     end = city.in_force_to
     if decision["as_of"] > end.isoformat():
-        return (f"《{policy['title']}》已于{end.year}年{end.month}月{end.day}日到期（{city['policy']['article']}），"
+        return (f"《{policy['title']}》已于{date_text(end)}到期（{city['policy']['article']}），"
                 f"以下按原条文答复，以派出所的解释为准。")
     return f"《{policy['title']}》当时尚未施行（{city['policy']['article']}），以下按该办法条文答复。"
 
@@ -316,10 +316,6 @@ def question_reason(fact: str, city_id: str) -> Optional[str]:
 
 # --- the yearly 签注: when it is due, and the reminder ------------------------------------
 
-def _cn_day(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _cited(item: dict[str, Any]) -> str:
     return f"{item['text']}（{item['article']}）" if item.get("article") else item["text"]
 
@@ -337,16 +333,16 @@ def render_endorsement_due(city_id: str, last, today=None, *, month_only: bool =
     rule = city["endorsement_rule"]
     today = today or clock.today()
     dates = endorsement_dates(city, last, today)
-    lines = [f"按{_cn_day(last)}领证（或上次签注）计算"
+    lines = [f"按{date_text(last)}领证（或上次签注）计算"
              + ("（只说了月份，按当月1日算，宁早勿晚；记得具体日期可以告诉我）" if month_only else "") + "："]
     where = _cited(rule["where"])
     if int(rule["deadline_days_before"]) > 0:
-        lines.append(f"{city.name}居住证每年签注1次，1年有效期在{_cn_day(dates['year_ends'])}届满，"
+        lines.append(f"{city.name}居住证每年签注1次，1年有效期在{date_text(dates['year_ends'])}届满，"
                      f"须在届满{rule['deadline_days_before']}日前办理签注（{rule['article']}），"
-                     f"即最晚{_cn_day(dates['deadline'])}前到{where}办理。")
+                     f"即最晚{date_text(dates['deadline'])}前到{where}办理。")
     else:
         lines.append(f"{city.name}居住证每年签注1次（{rule['article']}），下次签注最晚在"
-                     f"{_cn_day(dates['deadline'])}（满一年）前到{where}办理。")
+                     f"{date_text(dates['deadline'])}（满一年）前到{where}办理。")
     if dates["status"] == "overdue":
         lines.append(f"！这个期限已经过了。{_cited(rule['lapse'])}请尽快去补办签注。")
     elif dates["status"] == "in_window":
@@ -360,7 +356,7 @@ def render_endorsement_reminder(city_id: str, deadline, today) -> str:
     city = load_city(city_id)
     rule = city["endorsement_rule"]
     days = (deadline - today).days
-    lines = [f"温馨提醒：您在{city.name}的居住证需要办理年度签注，最晚{_cn_day(deadline)}前办理"
+    lines = [f"温馨提醒：您在{city.name}的居住证需要办理年度签注，最晚{date_text(deadline)}前办理"
              f"（{rule['article']}），还有{days}天。",
              "请带：" + "；".join(endorsement_bring(city_id)) + "。",
              _cited(rule["lapse"]),

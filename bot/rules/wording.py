@@ -9,9 +9,10 @@ parameter from the city's data file.
 """
 from __future__ import annotations
 
-import datetime as dt
 import string
 from typing import Any
+
+from bot.platform.dates import date_text
 
 from . import labels
 
@@ -80,10 +81,6 @@ def months_text(months: int) -> str:
     return f"{months}个月"
 
 
-def date_text(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 class _Words(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, dict) and "code" in value:  # a finding inside a finding
@@ -93,7 +90,7 @@ class _Words(string.Formatter):
         if format_spec == "months":
             return months_text(int(value))
         if format_spec == "date":
-            return date_text(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
+            return date_text(value)
         if format_spec == "list":
             return "、".join(value)
         if format_spec == "said":  # [[kind, value], …] of the qualifying job, home or school

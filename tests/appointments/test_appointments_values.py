@@ -9,7 +9,7 @@ from icalendar import Calendar
 from PIL import Image
 
 from bot.appointments.public_holidays import holiday_name
-from bot.appointments.service import BookingInfo
+from bot.appointments.results import BookingInfo
 from bot.appointments.stations import (StationFileError, format_hours, hours_chinese, parse_hours,
                                        read_station_file, slot_starts)
 from bot.appointments.tickets import ics_bytes, qr_png

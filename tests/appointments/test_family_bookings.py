@@ -9,7 +9,8 @@ import threading
 from sqlalchemy import func, select, update
 
 from bot.appointments.models import Booking, BookingMember, SlotCount, Station
-from bot.appointments.service import AppointmentService, Member
+from bot.appointments.results import Member
+from bot.appointments.service import AppointmentService
 from bot.appointments.validation import BookingRefused
 from bot.cli import main
 

@@ -187,8 +187,9 @@ class FakeRasa:
     def booked(self, sender: str) -> list[dict[str, Any]]:
         """A booking at 东昌府区's station at once: the confirmation and its ticket, as the real one."""
         from bot.appointments import texts as T
-        from bot.appointments.replies import spelled, ticket_element, zh_time
-        from bot.appointments.service import BookingInfo
+        from bot.appointments.replies import spelled, ticket_element
+        from bot.platform.dates import moment_text
+        from bot.appointments.results import BookingInfo
 
         start = dt.datetime(2026, 11, 24, 9, 30)
         booking = BookingInfo(code=BOOKING_CODE, station_id="lc-dongchangfu", station_name="聊城市公安局东昌府分局古楼派出所",
@@ -201,7 +202,7 @@ class FakeRasa:
                                                             for m in decision["materials"]])
         else:
             checklist = render_topic("liaocheng", "materials", self.as_of)
-        text = T.BOOKED.format(code=BOOKING_CODE, spelled=spelled(BOOKING_CODE), time=zh_time(start),
+        text = T.BOOKED.format(code=BOOKING_CODE, spelled=spelled(BOOKING_CODE), time=moment_text(start),
                                station=booking.station_name, address=booking.station_address,
                                station_phone=booking.station_phone, phone="138****5678")
         return [{"text": "\n".join([text, checklist, T.BOOKED_FOOTER])},

@@ -9,6 +9,8 @@ import logging
 from bot.reminders import BookingInfo
 
 
+from bot.platform.dates import month_day
+
 log = logging.getLogger("juzhu.telegram")
 
 
@@ -22,7 +24,7 @@ def default_clock() -> dt.datetime:
 
 
 def reminder_text(booking: BookingInfo) -> str:
-    text = (f"温馨提醒：明天（{booking.start.month}月{booking.start.day}日）{booking.start:%H:%M} "
+    text = (f"温馨提醒：明天（{month_day(booking.start)}）{booking.start:%H:%M} "
             f"您预约了{booking.station}办理居住证，预约码 {booking.code}。")
     if booking.address:
         text += f"\n地址：{booking.address}"
