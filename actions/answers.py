@@ -2,7 +2,7 @@
 the hand-off, clarification, and the conversation-repair actions the rules
 run anywhere (start over, stop, repeat, facts said in passing).
 
-Each hands the message to the interview driver (``bot.interview``), which
+Each hands the message to the interview driver (``bot.dialogue.eligibility``), which
 reads the facts in it whatever the intent, so nothing a person says is lost:
 a question that also tells a case ("我在聊城租房，要带什么材料") is answered
 for that case and the interview goes on; a message the NLU could not place
@@ -18,9 +18,9 @@ from rasa_sdk.events import EventType, FollowupAction, Restarted, SlotSet, UserU
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.interview import TOPIC_OF_INTENT, Out, personal
-from bot.interview.reading import asks_eligibility, command, topic
-from bot.interview import texts as interview_texts
+from bot.dialogue.eligibility import TOPIC_OF_INTENT, Out, personal
+from bot.dialogue.eligibility.reading import asks_eligibility, command, topic
+from bot.dialogue.eligibility import texts as interview_texts
 
 from . import stations, texts
 from .facts import all_city_ids, city_id_of, city_in_message, city_name, interview, state_events, state_of

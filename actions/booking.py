@@ -1,8 +1,8 @@
 """Booking, looking up and cancelling a visit: the Rasa adapter.
 
-The conversation's steps are ``bot.appointments.dialogue`` (what a turn
+The conversation's steps are ``bot.dialogue.booking`` (what a turn
 reads, checks, books, and which step comes next) and its words
-``bot.appointments.replies``; both run without Rasa. Here: the tracker in
+``bot.dialogue.booking.replies``; both run without Rasa. Here: the tracker in
 (slots, the latest message's text, intent and entities, why the form runs,
 the history of failed answers), a call into them, ``SlotSet`` events and
 messages out.
@@ -50,9 +50,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.appointments import AppointmentService
-from bot.appointments import replies as R
-from bot.appointments import texts as T
-from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_SLOTS, BookingTurn, LookupTurn,
+from bot.dialogue.booking import replies as R
+from bot.dialogue.booking import texts as T
+from bot.dialogue.booking import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_SLOTS, BookingTurn, LookupTurn,
                                        Message, PastTurn, RescheduleTurn, Step, failed_in_a_row)
 from bot.platform.ratelimit import RateLimiter, default_limiter
 from bot.rules import render_topic
@@ -351,11 +351,11 @@ def checklist_for(decision: Optional[dict[str, Any]], city: str) -> str:
 
 def family_checklist(tracker: Tracker, city: str, decision: Optional[dict[str, Any]]) -> str:
     """The checklist of the confirmation: one per person for a family visit
-    (each from its own decision: bot.interview.family), else the booker's."""
+    (each from its own decision: bot.dialogue.eligibility.family), else the booker's."""
     members = tracker.get_slot("booking_party") or []
     if not members:
         return checklist_for(decision, city)
-    from bot.interview.family import family_checklists
+    from bot.dialogue.eligibility.family import family_checklists
 
     from .facts import facts_from_slots, tracker_slots
 

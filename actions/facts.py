@@ -1,4 +1,4 @@
-"""Rasa slots <-> the interview's state (bot.interview.State).
+"""Rasa slots <-> the interview's state (bot.dialogue.eligibility.State).
 
 One slot per fact; the dotted fact names of the engine's ``missing`` list
 (``hukou.county``) become slot names (``hukou_county``). "Never registered"
@@ -17,8 +17,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.platform.clock import today
-from bot.interview import Interview, State, decide as decide_facts
-from bot.interview.facts import city_id_of
+from bot.dialogue.eligibility import Interview, State, decide as decide_facts
+from bot.dialogue.eligibility.facts import city_id_of
 from bot.rules.policy import city_ids, load_city
 
 from . import stations

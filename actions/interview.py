@@ -1,7 +1,7 @@
 """The eligibility interview on Rasa: the form's validator and the verdict.
 
 Tracker in, driver, events out. ``validate_eligibility_form`` hands every
-user message of the form to the interview driver (``bot.interview``) with
+user message of the form to the interview driver (``bot.dialogue.eligibility``) with
 the facts in the slots, says what the driver says (questions included: the
 form has no ask actions) and sets the slots it changed. The driver decides
 everything: which facts the message gives, corrections, a change of city,
@@ -33,7 +33,7 @@ from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, Foll
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.interview import Out
+from bot.dialogue.eligibility import Out
 
 from .facts import (MEMO, all_city_ids, city_name, decide, interview, slot_of, state_events, state_of, today,
                     tracker_slots)

@@ -1,7 +1,7 @@
 """The assistant's own words outside the interview: prompts, button titles, hand-off.
 
 Nothing here says what the law is; that is bot.rules' job. The interview's
-own words are in bot/interview/texts.py (the same for every channel).
+own words are in bot/dialogue/eligibility/texts.py (the same for every channel).
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The latest user message of a tracker, as the interview driver reads it.
 
 Rasa's parse of the message (text, intent and confidence, a button's
-entities) becomes a ``bot.interview.Message``; what the message says is then
-the driver's business (``bot.interview.reading``), for every channel alike.
+entities) becomes a ``bot.dialogue.eligibility.Message``; what the message says is then
+the driver's business (``bot.dialogue.eligibility.reading``), for every channel alike.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
-from bot.interview import Message
+from bot.dialogue.eligibility import Message
 
 
 def is_payload(text: Optional[str]) -> bool:

@@ -18,7 +18,7 @@ from bot.platform.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, BadInput,
 # One line per area; each module defines register(subparsers).
 COMMAND_MODULES = (
     "bot.rules.cli",
-    "bot.interview.cli",
+    "bot.dialogue.eligibility.cli",
     "bot.appointments.cli",
     "bot.processes.serve",
     "bot.processes.servers",

@@ -53,7 +53,7 @@ from .public_holidays import holiday_name
 from bot.platform.dates import WEEKDAYS_ZH, day_text, moment_text
 
 from .stations import parse_hours, slot_starts
-from .guesses import CODE_LOCKED_TEXT, CodeGuesses  # noqa: F401
+from .guesses import CODE_LOCKED_TEXT, CodeGuesses
 from .results import (BookingInfo, DayInfo, Member, SlotInfo, StationInfo, check_party, county_key, county_rank, fmt,
                       parse_start)
 from .staff_view import StaffView

@@ -1,7 +1,7 @@
 """Contact details as people type them: a mobile number, a booking code, a name.
 
 The one place that knows what these look like in a Chinese sentence; the
-booking conversation (``bot.appointments.dialogue``) and the appointment
+booking conversation (``bot.dialogue.booking``) and the appointment
 store's validation (``bot.appointments.validation``) both read them here.
 
     read_phone("我电话138 1234 5678")         -> "13812345678"

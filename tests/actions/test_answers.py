@@ -15,7 +15,7 @@ from actions import texts
 from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
                              ActionHumanHandoff, ActionReadFacts, ActionRepeat, ActionStartOver, ActionStop)
 from actions.facts import city_in_message
-from bot.interview import texts as interview_texts
+from bot.dialogue.eligibility import texts as interview_texts
 from bot.rules import assess_dict, render_topic
 from bot.rules.render import render_materials
 

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.booking as booking
 from bot.appointments import AppointmentService, db
-from bot.appointments.dialogue import PastTurn
+from bot.dialogue.booking import PastTurn
 from bot.platform.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter
 
 from tests.actions.action_trackers import all_slots, message, payload_message

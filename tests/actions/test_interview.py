@@ -347,8 +347,8 @@ async def test_button_payloads(domain, payload, requested, expected):
 
 
 async def test_every_question_fits_telegram(domain):
-    from bot.interview import Interview, State
-    from bot.interview.facts import flatten
+    from bot.dialogue.eligibility import Interview, State
+    from bot.dialogue.eligibility.facts import flatten
 
     driver = Interview()
     for city in ("liaocheng", "qujing"):

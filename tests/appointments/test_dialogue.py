@@ -1,4 +1,4 @@
-"""The booking conversation's steps (bot/appointments/dialogue.py, replies.py), without Rasa.
+"""The booking conversation's steps (bot/dialogue/booking/, replies.py), without Rasa.
 
 Against a temporary SQLite store whose clock is fixed on Sunday 2026-11-22
 10:00 (Asia/Shanghai), so the first bookable day is Monday 2026-11-23.
@@ -16,10 +16,10 @@ from typing import Any, Callable, Optional
 import pytest
 
 from bot.appointments import AppointmentService, db
-from bot.appointments import texts as T
-from bot.appointments.dialogue import (BOOKING_SLOTS, LOOKUP_SLOTS, BookingTurn, LookupTurn, Message, PastTurn,
+from bot.dialogue.booking import texts as T
+from bot.dialogue.booking import (BOOKING_SLOTS, LOOKUP_SLOTS, BookingTurn, LookupTurn, Message, PastTurn,
                                        failed_in_a_row, wants_repeat, wants_to_stop)
-from bot.appointments.replies import (Button, Reply, booking_end, cancel_end, check_end, explanation, question,
+from bot.dialogue.booking.replies import (Button, Reply, booking_end, cancel_end, check_end, explanation, question,
                                       short_station, spelled)
 
 NOW = dt.datetime(2026, 11, 22, 10, 0)
@@ -735,6 +735,6 @@ def test_the_domain_needs_no_rasa():
     import subprocess
     import sys
 
-    code = ("import sys; import bot.appointments.dialogue, bot.appointments.replies, bot.parsing.contact; "
+    code = ("import sys; import bot.dialogue.booking, bot.dialogue.booking.replies, bot.parsing.contact; "
             "sys.exit(1 if any(m.startswith(('rasa', 'rasa_sdk', 'actions')) for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from bot.appointments import texts as T
-from bot.appointments.dialogue import RESCHEDULE_SLOTS, RescheduleTurn
-from bot.appointments.replies import question, reschedule_end
+from bot.dialogue.booking import texts as T
+from bot.dialogue.booking import RESCHEDULE_SLOTS, RescheduleTurn
+from bot.dialogue.booking.replies import question, reschedule_end
 from bot.parsing.family import read_party
 
 from .test_dialogue import CHECKLIST, MASKED, PHONE, Chat, no_full_phone, svc, template_db  # noqa: F401

@@ -6,7 +6,7 @@ engine's next missing fact is asked with buttons whose payloads are
 decision rendered by the real renderer, sent with ``custom = {"decision": …}``
 as actions/interview.py sends it. A booking answers as actions/booking.py
 does: the confirmation text (with the checklist: the verdict's, else the
-city's general list) and the ticket element of bot.appointments.replies
+city's general list) and the ticket element of bot.dialogue.booking.replies
 (text, qr, code, booking, checklist: the keys the kiosk and the Telegram
 bridge read); looking it up answers with a text and an ``image`` message.
 
@@ -174,7 +174,7 @@ class FakeRasa:
         import csv
         from types import SimpleNamespace
 
-        from bot.appointments.replies import short_station
+        from bot.dialogue.booking.replies import short_station
         from bot.appointments.stations import SEED_FILE
 
         with open(SEED_FILE, encoding="utf-8") as rows:
@@ -186,8 +186,8 @@ class FakeRasa:
 
     def booked(self, sender: str) -> list[dict[str, Any]]:
         """A booking at 东昌府区's station at once: the confirmation and its ticket, as the real one."""
-        from bot.appointments import texts as T
-        from bot.appointments.replies import spelled, ticket_element
+        from bot.dialogue.booking import texts as T
+        from bot.dialogue.booking.replies import spelled, ticket_element
         from bot.platform.dates import moment_text
         from bot.appointments.results import BookingInfo
 

@@ -138,7 +138,7 @@ def test_kiosk_draws_the_readback_as_a_card_with_its_two_buttons():
     with 对 / 有不对的，我改一下; Rasa sends the custom part as a message of its own."""
     import datetime as dt
 
-    from bot.interview import Interview, Message
+    from bot.dialogue.eligibility import Interview, Message
 
     reply = Interview(as_of=dt.date(2026, 11, 22)).handle(
         Interview().start().state, Message.parse("户口河南 在聊城东阿县租房住了一年 居住登记一年"))

@@ -827,7 +827,7 @@ async def test_cli_runs_the_bridge_and_stops_on_sigint(telegram_api, rasa, tmp_p
 def interview_as_rasa(sender: str, message: str) -> list[dict[str, Any]]:
     """A stand-in Rasa whose answers are the interview driver's own (issue 17's read-back), in the
     REST channel's shape: text and buttons, then the custom payload as an element of its own."""
-    from bot.interview import Interview, Message
+    from bot.dialogue.eligibility import Interview, Message
 
     reply = Interview(as_of=dt.date(2026, 11, 22)).handle(Interview().start().state, Message.parse(message))
     out: list[dict[str, Any]] = []

@@ -22,7 +22,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.interview import Interview
+from bot.dialogue.eligibility import Interview
 
 TODAY = dt.date(2026, 11, 22)
 CORPUS = yaml.safe_load((Path(__file__).parent / "openers.yml").read_text(encoding="utf-8"))

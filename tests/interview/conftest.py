@@ -6,7 +6,7 @@ from typing import Optional
 
 import pytest
 
-from bot.interview import Interview, Message, Reply, State
+from bot.dialogue.eligibility import Interview, Message, Reply, State
 
 TODAY = dt.date(2026, 11, 22)
 

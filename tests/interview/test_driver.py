@@ -1,10 +1,10 @@
-"""The interview driver (bot.interview): every conversation-repair case, and each
+"""The interview driver (bot.dialogue.eligibility): every conversation-repair case, and each
 failure of issue 8 (the dialogue part), one test named after it."""
 from __future__ import annotations
 
 import json
 
-from bot.interview import Interview, Message, State
+from bot.dialogue.eligibility import Interview, Message, State
 from bot.rules import question_for
 from bot.rules.render import question_reason
 

@@ -1,9 +1,9 @@
-"""Each person of a family visit gets the checklist of their own facts (bot.interview.family)."""
+"""Each person of a family visit gets the checklist of their own facts (bot.dialogue.eligibility.family)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.interview.family import family_checklists
+from bot.dialogue.eligibility.family import family_checklists
 
 TODAY = dt.date(2025, 3, 1)  # a day the regulations are in force
 

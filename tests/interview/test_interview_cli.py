@@ -1,6 +1,6 @@
 """`juzhu interview`: the hotline script aid reaches a verdict in few questions.
 
-The terminal runs the interview driver (bot.interview) as the chat does;
+The terminal runs the interview driver (bot.dialogue.eligibility) as the chat does;
 tests/interview/test_same_answers.py checks that both, and the staff page,
 ask the same questions and reach the same decision on the same answers."""
 import datetime as dt
@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.interview.cli import Interview
+from bot.dialogue.eligibility.cli import Interview
 
 TODAY = dt.date(2026, 11, 22)
 

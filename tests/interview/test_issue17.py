@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.interview import Interview, Message, State
+from bot.dialogue.eligibility import Interview, Message, State
 
 from .conftest import TODAY, Talk
 
@@ -271,7 +271,7 @@ def test_9_how_long_after_registration_is_the_rule_not_the_processing_time(talk,
                                   "现在住在高新区，户口是聊城冠县的"])
 def test_a_zone_said_for_the_residence_is_kept_when_the_city_is_named_only_with_the_hukou(text):
     """Issue 20 (10): "现在住在高新区" was lost when 聊城 was named only with the 户口."""
-    from bot.interview import Interview
+    from bot.dialogue.eligibility import Interview
 
     facts = Interview().read_facts(text, None)
     assert facts["city"] == "liaocheng" and facts["residence"]["county"] == "聊城高新技术产业开发区"
@@ -285,7 +285,7 @@ def test_a_zone_said_for_the_residence_is_kept_when_the_city_is_named_only_with_
 def test_a_never_registered_applicant_is_read_the_same_typed_or_spoken(text):
     """Found typing as a user: without punctuation "居住登记也没办过这样能办居住证吗" lost the 没办过
     (the question after it was read into the negation), and the registration was asked again."""
-    from bot.interview import Interview
+    from bot.dialogue.eligibility import Interview
 
     facts = Interview().read_facts(text, None)
     assert facts["registered_months"] is None and facts["lived_months"] == 23
@@ -298,6 +298,6 @@ def test_a_never_registered_applicant_is_read_the_same_typed_or_spoken(text):
                                   "户口山东济南的 不对 河北的"])
 def test_a_hukou_corrected_in_the_same_message_is_the_corrected_one(text):
     """Found typing as a user: the place said after 不对 was dropped and the first one read back."""
-    from bot.interview import Interview
+    from bot.dialogue.eligibility import Interview
 
     assert Interview().read_facts(text, None)["hukou"] == {"province": "河北省"}

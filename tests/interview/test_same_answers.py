@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.interview import Interview, Message
+from bot.dialogue.eligibility import Interview, Message
 
 from .conftest import TODAY
 

@@ -64,7 +64,7 @@ def _parse_texts(facts: dict[str, Any], texts: dict[str, Any]) -> tuple[dict[str
     problems: dict[str, str] = {}
     if not texts:
         return parsed, problems
-    from bot.interview import Interview
+    from bot.dialogue.eligibility import Interview
     from bot.parsing import NotUnderstood
 
     driver = Interview(as_of=_as_of(facts))
@@ -102,7 +102,7 @@ async def _staff_turn(body: dict[str, Any]) -> web.Response:
     """One turn of the interview, as the chat has it: ``{"state", "message"}`` -> the
     driver's reply (``state`` to send back with the next message; ``message`` the
     caller's words or a choice's payload; no message: the first question)."""
-    from bot.interview import Interview, Message, State
+    from bot.dialogue.eligibility import Interview, Message, State
 
     state_data = body.get("state")
     if state_data is not None and not isinstance(state_data, dict):
@@ -175,7 +175,7 @@ async def staff_assess(request: web.Request) -> web.Response:
     """Facts (and words to parse) -> decision, the sentences to read, the next question.
 
     With ``{"state", "message"}`` instead: one turn of the same interview the
-    chat and ``juzhu interview`` run (bot.interview), for a caller's answers
+    chat and ``juzhu interview`` run (bot.dialogue.eligibility), for a caller's answers
     taken one by one.
     """
     body = await json_body(request)
@@ -216,7 +216,7 @@ async def staff_assess(request: web.Request) -> web.Response:
 
 
 async def staff_extract(request: web.Request) -> web.Response:
-    """A caller's words -> the facts found in them, read as the chat reads them (bot.interview)."""
+    """A caller's words -> the facts found in them, read as the chat reads them (bot.dialogue.eligibility)."""
     body = await json_body(request)
     text, city = body.get("text"), body.get("city")
     if not isinstance(text, str) or not text.strip() or len(text) > 2000:
@@ -224,7 +224,7 @@ async def staff_extract(request: web.Request) -> web.Response:
     if city is not None and city not in city_ids():
         return json_error(400, f"city: unknown city {city!r}; accepted: " + ", ".join(city_ids()), field="city")
     try:
-        from bot.interview import Interview
+        from bot.dialogue.eligibility import Interview
     except ImportError:
         return json_error(503, "bot.parsing is not available")
     facts = Interview().read_facts(text, city)

@@ -25,6 +25,7 @@ from typing import Any, Optional
 from bot.rules.facts import EMPLOYMENTS, HOUSINGS, NATIONALITIES, STUDIES
 from bot.rules.policy import city_ids, load_city
 
+from .. import repair
 from . import texts
 from .facts import DURATIONS, city_id_of
 
@@ -81,21 +82,7 @@ class Message:
 
 # --- what the person wants --------------------------------------------------------
 
-def _plain(text: str) -> str:
-    return re.sub(r"[\s，。,.!！?？~～、…:：;；\"“”'‘’]+", "", text or "")
-
-
-_RESTART = re.compile(r"重来|重新开始|从头开始|从头来|从新开始|重新来|再来一遍|重新问|重新测|重新判断|全部清空|清空|重置|"
-                      r"换个人问?|换一个人|问问别人的|帮别人问|再问一个人|"
-                      r"reset|restart", re.I)
-_STOP = re.compile(r"^(?:好吧|那|哎|唉|嗯)?(?:算了吧?|不问了|不问这个了|先不问了|不想问了|别问了|不办了|不想办了|先不办了|"
-                   r"不用了|不弄了|不测了|不查了|结束吧?|不聊了|到此为止|先这样吧?|停一下|停止|取消吧?)"
-                   r"(?:吧|了|啊|呀|哈|谢谢|谢了|不办了|不问了)*$")
-_REPEAT = re.compile(r"再说一遍|再说一次|再讲一遍|再讲一次|重复一遍|重复一下|再发一遍|没看清|没听清|没看懂刚才|刚才说的?什么|"
-                     r"你说什么|你说啥|说的啥|你刚才说|上一条|再说下")
-_SKIP = re.compile(r"^(?:我|俺|这个|这)?(?:也|真|还|都)?(?:不知道|不清楚|不太清楚|不记得|记不清|记不得|忘了|忘记了|说不好|说不清|"
-                   r"不确定|不晓得|不太确定|搞不清|没数|跳过|下一个|下一题|跳过吧|先跳过|略过|pass)(?:了|呢|啊|呀|吧|哦|诶|耶)*"
-                   r"(?:跳过|下一个)?(?:吧|了)?$", re.I)
+_plain = repair.plain
 
 
 def command(message: Message) -> Optional[str]:
@@ -104,13 +91,13 @@ def command(message: Message) -> Optional[str]:
     if message.button:
         return {"start_over": "restart", "restart": "restart", "stop": "stop", "repeat": "repeat",
                 "skip": "skip"}.get(message.intent or "")
-    if plain and len(plain) <= 16 and _RESTART.search(plain):
+    if repair.wants_restart(plain):
         return "restart"
-    if plain and _STOP.match(plain):
+    if plain and repair.STOP_INTERVIEW.match(plain):
         return "stop"
-    if plain and len(plain) <= 14 and _REPEAT.search(plain):
+    if repair.wants_repeat(plain):
         return "repeat"
-    if plain and _SKIP.match(plain):
+    if plain and repair.wants_to_skip(plain):
         return "skip"
     by_intent = {"start_over": "restart", "stop": "stop", "repeat": "repeat", "skip": "skip"}
     if message.nlu(*by_intent) and message.confidence >= 0.8:
@@ -213,7 +200,6 @@ def small_talk(message: Message) -> Optional[str]:
 
 # Leaving the interview for something the driver does not do itself.
 LEAVE_INTENTS = ("request_human", "goodbye", "book_appointment", "check_appointment", "cancel_appointment")
-_HUMAN = re.compile(r"转人工|人工客服|找人工|真人客服|找个人|人工服务")
 _GOODBYE = re.compile(r"^(?:好的|那)?(?:再见|拜拜|88|byebye|bye)(?:了|啦|吧)?$", re.I)
 # "…，帮我预约": a request to book, whatever facts come with it (not "能预约吗", a question).
 _BOOK = re.compile(r"(?:帮|给)(?:我|我们|忙)?(?:预约|约一?个?(?:时间|号)|约一?下)|(?<![不没别])(?:要|想)预约(?!吗|不|么)|预约一下|"
@@ -227,7 +213,7 @@ def leave(message: Message, answered: bool = False) -> Optional[str]:
     from the NLU alone, only when the message answered nothing (an answer
     the NLU took for "我要预约" stays an answer)."""
     plain = _plain(message.text)
-    if plain and _HUMAN.search(plain):
+    if plain and repair.HUMAN.search(plain):
         return "request_human"
     if plain and _GOODBYE.match(plain):
         return "goodbye"

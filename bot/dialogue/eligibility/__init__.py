@@ -1,6 +1,6 @@
 """The interview: one driver for the chat, the hotline terminal and the staff page.
 
-See :mod:`bot.interview.driver`. It knows no Rasa, no HTTP and no database:
+See :mod:`bot.dialogue.eligibility.driver`. It knows no Rasa, no HTTP and no database:
 the law comes from ``bot.rules``, the reading of Chinese answers from
 ``bot.parsing``; a channel turns its ``Reply`` into messages and keeps its
 ``State`` between two messages.

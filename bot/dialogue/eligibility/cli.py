@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 class Interview:
-    """The hotline script aid: the interview driver (bot.interview) in a terminal.
+    """The hotline script aid: the interview driver (bot.dialogue.eligibility) in a terminal.
 
     ``ask(prompt)`` returns the caller's answer as typed (None at the end of
     input); ``say(text)`` prints everything else. The questions, the reading

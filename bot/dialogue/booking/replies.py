@@ -27,10 +27,10 @@ from bot.platform.masking import mask_phone
 from bot.platform.ratelimit import TOO_MANY_BOOKINGS_TEXT
 
 from . import texts as T
-from .guesses import CODE_LOCKED_TEXT
-from .results import BookingInfo, StationInfo, county_key, parse_start
-from .service import HORIZON_DAYS, AppointmentService
-from .validation import BookingRefused
+from bot.appointments.guesses import CODE_LOCKED_TEXT
+from bot.appointments.results import BookingInfo, StationInfo, county_key, parse_start
+from bot.appointments.service import HORIZON_DAYS, AppointmentService
+from bot.appointments.validation import BookingRefused
 
 logger = logging.getLogger(__name__)
 
@@ -339,7 +339,7 @@ def explanation(svc: AppointmentService, slot: str, slots: Mapping[str, Any]) ->
 
 def ticket_element(booking: BookingInfo, checklist: str) -> dict[str, Any]:
     """The structured element the kiosk and the Telegram bridge both read (QR, ICS, booking)."""
-    from .tickets import ics_bytes, qr_png
+    from bot.appointments.tickets import ics_bytes, qr_png
 
     start = booking.start.strftime("%Y-%m-%d %H:%M")
     return {
