@@ -31,169 +31,31 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import logging
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from bot.platform import clock
 from bot.platform.masking import mask_text
-from bot.rules import labels, question_for, render_decision, render_topic
+from bot.rules import render_decision, render_topic
 from bot.rules.policy import city_ids, load_city
+from bot.rules.wording import months_text
 from bot.parsing.holder import read_holding
-from bot.rules.render import (card_summary, fact_label, fact_value_text, question_reason, readback_lines, render_holding,
-                              render_topic_for)
+from bot.rules.render import (card_summary, fact_label, fact_value_text, readback_lines, render_holding, render_topic_for)
 
 from . import texts
 from .facts import DURATIONS, change_city, city_id_of, decide, drop, get, known, merge, personal
 from .reading import (Message, Reading, asks_eligibility, command, leave, read, small_talk, speaks_for_self,
                       topic)
 
+from .asking import Asking
+from .outs import (ANSWER, BUTTON, MAX_FAILED, READBACK, WHO, WORDS, Choice, Out, Reply,  # noqa: F401
+                   State, Stations)
+
 logger = logging.getLogger(__name__)
 
-WHO = "by_proxy"  # the fact behind "who applies"
-READBACK = "readback"  # "what I understood, right?" before a verdict (CONTRACT §2)
-# Where a fact came from. Only "words" (read from a longer message, not the
-# plain answer to the question asked) needs the person's confirmation.
-BUTTON, ANSWER, WORDS, CONFIRMED = "button", "answer", "words", "confirmed"
-MAX_FAILED = 2  # failed answers to one question before it is skipped (never asked a third time)
-CLOSED = set(labels.CHOICES) | {WHO}
 
-# Station look-up for "几点下班": (city id, county or None) -> objects with name, hours.
-Stations = Callable[[str, Optional[str]], list[Any]]
-
-
-@dataclass
-class Choice:
-    """A button: what it says, and the message it sends (an intent and values)."""
-
-    title: str
-    intent: str
-    entities: dict[str, Any] = field(default_factory=dict)
-
-    def payload(self) -> str:
-        """``/intent{"k":v}``, compact (Telegram's callback_data is at most 64 bytes)."""
-        if not self.entities:
-            return f"/{self.intent}"
-        return f"/{self.intent}" + json.dumps(self.entities, ensure_ascii=False, separators=(",", ":"))
-
-    def message(self) -> Message:
-        return Message(text=self.payload(), intent=self.intent, entities=dict(self.entities), button=True)
-
-
-@dataclass
-class Out:
-    """One message to the person.
-
-    ``role``: "say", "question" (asks ``fact``) or "verdict" (the decision,
-    also as ``custom = {"decision": …}`` for channels that draw it).
-    ``closed``: the choices are the answers (a terminal may number them).
-    """
-
-    text: str
-    choices: list[Choice] = field(default_factory=list)
-    custom: Optional[dict[str, Any]] = None
-    role: str = "say"
-    fact: Optional[str] = None
-    closed: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"text": self.text, "role": self.role}
-        if self.choices:
-            data["choices"] = [{"title": c.title, "payload": c.payload()} for c in self.choices]
-        if self.custom is not None:
-            data["custom"] = self.custom
-        if self.fact:
-            data["fact"] = self.fact
-        if self.closed:
-            data["closed"] = True
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Out":
-        choices = []
-        for item in data.get("choices") or ():
-            message = Message.parse(item.get("payload") or "")
-            choices.append(Choice(item.get("title") or "", message.intent or "", message.entities))
-        return cls(text=data.get("text") or "", choices=choices, custom=data.get("custom"),
-                   role=data.get("role") or "say", fact=data.get("fact"), closed=bool(data.get("closed")))
-
-
-@dataclass
-class State:
-    """What the interview knows between two messages (JSON with ``to_dict``)."""
-
-    facts: dict[str, Any] = field(default_factory=dict)  # CONTRACT.md §3 facts (no as_of)
-    asked: Optional[str] = None  # the fact asked last ("city", "by_proxy", "hukou.city", …)
-    previous: Optional[str] = None  # the fact asked before that (a correction may be for it)
-    tries: int = 0  # failed answers to ``asked``
-    skipped: list[str] = field(default_factory=list)  # facts the person could not or would not give
-    last: list[dict[str, Any]] = field(default_factory=list)  # the last reply (再说一遍)
-    # Where each known fact (top-level name) came from: {"how": BUTTON|ANSWER|WORDS|CONFIRMED, "words": …}.
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    helped: list[str] = field(default_factory=list)  # help given once ("estimate": how to guess a duration)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Optional[dict[str, Any]]) -> "State":
-        data = data or {}
-        return cls(facts=copy.deepcopy(data.get("facts") or {}), asked=data.get("asked"),
-                   previous=data.get("previous"), tries=int(data.get("tries") or 0),
-                   skipped=list(data.get("skipped") or ()), last=list(data.get("last") or ()),
-                   sources=copy.deepcopy(data.get("sources") or {}), helped=list(data.get("helped") or ()))
-
-    def copy(self) -> "State":
-        return State.from_dict(copy.deepcopy(self.to_dict()))
-
-    @property
-    def city(self) -> Optional[str]:
-        return city_id_of(self.facts.get("city"))
-
-    def guessed(self) -> list[str]:
-        """The known facts read from free words and not yet confirmed (what a read-back is for)."""
-        return [name for name in self.facts
-                if name != "as_of" and (self.sources.get(name) or {}).get("how") == WORDS]
-
-    def confirm(self) -> None:
-        for name in self.facts:
-            self.sources[name] = {**(self.sources.get(name) or {}), "how": CONFIRMED}
-
-
-@dataclass
-class Reply:
-    """What one message led to.
-
-    ``cases``: the conversation-repair cases handled, in order (``answer``,
-    ``facts``, ``correction``, ``city_change``, ``side_question``,
-    ``chitchat``, ``repeat``, ``skip``, ``not_understood``, ``explain``,
-    ``restart``, ``stop``, ``leave``, ``verdict``, ``holder``…). ``ended``: None while
-    the interview goes on; "verdict", "stopped", "restart" or "leave" (then
-    ``leave`` is the intent handed over: request_human, goodbye,
-    book_appointment…). ``changed``: the facts this message set, by name.
-    """
-
-    state: State
-    messages: list[Out] = field(default_factory=list)
-    cases: list[str] = field(default_factory=list)
-    decision: Optional[dict[str, Any]] = None
-    next: Optional[str] = None
-    ended: Optional[str] = None
-    leave: Optional[str] = None
-    changed: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def texts(self) -> list[str]:
-        return [out.text for out in self.messages]
-
-    @property
-    def verdict(self) -> Optional[Out]:
-        return next((out for out in self.messages if out.role == "verdict"), None)
-
-
-class Interview:
+class Interview(Asking):
     """The interview's rules of conversation (see the module's docstring)."""
 
     def __init__(self, as_of: Optional[dt.date] = None, stations: Optional[Stations] = None,
@@ -403,88 +265,6 @@ class Interview:
                                         "guessed": state.guessed()}},
                    role="question", fact=READBACK, closed=True)
 
-    def question(self, fact: str, state: State) -> Out:
-        """The question for one fact, with buttons for the usual answers."""
-        if fact == READBACK:
-            return self.readback(state)
-        city = state.city
-        if fact == "city" or city is None:
-            names = "、".join(load_city(c).name for c in city_ids())
-            return Out(texts.ASK_CITY.format(cities=names), self._city_choices(), role="question", fact="city")
-        if fact == WHO:
-            return Out(texts.ASK_WHO, [Choice(texts.WHO_SELF, "inform", {"proxy_for": "self"}),
-                                       Choice(texts.WHO_CHILD, "inform", {"proxy_for": "child"}),
-                                       Choice(texts.WHO_ELDERLY, "inform", {"proxy_for": "elderly"}),
-                                       Choice(texts.WHO_OTHER, "inform", {"proxy_for": "other"})],
-                       role="question", fact=fact, closed=True)
-        this = load_city(city)
-        text = question_for(fact, city)
-        choices: list[Choice] = []
-        if fact == "hukou.city":
-            province = get(state.facts, "hukou.province")
-            if province and this.is_this_province(province):
-                text = texts.ASK_HUKOU_CITY_IN_PROVINCE.format(province=this.province)
-            choices = self._hukou_choices(this)
-        elif fact in ("hukou.county", "residence.county"):
-            choices = [Choice(county.name, "inform", {"county": county.name}) for county in this.counties]
-        elif fact == "lived_months":
-            choices = [Choice(texts.JUST_ARRIVED, "inform", {"duration": 0})] + self._durations(texts.DURATIONS)
-        elif fact == "registered_months":
-            choices = [Choice(texts.NEVER_REGISTERED, "deny")] + self._durations(texts.DURATIONS)
-        elif fact == "supplementary_proof_months":
-            choices = [Choice(texts.NONE_PROOF, "deny")] + self._durations(texts.DURATIONS)
-        elif fact in labels.CHOICES:
-            for code, label in labels.CHOICES[fact]:
-                if isinstance(code, bool):
-                    choices.append(Choice(label, "affirm" if code else "deny"))
-                else:
-                    choices.append(Choice(label, "inform", {fact: code}))
-        return Out(text, choices, role="question", fact=fact, closed=fact in CLOSED)
-
-    def explain(self, fact: str, state: State) -> Out:
-        """The question asked the third way: why it matters, and a choice of answers."""
-        city = state.city
-        if fact == READBACK:
-            out = self.readback(state)
-            out.choices += [Choice(texts.READBACK_RESTART, "start_over"), Choice(texts.HUMAN, "request_human")]
-            return out
-        if fact == "city" or city is None:
-            names = "、".join(load_city(c).name for c in city_ids())
-            return Out(texts.CITY_NOT_SERVED.format(cities=names),
-                       self._city_choices() + [Choice(texts.HUMAN, "request_human")],
-                       role="question", fact="city", closed=True)
-        this = load_city(city)
-        why = question_reason(fact, city) or question_for(fact, city)
-        choices: list[Choice]
-        if fact in ("lived_months", "registered_months", "supplementary_proof_months"):
-            choices = self._durations(texts.DURATION_RANGES)
-            if fact == "registered_months":
-                choices = [Choice(texts.NEVER_REGISTERED, "deny")] + choices
-            elif fact == "supplementary_proof_months":
-                choices = [Choice(texts.NONE_PROOF, "deny")] + choices
-        elif fact == "hukou.city":
-            choices = self._hukou_choices(this)
-        elif fact == "age":
-            # The ages that matter are the regulation's (第六条/第十二条): a minor, an adult, an elderly person.
-            minor, elderly = this["proxy"]["minor_under_age"], this["proxy"]["elderly_from_age"]
-            choices = [Choice(texts.AGE_MINOR.format(age=minor), "inform", {"age": max(minor - 6, 0)}),
-                       Choice(texts.AGE_ADULT.format(low=minor, high=elderly - 1), "inform", {"age": (minor + elderly) // 2}),
-                       Choice(texts.AGE_ELDERLY.format(age=elderly), "inform", {"age": elderly + 10})]
-        else:
-            choices = list(self.question(fact, state).choices)
-        # A person is one tap away once an answer has failed twice (issue 11: hand-off).
-        choices += [Choice(texts.HUMAN, "request_human"), Choice(texts.SKIP, "skip")]
-        return Out(texts.EXPLAIN.format(why=why) + "\n" + texts.PICK_ONE, choices, role="question", fact=fact,
-                   closed=True)
-
-    def next_step_choices(self, verdict: str) -> list[Choice]:
-        if verdict in ("eligible", "eligible_after_review", "not_yet_eligible"):
-            return [Choice(texts.NEXT_BOOK, "book_appointment"), Choice(texts.NEXT_BENEFITS, "ask_benefits"),
-                    Choice(texts.NEXT_OTHER, "greet")]
-        if verdict == "not_eligible":
-            return [Choice("居住登记", "ask_registration"), Choice(texts.HUMAN, "request_human"),
-                    Choice(texts.NEXT_OTHER, "greet")]
-        return [Choice(texts.HUMAN, "request_human"), Choice(texts.NEXT_OTHER, "greet")]
 
     # --- inside -------------------------------------------------------------------------
 
@@ -523,7 +303,7 @@ class Interview:
             for name, words in reading.approximate.items():
                 value = state.facts.get(name)
                 if isinstance(value, int) and name != "age":
-                    value = _months_text(value)
+                    value = months_text(value)
                 elif name == "age" and isinstance(value, int):
                     value = f"{value}岁"
                 elif name == "hukou":
@@ -657,40 +437,6 @@ class Interview:
         state.last = [out.as_dict() for out in reply.messages]
         return reply
 
-    def _city_choices(self) -> list[Choice]:
-        return [Choice(load_city(c).name, "inform", {"city": c}) for c in city_ids()]
-
-    @staticmethod
-    def _hukou_choices(city: Any) -> list[Choice]:
-        return [Choice(texts.HUKOU_LOCAL.format(city=city.name), "inform", {"city": city.id}),
-                Choice(texts.HUKOU_OTHER_CITY, "inform", {"city": "other"}),
-                Choice(texts.HUKOU_OTHER_PROVINCE, "inform", {"province": "other"})]
-
-    @staticmethod
-    def _durations(options: tuple[tuple[str, int], ...]) -> list[Choice]:
-        return [Choice(title, "inform", {"duration": months}) for title, months in options]
-
-    @staticmethod
-    def _menu() -> list[Choice]:
-        return [Choice("我能办居住证吗", "ask_eligibility"), Choice("要带什么材料", "ask_materials"),
-                Choice("预约办理", "book_appointment"), Choice(texts.HUMAN, "request_human")]
-
-    def _hours(self, city: Optional[str], county: Optional[str]) -> str:
-        stations: list[Any] = []
-        if city and self.stations:
-            try:
-                stations = list(self.stations(city, county) or [])
-            except Exception:  # the store is a convenience here: the general answer instead
-                logger.warning("stations unavailable for the hours", exc_info=True)
-        if not stations:
-            return texts.HOURS_UNKNOWN
-        lines = [texts.HOURS_FROM_STATIONS.format(city=load_city(city).name)]
-        # A station of the store says its hours in Chinese itself (hours_text); a plain record has a string.
-        lines += [texts.HOURS_LINE.format(name=s.name, hours=getattr(s, "hours_text", None)
-                                          or _hours_text(getattr(s, "hours", "")))
-                  for s in stations[:3]]
-        return "\n".join(lines)
-
 
 _YES = re.compile(r"^(?:对|对的|对啊|对呀|对了|是|是的|是啊|没错|没问题|正确|都对|全对|确认|确定|嗯+|恩+|好|好的|行|可以|ok|yes|"
                   r"对没错|没错对|是这样|就是这样)(?:的|啊|呀|吧|了|哈|呢)*$", re.I)
@@ -724,31 +470,3 @@ def _readback_yes_no(message: Message) -> Optional[bool]:
     return None
 
 
-def _months_text(months: int) -> str:
-    if months and months % 12 == 0:
-        return f"{months // 12}年"
-    if months == 6:
-        return "半年"
-    return f"{months}个月"
-
-
-_WEEKDAYS = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日"}
-
-
-def _hours_text(hours: Any) -> str:
-    """"mon-fri 09:00-12:00,13:30-17:00; sat 09:00-12:00" -> 周一至周五 09:00-12:00、13:30-17:00；周六 …"""
-    if not isinstance(hours, str):
-        return str(hours or "")
-    parts = []
-    for part in hours.split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        days, _, times = part.partition(" ")
-        if "-" in days:
-            first, _, last = days.partition("-")
-            days_text = f"{_WEEKDAYS.get(first, first)}至{_WEEKDAYS.get(last, last)}"
-        else:
-            days_text = _WEEKDAYS.get(days, days)
-        parts.append(f"{days_text} {times.replace(',', '、')}")
-    return "；".join(parts)
