@@ -257,18 +257,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     os.environ.update(env)
     action_port = rasa_servers.free_port()
     os.environ["ACTION_PORT"] = str(action_port)
-    import subprocess
+    from bot.processes import starter
 
-    log = open(work / "action.log", "ab")
-    action = subprocess.Popen([str(rasa_servers.BIN / "juzhu"), "actions", "--port", str(action_port)],
-                              cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    action = starter.Process("action server", [str(rasa_servers.BIN / "juzhu"), "actions", "--port", str(action_port)],
+                             f"http://127.0.0.1:{action_port}/health", env=dict(os.environ), log=work / "action.log")
+    starter.launch(action)
     try:
-        deadline = time.monotonic() + 120
-        while not rasa_servers.url_ok(f"http://127.0.0.1:{action_port}/health"):
-            if action.poll() is not None or time.monotonic() > deadline:
-                print(f"profile: the action server did not start; see {work / 'action.log'}", file=sys.stderr)
-                return 1
-            time.sleep(0.3)
+        try:
+            starter.wait_ready([action], 120, poll=0.3)
+        except starter.NotReady as error:
+            print(f"profile: {error}", file=sys.stderr)
+            return 1
         import logging
 
         from rasa.utils.common import configure_logging_and_warnings
@@ -305,11 +304,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
         return 0
     finally:
-        action.terminate()
-        try:
-            action.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            action.kill()
+        starter.stop([action], grace=10)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Start the action server and the Rasa server on free loopback ports, wait, stop.
 
-Used by the end-to-end tests (tests/e2e/conftest.py) and the REST bench
+Through the one process starter (bot/processes/starter.py). Used by the
+end-to-end tests (tests/e2e/conftest.py) and the REST bench
 (scripts/bench_rest.py) when no running Rasa is given. Rasa needs about a
 minute to load a model on this machine kind; ``start`` waits up to
 ``timeout`` seconds for ``GET /`` (Rasa) and ``GET /health`` (actions).
@@ -9,34 +10,19 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def url_ok(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+from bot.processes import starter  # noqa: E402  (the one process starter)
+from bot.processes.starter import Process, free_port, url_ok  # noqa: E402,F401  (the scripts' and tests' names)
 
 
 def latest_model(models_dir: Path = ROOT / "models") -> Optional[Path]:
@@ -48,66 +34,36 @@ def latest_model(models_dir: Path = ROOT / "models") -> Optional[Path]:
 
 
 @dataclass
-class Server:
-    name: str  # "action" or "rasa": also the log file's name
-    command: list[str]
-    ready_url: str
-    process: Optional[subprocess.Popen] = None
-
-
-@dataclass
 class Servers:
     rasa_url: str
     action_url: str
     environment: dict[str, str]
     log_dir: Path
-    servers: list[Server] = field(default_factory=list)
+    servers: list[Process] = field(default_factory=list)
 
     @property
     def token(self) -> str:
         """The Rasa API token the servers run with."""
         return self.environment["RASA_TOKEN"]
 
-    def _server(self, name: str) -> Server:
+    def _server(self, name: str) -> Process:
         return next(server for server in self.servers if server.name == name)
 
     def start_one(self, name: str, timeout: float = 300) -> None:
         """Start one server (again) and wait until it is ready; its log is appended to."""
         server = self._server(name)
-        log = open(self.log_dir / f"{name}.log", "ab")
-        server.process = subprocess.Popen(server.command, cwd=ROOT, env=self.environment, stdout=log,
-                                          stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while not url_ok(server.ready_url):
-            if server.process.poll() is not None:
-                raise RuntimeError(f"{name} server exited with code {server.process.returncode}; "
-                                   f"see {self.log_dir / (name + '.log')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} server not ready after {timeout:.0f} s; "
-                                   f"see {self.log_dir / (name + '.log')}")
-            time.sleep(0.5)
+        server.env, server.log = self.environment, self.log_dir / f"{name}.log"
+        starter.launch(server)
+        try:
+            starter.wait_ready([server], timeout)
+        except starter.NotReady as error:
+            raise RuntimeError(f"{name} server: {error}") from None
 
     def stop_one(self, name: str) -> None:
-        _stop([self._server(name)])
+        starter.stop([self._server(name)])
 
     def stop(self) -> None:
-        _stop(self.servers)
-
-
-def _stop(servers: list[Server]) -> None:
-    running = [s.process for s in servers if s.process is not None]
-    for process in running:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    deadline = time.monotonic() + 20
-    for process in running:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    for server in servers:
-        server.process = None
+        starter.stop(self.servers)
 
 
 def start(model: Path, *, timeout: float = 300, env: Optional[dict[str, str]] = None,
@@ -123,12 +79,11 @@ def start(model: Path, *, timeout: float = 300, env: Optional[dict[str, str]] = 
     environment = {**os.environ, **(env or {}), "ACTION_PORT": str(action_port), "RASA_PORT": str(rasa_port),
                    "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     environment.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
-    sys.path.insert(0, str(ROOT))
     from bot.processes.servers import commands
 
     servers = Servers(rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}",
                       environment=environment, log_dir=log_dir,
-                      servers=[Server(name.split()[0].lower(), command, ready)
+                      servers=[Process(name.split()[0].lower(), command, ready)
                                for name, command, ready in commands(str(model), rasa_port, action_port)])
     for name in ("action", "rasa"):
         (log_dir / f"{name}.log").unlink(missing_ok=True)

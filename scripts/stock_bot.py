@@ -10,10 +10,8 @@ answers. Used by scripts/bench_rest.py.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -21,6 +19,8 @@ from typing import Optional
 sys.path.insert(0, str(Path(__file__).parent))
 
 import rasa_servers  # noqa: E402
+
+from bot.processes import starter  # noqa: E402
 
 RASA = Path(sys.executable).parent / "rasa"
 
@@ -56,32 +56,26 @@ def build(directory: Path) -> Path:
 @dataclass
 class StockBot:
     rasa_url: str
-    process: subprocess.Popen
+    server: starter.Process
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        starter.stop([self.server])
 
 
 def start(directory: Path, timeout: float = 300) -> StockBot:
     directory = directory.resolve()
     model = build(directory)
     port = rasa_servers.free_port()
-    log = open(directory.parent / f"{directory.name}-server.log", "ab")
-    process = subprocess.Popen([str(RASA), "run", "--model", str(model), "--port", str(port),
-                                "--interface", "127.0.0.1", "--endpoints", "endpoints.yml",
-                                "--credentials", "credentials.yml"],
-                               cwd=directory, env=_env(), stdout=log, stderr=subprocess.STDOUT)
-    bot = StockBot(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + timeout
-    while not rasa_servers.url_ok(bot.rasa_url + "/"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            bot.stop()
-            raise RuntimeError(f"the stock bot did not start; see {log.name}")
-        time.sleep(0.5)
+    server = starter.Process("the stock bot", [str(RASA), "run", "--model", str(model), "--port", str(port),
+                                               "--interface", "127.0.0.1", "--endpoints", "endpoints.yml",
+                                               "--credentials", "credentials.yml"],
+                             f"http://127.0.0.1:{port}/", env=_env(),
+                             log=directory.parent / f"{directory.name}-server.log")
+    starter.launch(server, cwd=directory)
+    bot = StockBot(f"http://127.0.0.1:{port}", server)
+    try:
+        starter.wait_ready([server], timeout)
+    except starter.NotReady as error:
+        bot.stop()
+        raise RuntimeError(str(error)) from None
     return bot

@@ -47,11 +47,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from bot.platform.private_files import private_dir
+
+from . import starter
+from .starter import Process, url_ok
 
 # Before SQLAlchemy is imported: Rasa 3.6's tracker store triggers its 2.0 notice.
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -79,14 +82,6 @@ def running_cluster_state(work_dir: Optional[Path] = None) -> Optional[dict]:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return state
-
-
-def url_ok(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 def haproxy_binary() -> Optional[str]:
@@ -128,20 +123,6 @@ class Ports:
             sock.close()
         return cls(balancer=numbers[0], actions=numbers[1], web=numbers[2], stats=numbers[3],
                    rasa=numbers[4:4 + replicas], action=numbers[4 + replicas:])
-
-
-@dataclass
-class Process:
-    name: str
-    command: list[str]
-    ready_url: Optional[str]
-    env: dict[str, str] = field(default_factory=dict)
-    process: Optional[subprocess.Popen] = None
-    essential: bool = True  # the cluster stops when it dies (not a replica)
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
 
 def haproxy_config(ports: Ports, *, check_interval_ms: int = 1000, server_timeout_s: int = 60) -> str:
@@ -383,7 +364,8 @@ class Cluster:
             endpoints = ["--endpoints", str(stock_endpoints(self.work_dir / "endpoints-stock.yml",
                                                                self.redis_url))]
         found = [Process("balancer", [haproxy_binary() or "haproxy", "-db", "-f",
-                                      str(self.work_dir / "haproxy.cfg")], None, env)]
+                                      str(self.work_dir / "haproxy.cfg")], None, env,
+                         stop_signal=signal.SIGUSR1)]  # HAProxy's soft stop
         for i, port in enumerate(self.ports.action):
             found.append(Process(f"action{i + 1}", [juzhu, "actions", "--port", str(port)],
                                  f"http://127.0.0.1:{port}/health", env, essential=False))
@@ -403,15 +385,10 @@ class Cluster:
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)
 
-    def _log(self, name: str):  # type: ignore[no-untyped-def]
-        return open(self.work_dir / f"{name}.log", "ab")
-
     def launch(self, name: str) -> None:
         proc = self.process(name)
-        out = None if (not self.quiet and proc.name == "balancer") else self._log(proc.name)
-        proc.process = subprocess.Popen(proc.command, cwd=ROOT, env=proc.env, stdout=out,
-                                        stderr=subprocess.STDOUT if out else None,
-                                        start_new_session=self.quiet)
+        proc.log = None if (not self.quiet and proc.name == "balancer") else self.work_dir / f"{proc.name}.log"
+        starter.launch(proc, new_session=self.quiet)
 
     def start(self, timeout: float = READY_TIMEOUT_S) -> None:
         """Prepare, start everything, wait until the balancer and the web front answer.
@@ -453,20 +430,15 @@ class Cluster:
                        "redis_url": self.redis_url, "replicas": self.replicas, "pid": os.getpid()}, handle)
 
     def wait_ready(self, names: list[str], timeout: float = READY_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        for name in names:
-            proc = self.process(name)
-            while proc.ready_url and not url_ok(proc.ready_url):
-                if proc.process is None or proc.process.poll() is not None:
-                    raise ClusterError(f"{name} exited (code {proc.process.returncode if proc.process else '?'}); "
-                                       f"see {self.work_dir / (name + '.log')}")
-                if time.monotonic() > deadline:
-                    raise ClusterError(f"{name} not ready after {timeout:.0f} s; see "
-                                       f"{self.work_dir / (name + '.log')}")
-                time.sleep(0.5)
-            if proc.process is not None and proc.process.poll() is not None:
-                raise ClusterError(f"{name} exited (code {proc.process.returncode}); "
-                                   f"see {self.work_dir / (name + '.log')}")
+        procs = [self.process(name) for name in names]
+        try:
+            starter.wait_ready(procs, timeout)
+        except starter.NotReady as error:
+            raise ClusterError(str(error)) from None
+        for proc in procs:
+            if not proc.alive:
+                raise ClusterError(f"{proc.name} exited (code {proc.process.returncode if proc.process else '?'}); "
+                                   f"see {self.work_dir / (proc.name + '.log')}")
 
     @staticmethod
     def wait_url(url: str, timeout: float) -> bool:
@@ -487,12 +459,12 @@ class Cluster:
     def restart(self, name: str, timeout: float = READY_TIMEOUT_S) -> None:
         proc = self.process(name)
         if proc.alive:
-            _stop([proc])
+            starter.stop([proc])
         self.launch(name)
         self.wait_ready([name], timeout)
 
     def stop(self) -> None:
-        _stop(list(reversed(self.processes)))
+        starter.stop(list(reversed(self.processes)))
         (self.work_dir / "cluster.json").unlink(missing_ok=True)
 
     def server_stats(self) -> dict[str, dict[str, str]]:
@@ -527,22 +499,6 @@ class Cluster:
                   f"  logs: {self.work_dir}/*.log",
                   "Ctrl-C stops everything."]
         return "\n".join(lines)
-
-
-def _stop(processes: list[Process]) -> None:
-    running = [p for p in processes if p.alive]
-    for proc in running:
-        proc.process.send_signal(signal.SIGINT if proc.name != "balancer" else signal.SIGUSR1)
-    deadline = time.monotonic() + 20
-    for proc in running:
-        try:
-            proc.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.process.kill()
-            proc.process.wait()
-    for proc in processes:
-        if proc.process is not None and proc.process.poll() is not None:
-            proc.process = None
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -8,28 +8,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from bot.platform.secrets import rasa_token, shown
 
+from . import starter
+from .starter import Process, url_ok
+
 BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 300
-
-
-@dataclass
-class Service:
-    name: str
-    command: list[str]
-    ready_url: Optional[str]
-    process: Optional[subprocess.Popen] = None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,15 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_serve)
 
 
-def url_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def services(model: str) -> list[Service]:
+def services(model: str) -> list[Process]:
     from bot.processes.servers import commands
 
     rasa_port = os.environ.setdefault("RASA_PORT", "5005")
@@ -55,26 +36,13 @@ def services(model: str) -> list[Service]:
     action_port = os.environ.setdefault("ACTION_PORT", "5055")
     web_port = os.environ.get("WEB_PORT", "8000")
     rasa_url = os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
-    found = [Service(name, command, ready) for name, command, ready in commands(model, int(rasa_port),
+    found = [Process(name, command, ready) for name, command, ready in commands(model, int(rasa_port),
                                                                                int(action_port))]
-    found.append(Service("web front", [str(BIN / "juzhu"), "web", "--port", web_port, "--rasa-url", rasa_url],
+    found.append(Process("web front", [str(BIN / "juzhu"), "web", "--port", web_port, "--rasa-url", rasa_url],
                          f"http://127.0.0.1:{web_port}/"))
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        found.append(Service("Telegram bridge", [str(BIN / "juzhu"), "telegram"], None))
+        found.append(Process("Telegram bridge", [str(BIN / "juzhu"), "telegram"], None))
     return found
-
-
-def stop(running: list[Service]) -> None:
-    for service in running:
-        if service.process and service.process.poll() is None:
-            service.process.send_signal(signal.SIGINT)
-    deadline = time.monotonic() + 15
-    for service in running:
-        if service.process:
-            try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                service.process.kill()
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -87,20 +55,13 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         for service in running:
             print(f"starting {service.name}: {' '.join(service.command[1:])}", flush=True)
-            service.process = subprocess.Popen(service.command)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        for service in running:
-            while service.ready_url and not url_ok(service.ready_url):
-                if service.process.poll() is not None:
-                    print(f"juzhu serve: {service.name} exited with code {service.process.returncode}",
-                          file=sys.stderr)
-                    stop(running)
-                    return 1
-                if time.monotonic() > deadline:
-                    print(f"juzhu serve: {service.name} not ready after {READY_TIMEOUT_S} s", file=sys.stderr)
-                    stop(running)
-                    return 1
-                time.sleep(1)
+            starter.launch(service, cwd=None)
+        try:
+            starter.wait_ready(running, READY_TIMEOUT_S, poll=1)
+        except starter.NotReady as error:
+            print(f"juzhu serve: {error}", file=sys.stderr)
+            starter.stop(running, grace=15)
+            return 1
         web = next(s for s in running if s.name == "web front").ready_url
         print("\njuzhu is ready:")
         print(f"  kiosk:          {web}")
@@ -122,4 +83,4 @@ def run_serve(args: argparse.Namespace) -> int:
         print("\nstopping…", flush=True)
         return 0
     finally:
-        stop(running)
+        starter.stop(running, grace=15)
