@@ -1,10 +1,11 @@
 """A small stand-in for Rasa's REST channel, for the web front's tests.
 
-It answers like the real assistant does (see actions/interview.py): the
-engine's next missing fact is asked with buttons whose payloads are
-``/inform{...}`` / ``/deny``, and the verdict is the real rules engine's
-decision rendered by the real renderer, sent with ``custom = {"decision": …}``
-as actions/interview.py sends it. A booking answers as actions/booking.py
+The eligibility interview is the real conversation core, in process: each
+message goes to the interview driver (``bot.dialogue.eligibility``), and its
+questions, buttons, read-back and verdict are sent as Rasa's REST channel
+sends what actions/interview.py says (text and buttons, then a message of its
+own for ``custom``). No second interview lives here, so its payloads cannot
+drift from the product's. A booking answers as actions/booking.py
 does: the confirmation text (with the checklist: the verdict's, else the
 city's general list) and the ticket element of bot.dialogue.booking.replies
 (text, qr, code, booking, checklist: the keys the kiosk and the Telegram
@@ -31,13 +32,10 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from bot.rules import assess_dict, labels, load_city, question_for, render_decision, render_topic
-from bot.rules.render import card_summary
+from bot.rules import render_topic
 
 START_BUTTONS = [{"title": "我能办居住证吗", "payload": "/ask_eligibility"},
                  {"title": "预约办理", "payload": "/book_appointment"}]
-MONTH_BUTTONS = [("3个月", 3), ("半年", 6), ("一年", 12), ("两年以上", 24)]
-AGE_BUTTONS = [("8岁", 8), ("30岁", 30), ("70岁", 70)]
 BOOKING_CODE = "K7Q2M9"
 
 
@@ -45,12 +43,18 @@ def _inform(facts: dict[str, Any]) -> str:
     return "/inform" + json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
 
 
-def _merge(target: dict[str, Any], found: dict[str, Any]) -> None:
-    for key, value in found.items():
-        if isinstance(value, dict):
-            target.setdefault(key, {}).update(value)
-        else:
-            target[key] = value
+def rest_messages(outs: list[Any]) -> list[dict[str, Any]]:
+    """The driver's messages as Rasa's REST channel sends what actions/interview.py says:
+    text and buttons, then ``custom`` as a message of its own."""
+    messages: list[dict[str, Any]] = []
+    for out in outs:
+        message: dict[str, Any] = {"text": out.text}
+        if out.choices:
+            message["buttons"] = [{"title": c.title, "payload": c.payload()} for c in out.choices]
+        messages.append(message)
+        if out.custom is not None:
+            messages.append({"custom": out.custom})
+    return messages
 
 
 def qr_data_url(code: str = BOOKING_CODE) -> str:
@@ -68,7 +72,6 @@ class FakeRasa:
         self.delay = delay
         self.received: list[tuple[str, str]] = []
         self.facts: dict[str, dict[str, Any]] = {}
-        self.asking: dict[str, Optional[str]] = {}
         self.decisions: dict[str, dict[str, Any]] = {}
         self.url = ""
         self._runner: Optional[web.AppRunner] = None
@@ -111,11 +114,14 @@ class FakeRasa:
     # --- the conversation ---------------------------------------------------------
 
     def answer(self, sender: str, message: str) -> list[dict[str, Any]]:
+        from bot.dialogue.eligibility import Interview, State
+        from bot.dialogue.eligibility.reading import Message
+
+        driver = Interview(as_of=self.as_of)
         if message in ("你好", "您好"):  # a greeting typed, as the real assistant reads it
             message = "/greet"
         if message in ("/restart", "/greet"):
             self.facts.pop(sender, None)
-            self.asking.pop(sender, None)
             self.decisions.pop(sender, None)
             if message == "/restart":
                 return []
@@ -127,46 +133,21 @@ class FakeRasa:
         if message == "/check_appointment":
             return [{"text": f"您的预约：预约码 {BOOKING_CODE}，11月24日 09:30。"}, {"image": qr_data_url()}]
         if message == "/ask_eligibility":
-            self.facts[sender] = {}
-            return self.next_step(sender)
-        facts = self.facts.setdefault(sender, {})
-        if message.startswith("/inform"):
-            _merge(facts, json.loads(message[len("/inform"):] or "{}"))
-        elif message == "/deny" and self.asking.get(sender) == "registered_months":
-            facts["registered_months"] = None
-        elif message in ("/affirm", "/deny") and self.asking.get(sender) in ("disabled", "mobility_impaired"):
-            facts[self.asking[sender]] = message == "/affirm"
+            reply = driver.start()
+        elif sender in self.facts:
+            reply = driver.handle(State.from_dict(self.facts[sender]), Message.parse(message))
         else:
-            from bot.parsing import NotUnderstood, extract_facts
-
-            try:
-                found = extract_facts(message, facts.get("city"), self.as_of)
-            except NotUnderstood:
-                found = {}
-            if not found:
-                return [{"text": "抱歉，我没听明白。您可以点按钮回答。"}]
-            _merge(facts, found)
-        return self.next_step(sender)
-
-    def next_step(self, sender: str) -> list[dict[str, Any]]:
-        facts = self.facts[sender]
-        if "city" not in facts:
-            self.asking[sender] = "city"
-            return [{"text": "您现在住在哪个城市？",
-                     "buttons": [{"title": load_city(c).name, "payload": _inform({"city": c})}
-                                 for c in ("liaocheng", "qujing")]}]
-        decision = assess_dict(dict(facts, as_of=self.as_of.isoformat()))
-        if decision["verdict"] != "undetermined":
-            self.asking[sender] = None
-            self.decisions[sender] = decision
-            # As Rasa's REST channel sends utter_message(text, buttons, json_message): two messages.
-            return [{"text": render_decision(decision),
-                     "buttons": [{"title": "预约办理", "payload": "/book_appointment"},
-                                 {"title": "问其他问题", "payload": "/greet"}]},
-                    {"custom": {"decision": decision, "card": card_summary(decision)}}]
-        fact = decision["missing"][0]
-        self.asking[sender] = fact
-        return [{"text": question_for(fact, facts["city"]), "buttons": self.buttons(fact, facts["city"])}]
+            return [{"text": "抱歉，我没听明白。您可以点按钮回答。", "buttons": START_BUTTONS}]
+        outs = [out for out in reply.messages if out.role != "verdict"]
+        if reply.ended == "verdict":  # what action_assess says next
+            outs += driver.conclude(reply.state)
+            self.decisions[sender] = reply.decision
+            self.facts.pop(sender, None)
+        elif reply.ended:
+            self.facts.pop(sender, None)
+        else:
+            self.facts[sender] = reply.state.to_dict()
+        return rest_messages(outs)
 
     @staticmethod
     def ask_station() -> list[dict[str, Any]]:
@@ -207,23 +188,3 @@ class FakeRasa:
                                station_phone=booking.station_phone, phone="138****5678")
         return [{"text": "\n".join([text, checklist, T.BOOKED_FOOTER])},
                 {"custom": ticket_element(booking, checklist)}]
-
-    @staticmethod
-    def buttons(fact: str, city_id: str) -> list[dict[str, str]]:
-        city = load_city(city_id)
-        if fact == "hukou.city":
-            return [{"title": "外省户口", "payload": _inform({"hukou": {"province": "外省"}})},
-                    {"title": f"户口在{city.name}", "payload": _inform({"hukou": {"city": city.name}})}]
-        if fact in ("hukou.county", "residence.county"):
-            group = fact.split(".")[0]
-            return [{"title": c.name, "payload": _inform({group: {"county": c.name}})} for c in city.counties]
-        if fact in ("lived_months", "registered_months", "supplementary_proof_months"):
-            buttons = [{"title": title, "payload": _inform({fact: months})} for title, months in MONTH_BUTTONS]
-            if fact == "registered_months":
-                buttons.insert(0, {"title": "没办过", "payload": "/deny"})
-            return buttons
-        if fact == "age":
-            return [{"title": title, "payload": _inform({"age": age})} for title, age in AGE_BUTTONS]
-        if fact in ("disabled", "mobility_impaired"):
-            return [{"title": "是", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
-        return [{"title": label, "payload": _inform({fact: code})} for code, label in labels.CHOICES.get(fact, ())]

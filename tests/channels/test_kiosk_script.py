@@ -101,8 +101,9 @@ async def test_kiosk_shows_the_busy_text_when_the_front_answers_no_messages():
     assert all("busy" in m["classes"] for m in shown)
 
 
-TO_A_VERDICT_AND_A_BOOKING = ["/ask_eligibility", '/inform{"city":"liaocheng"}', '/inform{"hukou":{"province":"外省"}}',
-                              '/inform{"lived_months":12}', '/inform{"registered_months":12}',
+# The interview driver's own payloads (the stand-in Rasa runs the real conversation core).
+TO_A_VERDICT_AND_A_BOOKING = ["/ask_eligibility", '/inform{"city":"liaocheng"}', '/inform{"proxy_for":"self"}',
+                              '/inform{"province":"other"}', '/inform{"duration":12}', '/inform{"duration":12}',
                               '/inform{"housing":"rented"}', "/book_appointment",
                               '/inform{"booking_station":"lc-dongchangfu"}']
 

@@ -146,12 +146,23 @@ async def test_a_refused_signature_is_403_and_nothing_is_processed(wx):
     assert status == 403 and wx.rasa.received == []
 
 
+def number_of_choice(reply: str, preferred: tuple[str, ...]) -> str:
+    """The number of the first listed choice that says one of ``preferred`` (else 1)."""
+    choices = [line.split(" ", 1) for line in reply.split("回复数字：")[-1].splitlines() if line[:1].isdigit()]
+    for word in preferred:
+        for number, title in choices:
+            if word in title:
+                return number
+    return "1"
+
+
 async def test_a_conversation_to_a_verdict_with_numbered_choices(wx):
     first = await wx.say("你好")
     assert "回复数字：" in first and "\n1 " in first
     verdict = ""
-    for _ in range(12):  # answer each question with its first choice, by number, as a follower would
-        reply = await wx.say("1")
+    reply = first
+    for _ in range(12):  # answer each question by the number of a choice, as a follower would
+        reply = await wx.say(number_of_choice(reply, ("外省", "本人", "一年", "租房", "聊城")))
         assert wx.rasa.received[-1][1].startswith("/")  # the number worked like the button
         if "【" in reply:
             verdict = reply
