@@ -41,6 +41,7 @@ from sanic.request import Request
 
 from bot.channels import CLIENT_HEADER, RELAY_TOKEN_HEADER, deployment_rasa_token
 from bot.channels.bodies import MAX_JSON_DEPTH, depth
+from bot.handoff.hold import hold
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,15 @@ class HandoffAwareRestInput(RestInput):
         return {"client": request.ip or "unknown"}
 
     def store(self) -> Any:
+        """The hand-off store, opened on first use; None while it cannot be (the assistant answers)."""
         if self._store is None:
             from bot.handoff import HandoffService
 
-            self._store = HandoffService()
+            try:
+                self._store = HandoffService()
+            except Exception as error:
+                log.warning("hand-off store unavailable; messages go to the assistant: %s", type(error).__name__)
+                return None
         return self._store
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
@@ -83,35 +89,23 @@ class HandoffAwareRestInput(RestInput):
                 if message.output_channel is not None:
                     await message.output_channel.send_text_message(message.sender_id, TOO_LONG_TEXT)
                 return None
-            held = await self._held(message)
-            if held is not None and held.get("status") == "withdrawn" and held.get("rest"):
-                message.text = held["rest"]  # "算了不用人工了，…": what came with it is answered
-                held = None
-            if held is None:
+            held = await asyncio.to_thread(hold, self.store(), message.sender_id or "", message.text or "")
+            if held.text is not None:
+                message.text = held.text  # "算了不用人工了，…": what came with it is answered
                 return await on_new_message(message)
-            if held.get("reply") and message.output_channel is not None:
-                await message.output_channel.send_text_message(message.sender_id, held["reply"])
+            out = message.output_channel
+            for reply in held.replies if out is not None else ():
+                if "custom" in reply:
+                    await out.send_custom_json(message.sender_id, reply["custom"])
+                elif reply.get("buttons"):
+                    await out.send_text_with_buttons(message.sender_id, reply["text"], reply["buttons"])
+                else:
+                    await out.send_text_message(message.sender_id, reply["text"])
             return None
 
         webhook = super().blueprint(unless_a_person_has_it)
         webhook.middleware("request")(refuse_bad_bodies)
         return webhook
-
-    def _hold(self, sender: str, text: str) -> Optional[dict[str, Any]]:
-        store = self.store()
-        if store.active_for(sender) is None:  # the usual case: a read, no write lock on SQLite
-            return None
-        return store.applicant_message(sender, text)
-
-    async def _held(self, message: UserMessage) -> Optional[dict[str, Any]]:
-        text = message.text or ""
-        if not message.sender_id or not text or text.startswith("/restart"):
-            return None
-        try:
-            return await asyncio.to_thread(self._hold, message.sender_id, text)
-        except Exception as error:  # the store is down: the assistant answers rather than no one
-            log.warning("hand-off store unavailable; message goes to the assistant: %s", type(error).__name__)
-            return None
 
 
 async def refuse_bad_bodies(request: Request) -> Optional[Any]:

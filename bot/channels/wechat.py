@@ -369,11 +369,6 @@ class WechatChannel:
             return await self.passively([Out(text=piece) for piece in split_text(self.full_texts.get(sender) or
                                                                                  NO_FULL_TEXT)], sender, openid)
         text = self.choice(sender, text)
-        held = await self.held(sender, openid, text)
-        if isinstance(held, tuple):  # the hand-off withdrawn: what came with it is answered
-            text = held[0]
-        elif held is not None:
-            return held or None
         job = asyncio.ensure_future(self.converse(sender, openid, text))
         try:
             outs = await asyncio.wait_for(asyncio.shield(job), self.settings.passive_timeout_s)
@@ -445,26 +440,13 @@ class WechatChannel:
                 log.warning("wechat: reminder store unavailable: %s", type(error).__name__)
         if wanted:
             await self.bind(sender, openid)
+        held = any(isinstance(r.get("custom"), dict) and isinstance(r["custom"].get("handoff"), dict)
+                   and r["custom"]["handoff"].get("held") for r in replies if isinstance(r, dict))
+        if held:  # kept for staff at Rasa's gate: the waiting note, or nothing while they answer
+            return rendered.outs
         return rendered.outs or [Out(text=busy_text(self.hotline))]
 
     # -- hand-off --------------------------------------------------------------------------
-    async def held(self, sender: str, openid: str, text: str) -> Any:
-        """None: the assistant answers; a str: kept for staff (what to say, "" nothing);
-        a 1-tuple: the hand-off was withdrawn and this is what came with it."""
-        if self.handoffs is None:
-            return None
-        try:
-            held = await asyncio.to_thread(lambda: self.handoffs().applicant_message(sender, text))
-        except Exception as error:  # the store is down: the assistant answers rather than no one
-            log.warning("wechat: hand-off store unavailable: %s", type(error).__name__)
-            return None
-        if held is None:
-            return None
-        if held.get("status") == "withdrawn" and held.get("rest"):
-            return (held["rest"],)
-        await self.bind(sender, openid)
-        return held.get("reply") or ""
-
     async def bind(self, sender: str, openid: str) -> None:
         """Where staff replies go: the follower's openid, sealed (``wechat_followers``, never in clear)."""
         if self.handoffs is None:

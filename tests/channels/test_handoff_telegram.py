@@ -26,18 +26,18 @@ async def telegram_api():
 
 
 @pytest.fixture
-async def rasa():
-    fake = await FakeRasa().start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 def store(tmp_path, monkeypatch):
     monkeypatch.setenv("TELEGRAM_HANDOFF_POLL_S", "0.2")
     service = HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}", clock=lambda: NOW)
     yield service
     db.dispose_engines()
+
+
+@pytest.fixture
+async def rasa(store):
+    fake = await FakeRasa(handoffs=lambda: store).start()  # with Rasa's gate: the one hand-off check
+    yield fake
+    await fake.stop()
 
 
 async def test_staff_have_the_chat_until_they_close(telegram_api, rasa, store, tmp_path):

@@ -35,8 +35,8 @@ def store(tmp_path):
 
 
 @pytest.fixture
-async def fake_rasa():
-    fake = FakeRasa()
+async def fake_rasa(store):
+    fake = FakeRasa(handoffs=lambda: store)  # with Rasa's gate: the one hand-off check
     server = TestServer(fake.app())
     await server.start_server()
     fake.url = str(server.make_url("")).rstrip("/")

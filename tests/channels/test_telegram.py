@@ -87,9 +87,10 @@ def conversation(sender: str, message: str) -> Union[list, int]:
 
 
 class FakeRasa:
-    def __init__(self, script: Script = conversation):
+    def __init__(self, script: Script = conversation, handoffs: Optional[Callable[[], Any]] = None):
         self.script = script
-        self.received: list[tuple[str, str]] = []
+        self.handoffs = handoffs  # the hand-off store: then Rasa's gate check runs first, as in the product
+        self.received: list[tuple[str, str]] = []  # what reached the assistant
         self.fail_next = 0  # answer the next N requests with HTTP 503
         self._runner: Optional[web.AppRunner] = None
         self.url = ""
@@ -110,6 +111,13 @@ class FakeRasa:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.handoffs is not None:  # Rasa's REST gate: the one hand-off check (bot/handoff/hold.py)
+            from bot.handoff.hold import hold
+
+            held = hold(self.handoffs(), body["sender"], body["message"])
+            if held.text is None:
+                return web.json_response([dict(reply, recipient_id=body["sender"]) for reply in held.replies])
+            body["message"] = held.text
         self.received.append((body["sender"], body["message"]))
         if self.fail_next > 0:
             self.fail_next -= 1

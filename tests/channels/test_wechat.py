@@ -102,13 +102,14 @@ async def make_harness(tmp_path, *, rasa_app=None, rasa=None, aes: bool = False,
                        template: str | None = None):
     from bot.handoff import HandoffService
 
+    store = HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}")
     rasa = rasa or FakeRasa()
+    rasa.handoffs = rasa.handoffs or (lambda: store)  # Rasa's gate: the one hand-off check
     rasa_server = TestServer(rasa_app or rasa.app())
     await rasa_server.start_server()
     wechat = FakeWechat(APPID, SECRET)
     wechat_server = TestServer(wechat.app())
     await wechat_server.start_server()
-    store = HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}")
     settings = WechatSettings(token=TOKEN, appid=APPID, secret=SECRET, aes_key=AES_KEY if aes else None,
                               api_base_url=str(wechat_server.make_url("")).rstrip("/"),
                               passive_timeout_s=passive_timeout_s, handoff_poll_s=3600,

@@ -276,8 +276,7 @@ class TelegramBridge:
     async def on_reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id
         async with self._chat_lock(chat_id):
-            self.payloads.forget(chat_id)
-            await self.handoffs.abandon(sender_id(chat_id))
+            self.payloads.forget(chat_id)  # "/restart" also ends an open hand-off, at Rasa's gate
             try:
                 replies = await self._rasa().send(sender_id(chat_id), "/restart")
             except RasaUnavailable as error:
@@ -340,15 +339,7 @@ class TelegramBridge:
         return self.rasa
 
     async def relay(self, bot: Any, chat_id: int, text: str) -> None:
-        held = await self.handoffs.held(sender_id(chat_id), chat_id, text)
-        from .handoffs import Forward
-
-        if isinstance(held, Forward):  # the hand-off withdrawn: what came with it is answered
-            text, held = str(held), None
-        if held is not None:  # a person has this conversation: the assistant does not answer over them
-            if held:
-                await bot.send_message(chat_id, held)
-            return
+        # While a person has the conversation, Rasa's gate keeps the message for staff (bot/handoff/hold.py).
         try:
             replies = await self._rasa().send(sender_id(chat_id), text)
         except RasaUnavailable as error:

@@ -1,8 +1,8 @@
 """The Telegram bridge's side of hand-offs (issue 11).
 
 While a person has a chat's conversation (a hand-off open or taken in
-bot.handoff), what the chat writes is kept for staff and nothing goes to
-Rasa (:meth:`TelegramHandoffs.held`). Staff replies and the closing note wait
+bot.handoff), what the chat writes is kept for staff at Rasa's gate
+(bot/handoff/hold.py), as for every channel. Staff replies and the closing note wait
 in the store's outbox; :meth:`TelegramHandoffs.deliver_outbox`, run every
 ``TELEGRAM_HANDOFF_POLL_S`` (2) seconds by the bridge, sends them to the
 chat (the chat id is recorded on the hand-off when the chat writes, since
@@ -33,10 +33,6 @@ def poll_seconds() -> float:
     return value if value > 0 else DEFAULT_POLL_S
 
 
-class Forward(str):
-    """Text to send on to the assistant instead of the message (what came with "算了不用人工了")."""
-
-
 class TelegramHandoffs:
     """``factory`` returns the store (default :class:`bot.handoff.HandoffService` on ``DATABASE_URL``)."""
 
@@ -65,33 +61,10 @@ class TelegramHandoffs:
             log.warning("hand-off store unavailable: %s: %s", type(error).__name__, error)
             self._warned = True
 
-    async def held(self, sender: str, chat_id: int, text: str) -> Optional[str]:
-        """None: the assistant answers. Else the message was kept for staff; the
-        string is what to tell the chat ("" nothing, staff are answering); a
-        :class:`Forward` is what to send the assistant instead (a withdrawn hand-off)."""
-        try:
-            held = await self._call("applicant_message", sender, text)
-            if held is not None:
-                await self._call("bind_address", sender, str(chat_id))
-        except Exception as error:
-            self._unavailable(error)
-            return None
-        if held is None:
-            return None
-        if held.get("status") == "withdrawn" and held.get("rest"):
-            return Forward(held["rest"])  # "算了不用人工了，…": the store closed it; the rest is answered
-        return held["reply"] or ""
-
     async def bind(self, sender: str, chat_id: int) -> None:
         """After Rasa answered: a hand-off Rasa just opened learns where its chat is."""
         try:
             await self._call("bind_address", sender, str(chat_id))
-        except Exception as error:
-            self._unavailable(error)
-
-    async def abandon(self, sender: str) -> None:
-        try:
-            await self._call("abandon", sender)
         except Exception as error:
             self._unavailable(error)
 

@@ -16,8 +16,8 @@ every ``/staff/api`` route: Bearer token or the console's session cookie):
                                            that kiosk session only (its random sender id is
                                            the session's secret, as for ``/api/chat``)
 
-:func:`held_for_staff` is the kiosk chat's hook: while a hand-off is open the
-message is kept for staff and nothing goes to Rasa.
+While a hand-off is open, a kiosk's message is kept for staff at Rasa's gate
+(bot/handoff/hold.py), as every channel's is; /api/chat passes the case on.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import io
 import logging
 import re
 import threading
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional
 
 from aiohttp import web
 
@@ -284,29 +284,3 @@ async def kiosk_poll(request: web.Request) -> web.Response:
         "handoff": {"case_no": active["case_no"], "status": active["status"], "on_duty": on_duty}
         if active else None,
     })
-
-
-async def held_for_staff(app: web.Application, sender: str, message: str) -> Optional[Union[web.Response, str]]:
-    """The kiosk chat's hook: while a person has the conversation, the message is kept
-    for staff (the answer says so, or is empty once staff are answering) and nothing
-    goes to Rasa. None: the assistant answers. A kiosk reset (``/restart``) closes the
-    hand-off (the person has left) and goes on to Rasa. A string: the hand-off was
-    withdrawn ("算了不用人工了，…") and this is what came with it, for the assistant."""
-    try:
-        if message == "/restart":
-            await _call(app, "abandon", sender)
-            return None
-        held = await _call(app, "applicant_message", sender, message)
-    except Exception as error:  # the store is down: the assistant answers rather than no one
-        log.warning("hand-off store unavailable; message goes to the assistant: %s", type(error).__name__)
-        return None
-    if held is None:
-        return None
-    if held["status"] == "withdrawn" and held["rest"]:
-        return held["rest"]  # the question that came with "算了不用人工了" goes to the assistant
-    messages = [{"text": held["reply"]}] if held["reply"] else []
-    if held["status"] == "withdrawn":
-        messages[0]["buttons"] = [{"title": "问其他问题", "payload": "/greet"},
-                                  {"title": "预约办理", "payload": "/book_appointment"}]
-    return json_response({"messages": messages, "busy": False,
-                  "handoff": {"case_no": held["case_no"], "status": held["status"]}})

@@ -13,7 +13,6 @@ from bot.rules import city_ids, labels, load_city
 
 from ..rasa_client import RasaUnavailable
 from ..texts import busy_text, too_many_messages_text
-from . import handoffs as handoff_routes
 from ..bodies import json_object
 from .clients import LIMITER, client_address, retry_after
 
@@ -96,12 +95,6 @@ async def chat(request: web.Request) -> web.Response:
             return response
 
     message = message.strip()
-    # While a person has the conversation, the assistant does not answer over them.
-    held = await handoff_routes.held_for_staff(app, KIOSK_SENDER_PREFIX + sender, message)
-    if isinstance(held, str):
-        message = held  # the hand-off withdrawn: the question that came with it is answered
-    elif held is not None:
-        return held
     try:
         # The kiosk's address is the client the booking and hand-off limits count per.
         replies = await app[RASA].send(KIOSK_SENDER_PREFIX + sender, message, client=client_address(request))
@@ -109,6 +102,12 @@ async def chat(request: web.Request) -> web.Response:
         log.warning("kiosk: Rasa unavailable at %s: %s", app[RASA_URL], error)
         return _busy(app)
     messages = [m for m in (_clean_reply(item) for item in replies) if m]
+    # A person has the conversation (Rasa's gate kept the message for staff: bot/handoff/hold.py):
+    # the kiosk's hold screen reads the case and its status.
+    held = [m["custom"]["handoff"] for m in messages if _held(m)]
+    if held:
+        handoff = {key: value for key, value in held[-1].items() if key != "held"}
+        return json_response({"messages": [m for m in messages if not _held(m)], "busy": False, "handoff": handoff})
     if not messages:
         if message == RESTART:  # a reset: Rasa has nothing to say, and the kiosk shows nothing
             return web.Response(status=204)
@@ -116,6 +115,11 @@ async def chat(request: web.Request) -> web.Response:
         log.warning("kiosk: Rasa at %s answered nothing; is the action server down?", app[RASA_URL])
         return _busy(app)
     return json_response({"messages": messages, "busy": False})
+
+
+def _held(message: dict[str, Any]) -> bool:
+    custom = message.get("custom")
+    return isinstance(custom, dict) and isinstance(custom.get("handoff"), dict) and custom["handoff"].get("held") is True
 
 
 def _busy(app: web.Application) -> web.Response:
