@@ -46,7 +46,7 @@ class HandingOverRasa(FakeRasa):
     """The fake assistant, plus 转人工: opens the hand-off with the case, as the action does."""
 
     def __init__(self, store: HandoffService):
-        super().__init__()
+        super().__init__(handoffs=lambda: store)  # with Rasa's gate: the one hand-off check
         self.store = store
 
     def answer(self, sender, message):

@@ -22,7 +22,8 @@ from bot.appointments.service import HORIZON_DAYS, AppointmentService
 from bot.appointments.validation import BookingRefused, clean_name, normalise_phone
 from bot.rules.policy import city_id_of
 
-from .turns import ANSWER_INTENTS, BOOKING_SLOTS, CHANGES, Message, Step, COMING_ALONG, city_in_text, phone_in, wants_to_stop, yes_or_no
+from .turns import (ANSWER_INTENTS, BOOKING_SLOTS, CHANGES, COMING_ALONG, Message, Step, city_in_text, day_refusal,
+                    phone_in, wants_to_stop, yes_or_no)
 
 logger = logging.getLogger(__name__)
 
@@ -337,7 +338,7 @@ class BookingTurn:
         if new_day:
             free = {info.day for info in self.svc.days_with_free_seats(station.id, self.seats())}
             if day not in free:
-                self.tell(self.day_refusal(station, day))
+                self.tell(day_refusal(self.svc, station.id, station.name, day))
                 self.clear("booking_day", "booking_time", "booking_part")
                 return
         if self.s.get("booking_time") and (new_day or self.s["booking_time"] != self.before.get("booking_time")):
@@ -350,17 +351,6 @@ class BookingTurn:
                 self.tell(T.TIME_FULL.format(time=self.s["booking_time"]) if self.seats() == 1 else
                           T.TIME_TOO_FEW.format(time=self.s["booking_time"], seats=self.seats()))
                 self.clear("booking_time")
-
-    def day_refusal(self, station: StationInfo, day: dt.date) -> str:
-        now = self.svc.now()
-        if day < now.date():
-            return T.DAY_PAST.format(day=day_text(day))
-        if day > now.date() + dt.timedelta(days=HORIZON_DAYS):
-            return T.DAY_TOO_FAR.format(day=day_text(day), horizon=HORIZON_DAYS)
-        reason = self.svc.closed_reason(station.id, day)
-        if reason:
-            return T.DAY_CLOSED.format(day=day_text(day), station=station.name, reason=reason)
-        return T.DAY_FULL.format(day=day_text(day))
 
     def next_slot(self) -> Optional[str]:
         if self.outcome:

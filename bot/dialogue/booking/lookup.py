@@ -15,11 +15,11 @@ from . import texts as T
 from bot.platform.dates import day_text
 
 from .replies import Reply, details_text, explanation, not_understood
-from bot.appointments.service import HORIZON_DAYS, AppointmentService
+from bot.appointments.service import AppointmentService
 from bot.appointments.validation import BookingRefused, normalise_phone
 
-from .booking import BookingTurn
-from .turns import ANSWER_INTENTS, BOOKING_SLOTS, CHANGES, KINDS, LOOKUP_ANSWER_INTENTS, LOOKUP_SLOTS, Message, PastTurn, Step, code_in, failed_in_a_row, phone_in, wants_to_stop, yes_or_no
+from .turns import (LOOKUP_ANSWER_INTENTS, LOOKUP_SLOTS, Message, Step, code_in, day_refusal, phone_in, wants_to_stop,
+                    yes_or_no)
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +273,7 @@ class RescheduleTurn(LookupTurn):
         if not s.get("reschedule_time"):
             free = {info.day for info in self.svc.days_with_free_seats(booking.station_id, booking.party)}
             if day not in free:
-                self.replies.append(Reply(self.day_refusal(booking, day)))
+                self.replies.append(Reply(day_refusal(self.svc, booking.station_id, booking.station_name, day)))
                 s["reschedule_day"] = s["reschedule_part"] = None
                 return "reschedule_day"
             return "reschedule_time"
@@ -309,19 +309,3 @@ class RescheduleTurn(LookupTurn):
     def svc_refusal(booking: Any) -> str:
         return {"cancelled": "这个预约已经取消了，不能改约，可以重新预约。", "attended": "这个预约已经办理完毕。",
                 "no_show": "这个预约的时间已过，不能改约，请重新预约。"}.get(booking.status, "这个预约已失效。")
-
-    def day_refusal(self, booking: Any, day: dt.date) -> str:
-        now = self.svc.now()
-        if day < now.date():
-            return T.DAY_PAST.format(day=day_text(day))
-        if day > now.date() + dt.timedelta(days=HORIZON_DAYS):
-            return T.DAY_TOO_FAR.format(day=day_text(day), horizon=HORIZON_DAYS)
-        reason = self.svc.closed_reason(booking.station_id, day)
-        if reason:
-            return T.DAY_CLOSED.format(day=day_text(day), station=booking.station_name, reason=reason)
-        return T.DAY_FULL.format(day=day_text(day))
-
-
-__all__ = ["RESCHEDULE_SLOTS", "RescheduleTurn", "ANSWER_INTENTS", "BOOKING_SLOTS", "BookingTurn", "CHANGES", "KINDS", "LOOKUP_ANSWER_INTENTS",
-           "LOOKUP_SLOTS", "LookupTurn", "Message", "PastTurn", "Step", "code_in", "failed_in_a_row",
-           "phone_in", "wants_repeat", "wants_to_stop", "yes_or_no"]

@@ -1,18 +1,20 @@
 """What every step of booking, look-up and rescheduling shares: the message, the step, the values, and the words every step understands."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
+from bot.appointments.service import HORIZON_DAYS, AppointmentService
 from bot.parsing import contact
+from bot.platform.dates import day_text
 
 from .. import repair
 from ..repair import wants_repeat
-
-
+from . import texts as T
 from .replies import Reply
 from bot.rules.policy import city_id_of
 
@@ -181,3 +183,16 @@ def city_in_text(text: str) -> Optional[str]:
     except Exception:  # the parser must never silence the answer
         logger.exception("extract_facts failed on a booking answer")
         return None
+
+
+def day_refusal(svc: AppointmentService, station_id: str, station_name: str, day: dt.date) -> str:
+    """Why ``day`` cannot be had at the station: past, beyond the horizon, closed, or full."""
+    now = svc.now()
+    if day < now.date():
+        return T.DAY_PAST.format(day=day_text(day))
+    if day > now.date() + dt.timedelta(days=HORIZON_DAYS):
+        return T.DAY_TOO_FAR.format(day=day_text(day), horizon=HORIZON_DAYS)
+    reason = svc.closed_reason(station_id, day)
+    if reason:
+        return T.DAY_CLOSED.format(day=day_text(day), station=station_name, reason=reason)
+    return T.DAY_FULL.format(day=day_text(day))
