@@ -22,11 +22,13 @@ from bot.dialogue.eligibility import TOPIC_OF_INTENT, Out, personal
 from bot.dialogue.eligibility.reading import asks_eligibility, command, topic
 from bot.dialogue.eligibility import texts as interview_texts
 
-from . import stations, texts
-from .facts import all_city_ids, city_id_of, city_in_message, city_name, interview, state_events, state_of
+from bot.dialogue.checklists import personal_materials
+
+from . import texts
+from .facts import all_city_ids, city_id_of, city_name, interview, state_events, state_of
 from .guard import GuardedAction
 from .interview import FORM, button, city_buttons, say
-from .understanding import is_payload, message_key, message_of
+from .understanding import message_key, message_of
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +50,6 @@ FOLLOW_UPS = {
 
 def topic_button(intent: str) -> dict[str, str]:
     return button(texts.TOPIC_TITLES[intent], intent)
-
-
-def personal_materials(decision: dict[str, Any]) -> Optional[str]:
-    """The checklist of an earlier decision, if it has one."""
-    if not decision or not decision.get("materials"):
-        return None
-    lines = [texts.MY_MATERIALS.format(city=city_name(decision["city"]))]
-    lines += [f"□ {item['text']}（{'、'.join(item['articles'])}）" for item in decision["materials"]]
-    return "\n".join(lines)
 
 
 def active_form(tracker: Tracker) -> Optional[str]:

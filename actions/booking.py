@@ -42,7 +42,7 @@ import asyncio
 import functools
 import logging
 from abc import abstractmethod
-from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -51,17 +51,17 @@ from rasa_sdk.types import DomainDict
 
 from bot.appointments import AppointmentService
 from bot.dialogue.booking import replies as R
-from bot.dialogue.booking import texts as T
+from bot.dialogue.booking.limits import may_book
+from bot.dialogue.checklists import checklist_for, family_checklist
 from bot.dialogue.booking import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_SLOTS, BookingTurn, LookupTurn,
                                        Message, PastTurn, RescheduleTurn, Step, failed_in_a_row)
 from bot.platform.ratelimit import RateLimiter, default_limiter
 from bot.rules import render_topic
 from bot.rules.policy import city_id_of
-from bot.platform.secrets import keyed_hash
 
 from bot.platform.clock import today
 
-from .answers import personal_materials
+from .facts import facts_from_slots, tracker_slots
 from .guard import REQUESTED_SLOT, GuardedAction, GuardedFormValidationAction, busy_text, hotline
 from .interview import button, turn_kind
 from .understanding import client_of
@@ -97,27 +97,6 @@ def store() -> AppointmentService:
 def limiter() -> RateLimiter:
     """The process's rate limiter (``bot.platform.ratelimit``); tests replace this function."""
     return default_limiter()
-
-
-def may_book(limits: RateLimiter, sender: str, client: Optional[str], slots: Mapping[str, Any]) -> bool:
-    """One more booking try for this conversation, client address, phone and station-day?
-
-    Counted only when every rule allows it. The phone is counted by a keyed
-    hash (never in the limiter's storage in clear); a trusted address (a
-    hall's kiosk, ``RATE_LIMIT_TRUSTED_ADDRESSES``) is not counted per address.
-    """
-    checks: list[tuple[str, tuple[str, ...]]] = [("bookings", (sender,))]
-    if slots.get("booking_phone"):
-        checks.append(("bookings_phone", (keyed_hash("phone", str(slots["booking_phone"])),)))
-    if limits.counts_address(client):
-        assert client is not None
-        checks.append(("bookings_address", (client,)))
-        checks.append(("bookings_station_day", (client, str(slots.get("booking_station")),
-                                                str(slots.get("booking_day")))))
-    decision = limits.hit_all(checks)
-    if not decision.allowed:
-        logger.info("booking refused by a rate limit (%d s to wait)", decision.retry_after_s)
-    return decision.allowed
 
 
 class _LazyStore:
@@ -272,101 +251,21 @@ class _AskStep(GuardedAction):
         return []
 
 
-class ActionAskBookingCity(_AskStep):
-    slot = "city"
-
-    def name(self) -> str:
-        return "action_ask_booking_form_city"
-
-
-class ActionAskBookingStation(_AskStep):
-    slot = "booking_station"
-
-    def name(self) -> str:
-        return "action_ask_booking_station"
+def _ask(slot: str, action: str = "", base: type = _AskStep) -> type:
+    """The ask action of one step (Rasa calls it ``action_ask_<slot>``)."""
+    name = action or f"action_ask_{slot}"
+    return type("ActionAsk_" + slot, (base,), {"slot": slot, "name": lambda self: name, "__doc__": f"{name}."})
 
 
-class ActionAskBookingDay(_AskStep):
-    slot = "booking_day"
-
-    def name(self) -> str:
-        return "action_ask_booking_day"
-
-
-class ActionAskBookingTime(_AskStep):
-    slot = "booking_time"
-
-    def name(self) -> str:
-        return "action_ask_booking_time"
-
-
-class ActionAskBookingName(_AskStep):
-    slot = "booking_name"
-
-    def name(self) -> str:
-        return "action_ask_booking_name"
-
-
-class ActionAskBookingPhone(_AskStep):
-    slot = "booking_phone"
-
-    def name(self) -> str:
-        return "action_ask_booking_phone"
-
-
-class ActionAskBookingConfirmed(_AskStep):
-    """The summary read back before booking (the phone masked)."""
-    slot = "booking_confirmed"
-
-    def name(self) -> str:
-        return "action_ask_booking_confirmed"
-
-
-class ActionAskBookingParty(_AskStep):
-    """How many come along (after "家人同行")."""
-    slot = "booking_party"
-
-    def name(self) -> str:
-        return "action_ask_booking_party"
-
-
-class ActionAskBookingChange(_AskStep):
-    slot = "booking_change"
-
-    def name(self) -> str:
-        return "action_ask_booking_change"
-
-
-def checklist_for(decision: Optional[dict[str, Any]], city: str) -> str:
-    """The personal checklist of the last decision for that city, else the city's general list."""
-    personal = personal_materials(decision) if decision and decision.get("city") == city else None
-    if personal:
-        return personal
-    try:
-        return render_topic(city, "materials", today())
-    except Exception:  # never leave the confirmation without a line on what to bring
-        logger.exception("materials of %s", city)
-        return T.NO_CHECKLIST_FALLBACK
-
-
-def family_checklist(tracker: Tracker, city: str, decision: Optional[dict[str, Any]]) -> str:
-    """The checklist of the confirmation: one per person for a family visit
-    (each from its own decision: bot.dialogue.eligibility.family), else the booker's."""
-    members = tracker.get_slot("booking_party") or []
-    if not members:
-        return checklist_for(decision, city)
-    from bot.dialogue.eligibility.family import family_checklists
-
-    from .facts import facts_from_slots, tracker_slots
-
-    facts = facts_from_slots(tracker_slots(tracker))
-    if facts.get("city") != city:
-        facts = {"city": city}
-    try:
-        return "\n".join(family_checklists(facts, members, today()))
-    except Exception:  # never leave the confirmation without a line on what to bring
-        logger.exception("family checklists of %s", city)
-        return checklist_for(decision, city)
+ActionAskBookingCity = _ask("city", "action_ask_booking_form_city")
+ActionAskBookingStation = _ask("booking_station")
+ActionAskBookingDay = _ask("booking_day")
+ActionAskBookingTime = _ask("booking_time")
+ActionAskBookingName = _ask("booking_name")
+ActionAskBookingPhone = _ask("booking_phone")
+ActionAskBookingConfirmed = _ask("booking_confirmed")  # the summary read back before booking (phone masked)
+ActionAskBookingParty = _ask("booking_party")  # how many come along (after "家人同行")
+ActionAskBookingChange = _ask("booking_change")
 
 
 class ActionBookAppointment(GuardedAction):
@@ -383,7 +282,9 @@ class ActionBookAppointment(GuardedAction):
         slots = booking_slots(tracker)
         decision = tracker.get_slot("decision")
         replies = await in_thread(lambda: R.booking_end(
-            _LazyStore(), slots, checklist=lambda city: family_checklist(tracker, city, decision),
+            _LazyStore(), slots, checklist=lambda city: family_checklist(
+                facts_from_slots(tracker_slots(tracker)), tracker.get_slot("booking_party") or [], city, decision,
+                today()),
             where=lambda city: render_topic(city, "where", today()), hotline=hotline()))
         say(dispatcher, replies)
         if tracker.get_slot("booking_outcome") == "booked":
@@ -432,18 +333,8 @@ class ValidateCancelForm(_ValidateLookupForm):
         return "validate_cancel_form"
 
 
-class ActionAskLookupPhone(_AskStep):
-    slot = "lookup_phone"
-
-    def name(self) -> str:
-        return "action_ask_lookup_phone"
-
-
-class ActionAskCancelConfirmed(_AskStep):
-    slot = "cancel_confirmed"
-
-    def name(self) -> str:
-        return "action_ask_cancel_confirmed"
+ActionAskLookupPhone = _ask("lookup_phone")
+ActionAskCancelConfirmed = _ask("cancel_confirmed")
 
 
 class ActionCheckAppointment(GuardedAction):
@@ -502,12 +393,7 @@ class ValidateRescheduleForm(GuardedFormValidationAction):
         return [SlotSet(name, value) for name, value in step.changes.items()] + [SlotSet(REQUESTED_SLOT, step.next_slot)]
 
 
-class ActionAskRescheduleDay(_AskStep):
-    slot = "reschedule_day"
-
-    def name(self) -> str:
-        return "action_ask_reschedule_day"
-
+class _AskRescheduleStep(_AskStep):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         if asked_already(tracker):
@@ -516,19 +402,9 @@ class ActionAskRescheduleDay(_AskStep):
         return []
 
 
-class ActionAskRescheduleTime(ActionAskRescheduleDay):
-    slot = "reschedule_time"
-
-    def name(self) -> str:
-        return "action_ask_reschedule_time"
-
-
-class ActionAskRescheduleConfirmed(ActionAskRescheduleDay):
-    """The new day and time said back, 确认 asked, before the booking moves."""
-    slot = "reschedule_confirmed"
-
-    def name(self) -> str:
-        return "action_ask_reschedule_confirmed"
+ActionAskRescheduleDay = _ask("reschedule_day", base=_AskRescheduleStep)
+ActionAskRescheduleTime = _ask("reschedule_time", base=_AskRescheduleStep)
+ActionAskRescheduleConfirmed = _ask("reschedule_confirmed", base=_AskRescheduleStep)  # the new time said back
 
 
 class ActionRescheduleAppointment(GuardedAction):
@@ -542,5 +418,5 @@ class ActionRescheduleAppointment(GuardedAction):
         slots = reschedule_slots(tracker)
         decision = tracker.get_slot("decision")
         say(dispatcher, await in_thread(lambda: R.reschedule_end(
-            _LazyStore(), slots, checklist=lambda city: checklist_for(decision, city))))
+            _LazyStore(), slots, checklist=lambda city: checklist_for(decision, city, today()))))
         return clear_reschedule()

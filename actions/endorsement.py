@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import os
 import re
-from typing import Any, Optional
+from typing import Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet

@@ -9,7 +9,6 @@ ASK_CITY_FOR_TOPIC = "请问您在哪个城市办理？各地的规定不一样�
 CITY_NOT_SERVED = "抱歉，目前我只能解答{cities}的居住证问题，请选择其中一个城市。"
 
 # The personal checklist from an earlier decision.
-MY_MATERIALS = "根据您刚才说的情况，{city}办理居住证需要带："
 
 # Low confidence: what we think the applicant may mean.
 CLARIFY = "抱歉，我没有完全明白。您是想问下面哪一项？也可以换个说法再问一次。"

@@ -34,7 +34,7 @@ NOW = dt.datetime(2026, 11, 22, 10, 0)
 PHONE = "13812345678"
 OTHER_PHONE = "13987654321"
 MASKED = "138****5678"
-T = booking.T
+from bot.dialogue.booking import texts as T  # noqa: E402
 
 
 @pytest.fixture(scope="module")
