@@ -24,7 +24,7 @@ from bot.dialogue.eligibility import texts as interview_texts
 
 from bot.dialogue.checklists import personal_materials
 
-from . import texts
+from bot.dialogue import texts
 from .facts import all_city_ids, city_id_of, city_name, interview, state_events, state_of
 from .guard import GuardedAction
 from .interview import FORM, button, city_buttons, say

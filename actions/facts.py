@@ -21,7 +21,7 @@ from bot.dialogue.eligibility import Interview, State, decide as decide_facts
 from bot.dialogue.eligibility.facts import city_id_of
 from bot.rules.policy import city_ids, load_city
 
-from . import stations
+from bot.dialogue import stations
 from .understanding import is_payload
 
 logger = logging.getLogger(__name__)

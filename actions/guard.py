@@ -34,7 +34,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from . import texts
+from bot.dialogue import texts
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from rasa_sdk.types import DomainDict
 from bot.handoff import texts as handoff_texts
 from bot.platform.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
 
-from . import stations
+from bot.dialogue import stations
 from .facts import state_of
 from .guard import GuardedAction, hotline
 from .understanding import client_of, is_payload, message_of

@@ -20,9 +20,9 @@ def fixed_today(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_station_store(monkeypatch):
     """The hand-off reads stations from the appointment store; tests give them explicitly."""
-    import actions.stations
+    import bot.dialogue.stations
 
-    monkeypatch.setattr(actions.stations, "stations_of", lambda city, county=None: [])
+    monkeypatch.setattr(bot.dialogue.stations, "stations_of", lambda city, county=None: [])
 
 
 @pytest.fixture(autouse=True)

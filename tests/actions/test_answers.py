@@ -10,8 +10,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.answers
-import actions.stations
-from actions import texts
+import bot.dialogue.stations
+from bot.dialogue import texts
 from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
                              ActionHumanHandoff, ActionReadFacts, ActionRepeat, ActionStartOver, ActionStop)
 from actions.facts import city_in_message
@@ -164,7 +164,7 @@ async def test_handoff_without_a_store_lists_the_stations_phone_numbers(domain, 
     def no_store():
         raise OSError("database down")
 
-    monkeypatch.setattr(actions.stations, "stations_of", stations_of)
+    monkeypatch.setattr(bot.dialogue.stations, "stations_of", stations_of)
     monkeypatch.setattr(actions.handoff, "handoff_service", no_store)
     dispatcher = CollectingDispatcher()
     events = await ActionHumanHandoff().run(dispatcher, tracker_for(
@@ -190,7 +190,7 @@ async def test_second_not_understood_in_a_row_hands_over(domain, handoff_store):
 def test_stations_of_without_a_store_is_empty(monkeypatch):
     monkeypatch.undo()  # the real stations_of, not the autouse fixture's stand-in
     monkeypatch.setenv("DATABASE_URL", "notadialect://nowhere")
-    assert actions.stations.stations_of("liaocheng") == []
+    assert bot.dialogue.stations.stations_of("liaocheng") == []
 
 
 # --- clarification ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The assistant's own words outside the interview: prompts, button titles, hand-off.
+"""The assistant's own words outside the interview and the booking: prompts, button titles, hand-off.
 
 Nothing here says what the law is; that is bot.rules' job. The interview's
 own words are in bot/dialogue/eligibility/texts.py (the same for every channel).
