@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-from .policy import City, city_ids, find_city, load_city
+from .policy import City, city_ids, city_version, find_city, load_city
 from bot.platform import clock
 
 NATIONALITIES = ("cn", "foreign", "hk", "mo", "tw")
@@ -123,6 +123,7 @@ def parse_facts(raw: Any, today: Optional[dt.date] = None) -> Facts:
             values["as_of"] = None
         if values["as_of"] is None or len(as_of) != 10:
             raise FactsError("as_of", f"expected a date YYYY-MM-DD, got {as_of!r}")
+    values["city"] = city = city_version(city.id, values["as_of"])  # the regulation in force that day
 
     for name, accepted in ENUMS.items():
         value = raw.get(name)

@@ -1,6 +1,11 @@
 """Loading a city's regulation from its data file, and name look-ups on it.
 
-A city is one YAML file in ``cities/``; nothing here knows any city by name.
+A city is one YAML file in ``cities/`` per version of its regulation:
+``<id>.yml``, and a successor text beside it as ``<id>@<YYYY-MM-DD>.yml``
+(the day it takes effect). Each file carries its own validity window
+(``policy.in_force_from`` / ``in_force_to``), as OpenFisca keys parameters by
+date: an assessment on a day uses the version in force that day
+(:func:`city_version`). Nothing here knows any city by name.
 """
 from __future__ import annotations
 
@@ -105,16 +110,36 @@ def city_ids() -> list[str]:
 def _city_ids(directory: Path) -> tuple[str, ...]:
     # Once per process: the city files are part of the release, and this was
     # a directory listing on every action call (~1 ms).
-    return tuple(sorted(p.stem for p in directory.glob("*.yml")))
+    return tuple(sorted({p.stem.split("@")[0] for p in directory.glob("*.yml")}))
 
 
 @lru_cache(maxsize=None)
-def load_city(city_id: str) -> City:
-    path = CITIES_DIR / f"{city_id}.yml"
+def _versions(directory: Path, city_id: str) -> tuple[City, ...]:
+    """Every version of a city's regulation, oldest first."""
+    found = []
+    for path in sorted(directory.glob(f"{city_id}.yml")) + sorted(directory.glob(f"{city_id}@*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            found.append(City(yaml.safe_load(handle)))
+    return tuple(sorted(found, key=lambda city: city.in_force_from))
+
+
+def versions(city_id: str) -> tuple[City, ...]:
     if city_id not in city_ids():
         raise KeyError(city_id)
-    with path.open(encoding="utf-8") as handle:
-        return City(yaml.safe_load(handle))
+    return _versions(CITIES_DIR, city_id)
+
+
+def load_city(city_id: str) -> City:
+    """The city's newest regulation (its names and counties; for a dated assessment, :func:`city_version`)."""
+    return versions(city_id)[-1]
+
+
+def city_version(city_id: str, day: dt.date) -> City:
+    """The version in force on ``day``; else the newest that began before it (an expired text,
+    which the engine says is expired); else the first (not yet in force that day)."""
+    found = versions(city_id)
+    started = [city for city in found if city.in_force_from <= day]
+    return started[-1] if started else found[0]
 
 
 def find_city(name: Optional[str]) -> Optional[City]:
