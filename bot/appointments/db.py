@@ -6,8 +6,8 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from bot.platform.store.db import (SCHEMA_HEAD, alembic_config, database_url, display_url, dispose_engines,  # noqa: F401
-                          get_engine, is_sqlite, statement_timeout_s, write_engine)
+from bot.platform.store.db import (SCHEMA_HEAD, alembic_config, database_url, display_url,  # noqa: F401
+                                   dispose_engines, get_engine, is_sqlite, statement_timeout_s, write_engine)
 from bot.platform.store.db import ensure_schema as ensure_store_schema
 
 

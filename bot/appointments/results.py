@@ -1,4 +1,7 @@
-"""What the booking service answers: stations, slots, days and bookings as frozen dataclasses, detached from any session; parties of several people."""
+"""What the booking service answers: stations, slots, days and bookings.
+
+Frozen dataclasses, detached from any session; parties of several people.
+"""
 from __future__ import annotations
 
 import datetime as dt

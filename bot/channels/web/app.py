@@ -104,8 +104,9 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", staff_token: Optional[st
     :class:`bot.handoff.HandoffService` on ``DATABASE_URL``; routes in :mod:`.handoffs`).
     ``wechat``: :class:`bot.channels.wechat.WechatSettings` to serve ``/wechat`` (CONTRACT §8).
     ``revocations``: where logged-out staff sessions are kept (default the
-    deployment's database, :class:`.sessions.Revocations`). ``relay_token``: proves to Rasa's gate that the client address sent with
-    each message is this web front's (default the deployment's Rasa token).
+    deployment's database, :class:`.sessions.Revocations`). ``relay_token``:
+    proves to Rasa's gate that the client address sent with each message is
+    this web front's (default the deployment's Rasa token).
     """
     # auto_decompress off: a compressed body is refused, never inflated (see bot/channels/bodies.py).
     app = web.Application(middlewares=[_errors_middleware, staff_middleware],

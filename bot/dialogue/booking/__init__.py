@@ -1,4 +1,4 @@
-"""Booking a visit, looking it up, cancelling and rescheduling it: the steps, looking up and cancelling a visit, one turn at a time.
+"""Booking a visit, looking it up, cancelling and rescheduling it, one turn at a time.
 
 No Rasa here: a channel adapter (``actions/booking.py``) hands over the
 form's values (``slots``), the latest message (:class:`Message`: text,

@@ -1,4 +1,7 @@
-"""What every step of booking, look-up and rescheduling shares: the message, the step, the values, and the words every step understands."""
+"""What every step of booking, look-up and rescheduling shares.
+
+The message, the step, the values, and the words every step understands.
+"""
 from __future__ import annotations
 
 import datetime as dt
