@@ -127,3 +127,13 @@ class GuardedFormValidationAction(_Guarded, FormValidationAction, ABC):
         if asked:
             events.append(SlotSet(asked, tracker.get_slot(asked)))  # unchanged: keeps Rasa from rejecting
         return events + [SlotSet(REQUESTED_SLOT, None), FollowupAction(ACTION_LISTEN)]
+
+
+def deliver(dispatcher: CollectingDispatcher, outcome: Any) -> list[EventType]:
+    """A core flow's :class:`bot.dialogue.outcome.Outcome` as Rasa messages and ``SlotSet`` events."""
+    for message in outcome.messages:
+        if "custom" in message:
+            dispatcher.utter_message(json_message=message["custom"])
+        else:
+            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+    return [SlotSet(name, value) for name, value in outcome.values.items()]

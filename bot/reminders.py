@@ -197,26 +197,6 @@ async def send_due(store: EndorsementReminders, bot: Any, now: dt.datetime,
     return sent
 
 
-# --- the conversation's words about the reminder (not law: that is bot/rules/render) -------
-
-REMIND_PAYLOAD = "/remind_endorsement"
-REMIND_TITLE = "到时提醒我"
-NO_THANKS_TITLE = "不用了"
-ASK_LAST_DATE = ("请告诉我居住证是什么时候办的（或上次签注的时间），我帮您算下次签注的期限，"
-                 "例如“去年5月办的”“2025年3月10日签注的”。")
-ASK_CITY = "您的居住证是在哪个城市办的？"
-OFFER = "需要的话，我可以在期限前30天和前7天各提醒您一次。"
-SUBSCRIBED = ("好的，我会在{first}和{last}各提醒您一次（签注最晚{due}前办理）。"
-              "只保存这个聊天的编号、城市和到期日，到期后自动删除；不需要了请回复“不用提醒了”。")
-ALREADY_DUE = "签注期限已经过了或就在眼前，就不设提醒了，请尽快办理。"
-CANCELLED = "好的，已取消签注提醒，您的提醒信息已删除。"
-NOTHING_TO_CANCEL = "好的，不提醒。"
-PRINT_NOTE = "可以把这段话打印或拍照保存：到期前请带齐材料去办理签注。"
-ONLY_TELEGRAM = "到期提醒目前只在 Telegram 上提供。请记下上面的日期，或把这段话打印、拍照保存。"
-
-
-
-
 # --- what a reminder knows of a booking (Telegram's and WeChat's day-before reminders) --------------
 
 @dataclass(frozen=True)
