@@ -28,15 +28,14 @@ from rasa_sdk.types import DomainDict
 from bot.handoff import texts as handoff_texts
 from bot.platform.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
 
-from bot.dialogue import stations
+from bot.dialogue import rating, stations
 from .facts import state_of
-from .guard import GuardedAction, hotline
-from .understanding import client_of, is_payload, message_of
+from .guard import GuardedAction, deliver, hotline
+from .understanding import client_of, entity_values, is_payload, message_of
 
 logger = logging.getLogger(__name__)
 
-ASKED_SLOT = "feedback_asked"  # the topic the rating question was asked for (once per conversation)
-RATING_SLOT = "feedback_rating"  # the id of the rating given (a comment is added to it)
+ASKED_SLOT, RATING_SLOT = rating.ASKED, rating.RATING  # the topic asked for; the rating given
 
 _service: list[Any] = []
 _service_lock = threading.Lock()
@@ -136,28 +135,11 @@ def open_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 
 def ask_rating(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[EventType]:
     """The rating question with its five buttons, unless it was asked in this conversation."""
-    if tracker.get_slot(ASKED_SLOT):
-        return []
-    dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
-    return [SlotSet(ASKED_SLOT, topic)]
+    return deliver(dispatcher, rating.ask(_values(tracker), topic))
 
 
-def _level(tracker: Tracker) -> tuple[Optional[int], Optional[str]]:
-    """(level, comment) of a rating message: a button's entity, or typed words."""
-    latest = tracker.latest_message or {}
-    for entity in latest.get("entities") or ():
-        if entity.get("entity") == "rating":
-            try:
-                return int(float(entity.get("value"))), None
-            except (TypeError, ValueError):
-                break
-    text = message_of(tracker).text or ""
-    if is_payload(text):
-        return None, None
-    found = handoff_texts.level_in(text)
-    if found is None:
-        return None, None
-    return found[0], found[1] or None
+def _values(tracker: Tracker) -> dict[str, Any]:
+    return {ASKED_SLOT: tracker.get_slot(ASKED_SLOT), RATING_SLOT: tracker.get_slot(RATING_SLOT)}
 
 
 class ActionRate(GuardedAction):
@@ -168,26 +150,18 @@ class ActionRate(GuardedAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot(RATING_SLOT):
-            dispatcher.utter_message(text=handoff_texts.RATING_ALREADY)
-            return []
-        level, comment = _level(tracker)
-        if level is None or not 1 <= level <= 5:
-            dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
-            return [SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
         from bot.handoff import channel_of
 
+        text = message_of(tracker).text or ""
+        level, comment = rating.level_of(entity_values(tracker.latest_message or {}), text, is_payload(text))
         decision = tracker.get_slot("decision") if isinstance(tracker.get_slot("decision"), dict) else {}
-        city = decision.get("city") or state_of(tracker).city
-        rating_id = handoff_service().rate(level, comment=comment, city=city,
-                                           topic=tracker.get_slot(ASKED_SLOT) or "other",
-                                           verdict=decision.get("verdict"), channel=channel_of(tracker.sender_id))
-        logger.info("rating level=%d topic=%s", level, tracker.get_slot(ASKED_SLOT) or "other")
-        text = handoff_texts.RATING_THANKS
-        if not comment:
-            text += handoff_texts.RATING_COMMENT_INVITE
-        dispatcher.utter_message(text=text, buttons=handoff_texts.next_step_buttons())
-        return [SlotSet(RATING_SLOT, str(rating_id)), SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
+        values = _values(tracker)
+        store = handoff_service() if not values[RATING_SLOT] and level is not None else None
+        outcome = rating.rate(store, values, level, comment, city=decision.get("city") or state_of(tracker).city,
+                              verdict=decision.get("verdict"), channel=channel_of(tracker.sender_id))
+        if RATING_SLOT in outcome.values:
+            logger.info("rating level=%d topic=%s", level, outcome.values[ASKED_SLOT])
+        return deliver(dispatcher, outcome)
 
 
 class ActionFeedbackComment(GuardedAction):
@@ -198,15 +172,6 @@ class ActionFeedbackComment(GuardedAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        comment = handoff_texts.comment_of(message_of(tracker).text or "")
-        rating_id = tracker.get_slot(RATING_SLOT)
-        if comment and rating_id and str(rating_id).isdigit():
-            handoff_service().comment(int(rating_id), comment)
-            dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS, buttons=handoff_texts.next_step_buttons())
-            return []
-        if comment:
-            # No rating yet: the comment asks for one first (the level is what the statistics count).
-            dispatcher.utter_message(text=handoff_texts.RATING_QUESTION, buttons=handoff_texts.rating_buttons())
-            return [SlotSet(ASKED_SLOT, tracker.get_slot(ASKED_SLOT) or "other")]
-        dispatcher.utter_message(text=handoff_texts.COMMENT_THANKS, buttons=handoff_texts.next_step_buttons())
-        return []
+        values = _values(tracker)
+        store = handoff_service() if values[RATING_SLOT] else None
+        return deliver(dispatcher, rating.comment(store, values, message_of(tracker).text or ""))
