@@ -132,8 +132,6 @@ class GuardedFormValidationAction(_Guarded, FormValidationAction, ABC):
 def deliver(dispatcher: CollectingDispatcher, outcome: Any) -> list[EventType]:
     """A core flow's :class:`bot.dialogue.outcome.Outcome` as Rasa messages and ``SlotSet`` events."""
     for message in outcome.messages:
-        if "custom" in message:
-            dispatcher.utter_message(json_message=message["custom"])
-        else:
-            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+        dispatcher.utter_message(text=message.get("text"), buttons=message.get("buttons") or [],
+                                 json_message=message.get("custom"))
     return [SlotSet(name, value) for name, value in outcome.values.items()]

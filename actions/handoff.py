@@ -21,14 +21,13 @@ import threading
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.handoff import texts as handoff_texts
-from bot.platform.ratelimit import TOO_MANY_HANDOFFS_TEXT, default_limiter
+from bot.platform.ratelimit import default_limiter
 
-from bot.dialogue import rating, stations
+from bot.dialogue import handoff, rating
 from .facts import state_of
 from .guard import GuardedAction, deliver, hotline
 from .understanding import client_of, entity_values, is_payload, message_of
@@ -91,46 +90,15 @@ def second_not_understood(tracker: Tracker, asked_back: str) -> bool:
 
 def open_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
                  state: Any = None, decision: Optional[dict[str, Any]] = None) -> list[EventType]:
-    """Opens (or finds) the conversation's hand-off and tells the applicant; the events to return.
-    ``decision``: the one just made (default the ``decision`` slot's)."""
+    """Opens (or finds) the conversation's hand-off and tells the applicant (bot/dialogue/handoff.py);
+    the events to return. ``decision``: the one just made (default the ``decision`` slot's)."""
     state = state if state is not None else state_of(tracker)
     if decision is None and isinstance(tracker.get_slot("decision"), dict):
         decision = tracker.get_slot("decision")
-    asked = tracker.get_slot(ASKED_SLOT)
-    limits = default_limiter()
-    counted = [("handoffs", ("sender", tracker.sender_id))]
-    client = client_of(tracker)
-    if limits.counts_address(client):
-        counted.append(("handoffs", ("address", str(client))))
-    try:
-        service = handoff_service()
-        if (any(not limits.peek(rule, *key).allowed for rule, key in counted)
-                and service.active_for(tracker.sender_id) is None):
-            # New sender ids are free to make: hand-offs are counted per client address too.
-            logger.info("hand-off refused by the rate limit")
-            dispatcher.utter_message(text=TOO_MANY_HANDOFFS_TEXT.format(hotline=hotline()))
-            return []
-        case, new = service.open(tracker.sender_id, reason=reason, city=state.city, facts=state.facts,
-                                 decision=decision, transcript=transcript_of(tracker),
-                                 names=_known_names(tracker), rating_asked=bool(asked))
-        if new:
-            for rule, key in counted:
-                limits.hit(rule, *key)
-        on_duty = service.staff_on_duty()
-    except Exception as error:  # no store: the stations' phones, as before hand-offs existed
-        logger.warning("hand-off store unavailable (%s); told the phone numbers instead", type(error).__name__)
-        dispatcher.utter_message(text=stations.handoff_text(state.city, (state.facts.get("residence") or {}).get("county")))
-        return [SlotSet("handoff", True)]
-    from bot.handoff import staff_hours
-
-    said = handoff_texts.opened_message(reason, case, on_duty, new=new, hours=staff_hours(), hotline=hotline(),
-                                        kiosk=tracker.sender_id.startswith("kiosk-"))
-    dispatcher.utter_message(text=said["text"], buttons=said.get("buttons"), json_message=said["custom"])
-    logger.info("hand-off %s reason=%s new=%s on_duty=%s", case["case_no"], reason, new, on_duty)
-    events: list[EventType] = [SlotSet("handoff", True)]
-    if not asked:  # the rating question waits for the close
-        events.append(SlotSet(ASKED_SLOT, "handoff"))
-    return events
+    return deliver(dispatcher, handoff.open_case(
+        handoff_service, default_limiter(), sender=tracker.sender_id, client=client_of(tracker), reason=reason,
+        city=state.city, facts=state.facts, decision=decision, transcript=transcript_of(tracker),
+        names=_known_names(tracker), rating_asked=bool(tracker.get_slot(ASKED_SLOT)), hotline=hotline()))
 
 
 def ask_rating(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[EventType]:
