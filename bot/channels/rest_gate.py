@@ -1,16 +1,15 @@
 """Rasa's REST channel, silent while a person has the conversation (named in credentials.yml).
 
-The kiosk's web front and the Telegram bridge keep an applicant's messages for
-staff during a hand-off before anything reaches Rasa (bot/channels/web/handoffs.py,
-bot/channels/telegram_handoffs.py). A script posting to the REST webhook
-directly reaches Rasa without them; this connector applies the same rule on
-Rasa's side: while a hand-off is open for the sender, the message is stored for
-staff (masked) and the answer is the waiting note, or nothing once staff are
-answering. Rasa's custom-connector extension point, not a patch: the URL stays
+Every channel (the kiosk's web front, Telegram, WeChat, a script on the
+webhook) reaches Rasa here, so the one hand-off check runs here
+(bot/handoff/hold.py): while a hand-off is open for the sender, the message
+is stored for staff (masked) and the answer is the waiting note, or nothing
+once staff are answering, with ``custom.handoff`` for the channels. Rasa's
+custom-connector extension point, not a patch: the URL stays
 ``/webhooks/rest/webhook``.
 
-If the hand-off store cannot be read, the assistant answers (as the kiosk does):
-an applicant is never left with no one.
+If the hand-off store cannot be read, the assistant answers: an applicant is
+never left with no one.
 
 It is also the one public way into Rasa, so it holds the limits every channel
 relies on (issue 19):

@@ -254,7 +254,7 @@ def normalise_city(text: str) -> Optional[str]:
 # that is not the city (bot/rules/engine.py ``_scope``: a ``hukou.city`` other
 # than the city's name, or a ``hukou.province`` other than its province, is
 # "from outside"). The same words are what the dialogue's buttons store
-# (actions/texts.py HUKOU_OTHER_CITY_VALUE, HUKOU_OTHER_PROVINCE_VALUE).
+# (bot/dialogue/eligibility/texts.py HUKOU_OTHER_CITY_VALUE, HUKOU_OTHER_PROVINCE_VALUE).
 OUTSIDE_CITY = "外地"
 OUTSIDE_PROVINCE = "外省"
 OTHER_CITY_IN_PROVINCE = "省内其他城市"

@@ -59,7 +59,7 @@ CONTRACT_INTENTS = {
     "ask_benefits", "ask_hukou", "ask_registration", "book_appointment",
     "cancel_appointment", "check_appointment", "inform",
 }
-# Conversation repair (bot/interview): start over, stop, repeat, skip a question.
+# Conversation repair (bot/dialogue/repair.py): start over, stop, repeat, skip a question.
 REPAIR_INTENTS = {"start_over", "stop", "repeat", "skip"}
 # Ratings after a conversation (issue 11, data/nlu/feedback.yml).
 FEEDBACK_INTENTS = {"rate", "feedback_comment"}

@@ -24,7 +24,7 @@ a second one gets the reason for the question and a choice of answers; there
 is never a third time: the question is skipped.
 
 The Rasa form validator (actions/interview.py), ``juzhu interview``
-(bot/rules/cli.py) and the staff page (bot/channels/web/app.py) all run this
+(bot/dialogue/eligibility/cli.py) and the staff page (bot/channels/web/script_aid.py) all run this
 class; none of them has dialogue logic of its own.
 """
 from __future__ import annotations
