@@ -24,9 +24,7 @@ How each end of the interview reaches Rasa:
 """
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
@@ -34,6 +32,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue.eligibility import Out
+from bot.dialogue.outcome import button  # noqa: F401  (the booking and answer actions take it from here)
 
 from .facts import (MEMO, all_city_ids, city_name, decide, interview, slot_of, state_events, state_of, today,
                     tracker_slots)
@@ -49,17 +48,6 @@ ACTION_RESTART = "action_restart"
 
 
 # --- buttons and messages (shared with the booking and answer actions) ----------------
-
-def payload(intent: str, entities: Optional[dict[str, Any]] = None) -> str:
-    """A button payload, compact (Telegram's callback_data is at most 64 bytes)."""
-    if not entities:
-        return f"/{intent}"
-    return f"/{intent}" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
-
-
-def button(title: str, intent: str, entities: Optional[dict[str, Any]] = None) -> dict[str, str]:
-    return {"title": title, "payload": payload(intent, entities)}
-
 
 def city_buttons() -> list[dict[str, str]]:
     return [button(city_name(city), "inform", {"city": city}) for city in all_city_ids()]

@@ -44,6 +44,7 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from bot.channels.rasa_client import RasaClient, RasaUnavailable
+from bot.handoff.hold import is_held
 from bot.channels.texts import DEFAULT_HOTLINE, busy_text, too_many_messages_text
 from bot.platform.ratelimit import RateLimiter
 from bot.platform.secrets import keyed_hash
@@ -440,9 +441,7 @@ class WechatChannel:
                 log.warning("wechat: reminder store unavailable: %s", type(error).__name__)
         if wanted:
             await self.bind(sender, openid)
-        held = any(isinstance(r.get("custom"), dict) and isinstance(r["custom"].get("handoff"), dict)
-                   and r["custom"]["handoff"].get("held") for r in replies if isinstance(r, dict))
-        if held:  # kept for staff at Rasa's gate: the waiting note, or nothing while they answer
+        if any(is_held(reply) for reply in replies):  # kept for staff at Rasa's gate: the waiting note, or nothing while they answer
             return rendered.outs
         return rendered.outs or [Out(text=busy_text(self.hotline))]
 

@@ -38,6 +38,12 @@ class Held:
     replies: list[dict[str, Any]] = field(default_factory=list)
 
 
+def is_held(reply: Any) -> bool:
+    """Whether a reply is the gate's note that the message was kept for staff (the channels read it)."""
+    custom = reply.get("custom") if isinstance(reply, dict) else None
+    return isinstance(custom, dict) and isinstance(custom.get("handoff"), dict) and custom["handoff"].get("held") is True
+
+
 def hold(store: Any, sender: str, text: str) -> Held:
     """What the gate does with one message (see the module's docstring)."""
     if store is None or not sender or not text:

@@ -11,6 +11,8 @@ from aiohttp import web
 from bot.platform import clock
 from bot.rules import city_ids, labels, load_city
 
+from bot.handoff.hold import is_held
+
 from ..rasa_client import RasaUnavailable
 from ..texts import busy_text, too_many_messages_text
 from ..bodies import json_object
@@ -104,10 +106,10 @@ async def chat(request: web.Request) -> web.Response:
     messages = [m for m in (_clean_reply(item) for item in replies) if m]
     # A person has the conversation (Rasa's gate kept the message for staff: bot/handoff/hold.py):
     # the kiosk's hold screen reads the case and its status.
-    held = [m["custom"]["handoff"] for m in messages if _held(m)]
+    held = [m["custom"]["handoff"] for m in messages if is_held(m)]
     if held:
         handoff = {key: value for key, value in held[-1].items() if key != "held"}
-        return json_response({"messages": [m for m in messages if not _held(m)], "busy": False, "handoff": handoff})
+        return json_response({"messages": [m for m in messages if not is_held(m)], "busy": False, "handoff": handoff})
     if not messages:
         if message == RESTART:  # a reset: Rasa has nothing to say, and the kiosk shows nothing
             return web.Response(status=204)
@@ -115,11 +117,6 @@ async def chat(request: web.Request) -> web.Response:
         log.warning("kiosk: Rasa at %s answered nothing; is the action server down?", app[RASA_URL])
         return _busy(app)
     return json_response({"messages": messages, "busy": False})
-
-
-def _held(message: dict[str, Any]) -> bool:
-    custom = message.get("custom")
-    return isinstance(custom, dict) and isinstance(custom.get("handoff"), dict) and custom["handoff"].get("held") is True
 
 
 def _busy(app: web.Application) -> web.Response:
