@@ -209,7 +209,7 @@ _KEEP_BEFORE_PAPERS = re.compile(r"[也还都并就才我俺是他她又木有�
 _NOW = re.compile(r"现在|目前")
 # The question after the facts ("…居住登记也没办过这样能办居住证吗"): a statement of its own, so
 # that a negation before it does not reach into it.
-_QUESTION = re.compile(r"(?:这样|那样?)(?:的话)?(?:能|可以|要|需要|还能|是不是)|(?:能不能|可不可以|能|可以)(?:办|申请|领|申领)居住证"
+_QUESTION = re.compile(r"(?:这样|那样?|这种(?:情况)?)(?:的话)?(?:能|可以|要|需要|还能|是不是)|(?:能不能|可不可以|能|可以)(?:办|申请|领|申领)居住证"
                        r"|请问|想问一下|要多少钱|要多久|要带什么")
 # The speaker starting a statement of their own ("…送外卖我户口河南的", "…做生意我是陕西人").
 _SPEAKER = re.compile(r"(?:我|俺|额)(?:是|的?户口|在|住|租|买)")
@@ -225,6 +225,7 @@ _NEW_TOPIC = re.compile(r"居住登记|暂住登记|(?<![居暂])登记|租房|�
                         r"|签了劳动合同|劳动合同|营业执照|孩子|老人")
 _PHRASE_END = re.compile(r"(?:房|房子|月|年|天|年了|月了|个月了|县|区|市|镇|乡|街道|省|班|工|书|学|同|照|宿舍|的|过|记|家|作|住|弄|办"
                          r"|\d了|岁|好|便|年了|月了|人)$")
+_SIGNED_PAPER = re.compile(r"签了劳动合同|劳动合同|营业执照")
 _DATE = re.compile(r"\d{4}年|去年|前年|今年|上个?月|\d{1,2}月份?(?=\d|来|到|搬|过来|开始|就|初|底|中|份)")
 _KEEP_BEFORE_DATE = re.compile(r"[从于在是自到至,]$|(?:\d|去|今|前|明)年$|^$")
 _NEGATORS = re.compile(r"(?:没有?|不是|不|未|无|还没|也没|都没|一直没|从没|别)$")
@@ -273,7 +274,9 @@ def _cut_points(clause: str) -> list[int]:
     for match in _NEW_TOPIC.finditer(clause):
         before = clause[:match.start()]
         # "办了居住登记" is one statement; "居住登记从来没办过租房" two.
-        if before and _PHRASE_END.search(before) and not _NEGATORS.search(before) \
+        # "合同没签住了八个月": a signing said (or denied) ends a phrase, unless what follows is its paper.
+        ended = _PHRASE_END.search(before) or (before.endswith("签") and not _SIGNED_PAPER.match(match.group()))
+        if before and ended and not _NEGATORS.search(before) \
                 and not (_REGISTRATION.fullmatch(match.group()) and _VERB_BEFORE.search(before)):
             cuts.add(match.start())
     return sorted(at for at in cuts if 0 < at < len(clause))
