@@ -1,12 +1,13 @@
-"""Rasa custom actions: thin glue between the tracker and the domain core.
+"""Rasa custom actions: adapters of the conversation core (``bot.dialogue``).
 
-They map slots to a facts object and back (``facts``), ask the engine
-(``bot.rules``) for a decision and hand its rendered text to the channel with
-buttons. No legal condition and no legal wording lives here: verdicts,
-questions and answers about the regulation come from ``bot.rules``; the
-assistant's own words (button titles, prompts) are in ``texts``.
+Each action is a name in the domain and a core turn: the tracker becomes a
+``Conversation``, the turn answers an ``Outcome`` (messages, values, what
+runs next), and ``guard.deliver`` turns that into Rasa's messages and events
+(``adapter.py``). No legal condition, no wording and no dialogue logic lives
+here; ``guard.py`` makes every action answer "busy" rather than fail.
 
-Modules: ``interview`` (the eligibility form: validator, questions, verdict),
-``answers`` (questions about the regulation, hand-off, clarification),
-``booking`` (booking, looking up and cancelling a visit at a station).
+Modules: ``interview`` (the eligibility form and the verdict), ``answers``
+(questions about the regulation, hand-off, clarification, repair),
+``booking`` (booking, looking up, cancelling and moving a visit),
+``handoff`` (ratings), ``endorsement`` (the yearly 签注).
 """

@@ -25,31 +25,22 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import (ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, Restarted, SlotSet,
+                             UserUtteranceReverted)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue import texts
+from bot.dialogue import outcome as O
+from bot.dialogue.texts import busy_text
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HOTLINE = "12345"
 REQUESTED_SLOT = "requested_slot"
 ACTION_LISTEN = "action_listen"
-
-
-def hotline() -> str:
-    """The number given when the assistant cannot help: ``$HOTLINE``, default 12345."""
-    return os.environ.get("HOTLINE", "").strip() or DEFAULT_HOTLINE
-
-
-def busy_text() -> str:
-    return texts.BUSY.format(hotline=hotline())
 
 
 def unavailable(error: BaseException) -> bool:
@@ -129,9 +120,23 @@ class GuardedFormValidationAction(_Guarded, FormValidationAction, ABC):
         return events + [SlotSet(REQUESTED_SLOT, None), FollowupAction(ACTION_LISTEN)]
 
 
-def deliver(dispatcher: CollectingDispatcher, outcome: Any) -> list[EventType]:
-    """A core flow's :class:`bot.dialogue.outcome.Outcome` as Rasa messages and ``SlotSet`` events."""
+def deliver(dispatcher: CollectingDispatcher, outcome: O.Outcome, form: Optional[str] = None) -> list[EventType]:
+    """A core flow's :class:`bot.dialogue.outcome.Outcome` as Rasa messages and events: the
+    messages, a ``SlotSet`` per value, then what runs next (``form``: the form a REJECT refuses)."""
     for message in outcome.messages:
+        if message.get("response"):
+            dispatcher.utter_message(response=message["response"])
+            continue
+        extra = {"image": message["image"]} if message.get("image") else {}
         dispatcher.utter_message(text=message.get("text"), buttons=message.get("buttons") or [],
-                                 json_message=message.get("custom"))
-    return [SlotSet(name, value) for name, value in outcome.values.items()]
+                                 json_message=message.get("custom"), **extra)
+    events: list[EventType] = [SlotSet(name, value) for name, value in outcome.values.items()]
+    return events + [_control(step, form) for step in outcome.then]
+
+
+def _control(step: str, form: Optional[str]) -> EventType:
+    if step.startswith(O.RUN):
+        return FollowupAction(step[len(O.RUN):])
+    return {O.LISTEN: lambda: FollowupAction(ACTION_LISTEN), O.RESTART: lambda: FollowupAction("action_restart"),
+            O.FORGET: Restarted, O.REVERT: UserUtteranceReverted, O.END_FORM: lambda: ActiveLoop(None),
+            O.REJECT: lambda: ActionExecutionRejected(form or "")}[step]()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -142,13 +141,6 @@ class EndorsementReminders:
 
 
 # "不用提醒了" and its kin, for when the classifier is unsure between asking for a reminder and stopping one.
-_NO_MORE_REMINDERS = re.compile(r"(?:不用|不要|别|无需|不需要|取消|停止|关掉|关闭)(?:再)?(?:发)?(?:签注)?提醒|提醒(?:取消|关掉|停了)")
-
-
-def wants_no_reminder(text: str) -> bool:
-    return bool(_NO_MORE_REMINDERS.search(text or ""))
-
-
 def stage_due(city: str, due: dt.date, sent: int, today: dt.date) -> int:
     """Which reminder (1 or 2) is owed on ``today``, or 0."""
     from bot.rules.policy import load_city

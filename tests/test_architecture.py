@@ -24,6 +24,16 @@ def test_no_file_of_the_product_is_over_600_lines():
     assert long == {}
 
 
+def test_actions_only_adapt_rasa_to_the_core():
+    """actions/ is the adapter (at most 600 lines in all); the dialogue is bot/dialogue's, without Rasa."""
+    assert sum(len(p.read_text(encoding="utf-8").splitlines()) for p in sources("actions")) <= MAX_LINES
+    for path in sources("bot/dialogue"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(n.split(".")[0] in ("rasa", "rasa_sdk") for n in names), path.relative_to(ROOT)
+
+
 def test_one_module_starts_processes():
     starting = [str(p.relative_to(ROOT)) for p in sources("bot", "scripts")
                 if "subprocess.Popen(" in p.read_text(encoding="utf-8")]

@@ -19,11 +19,14 @@ import re
 from typing import Any, Mapping, Optional
 
 from bot.parsing.when import parse_past_day
+from bot.platform.clock import today
 from bot.platform.dates import date_text
 from bot.rules.engine import endorsement_dates
 from bot.rules.policy import city_ids, load_city
 from bot.rules.render import render_endorsement_due
 
+from . import memory
+from .conversation import Conversation
 from .outcome import Outcome, button
 
 # The conversation's words about the reminder (not law: that is bot/rules/render).
@@ -45,6 +48,14 @@ ONLY_TELEGRAM = "到期提醒目前只在 Telegram 上提供。请记下上面�
 
 TELEGRAM_SENDER_PREFIX = "tg-"  # bot.channels.telegram.SENDER_PREFIX (no PTB in the action server)
 WECHAT_SENDER_PREFIX = "wx-"  # bot.channels.wechat.sender_of
+
+
+_NO_MORE_REMINDERS = re.compile(r"(?:不用|不要|别|无需|不需要|取消|停止|关掉|关闭)(?:再)?(?:发)?(?:签注)?提醒|提醒(?:取消|关掉|停了)")
+
+
+def wants_no_reminder(text: str) -> bool:
+    """"不用提醒了", "别再提醒": close to "到时提醒我" for the classifier, plain in the words."""
+    return bool(_NO_MORE_REMINDERS.search(text or ""))
 
 
 def can_remind(sender: str) -> bool:
@@ -116,3 +127,29 @@ def stop(sender: str) -> Outcome:
         return Outcome().say(NOTHING_TO_CANCEL)
     return Outcome(values={"endorsement_due": None, "endorsement_city": None}).say(CANCELLED).send(
         {"endorsement_reminder": {"cancel": True}})
+
+
+# --- on a conversation ---------------------------------------------------------------------
+
+VALUES = ("endorsement_last", "endorsement_month_only", "endorsement_city", "endorsement_due")
+
+
+def _values(conversation: Conversation) -> dict[str, Any]:
+    return {name: conversation.slot(name) for name in VALUES}
+
+
+def when_due(conversation: Conversation) -> Outcome:
+    """When the next 签注 is due, under the city's article; the reminder offered where it can be sent."""
+    city = memory.city_in_message(conversation.latest) or memory.city_id_of(conversation.slot("city"))
+    return due(conversation.latest.get("text") or "", _values(conversation), city, str(conversation.sender or ""),
+               today())
+
+
+def subscribe(conversation: Conversation) -> Outcome:
+    """"到时提醒我"."""
+    return remind(_values(conversation), str(conversation.sender or ""), today())
+
+
+def unsubscribe(conversation: Conversation) -> Outcome:
+    """"不用提醒了"."""
+    return stop(str(conversation.sender or ""))

@@ -15,11 +15,36 @@ from typing import Any, Callable, Optional
 from bot.handoff import staff_hours, texts as handoff_texts
 from bot.platform.ratelimit import TOO_MANY_HANDOFFS_TEXT, RateLimiter
 
-from . import stations
+from . import memory, stations, stores
+from .conversation import Conversation
 from .outcome import Outcome
 from .rating import ASKED
+from .texts import hotline
 
 logger = logging.getLogger(__name__)
+
+
+def open_for(conversation: Conversation, reason: str, state: Any = None,
+             decision: Optional[dict[str, Any]] = None) -> Outcome:
+    """Opens (or finds) the conversation's hand-off and tells the applicant. ``state``: the
+    interview's (default what the conversation remembers); ``decision``: the one just made
+    (default the remembered ``decision``)."""
+    state = state if state is not None else memory.state_of(conversation)
+    if decision is None and isinstance(conversation.slot("decision"), dict):
+        decision = conversation.slot("decision")
+    return open_case(stores.handoffs, stores.limiter(), sender=str(conversation.sender or ""),
+                     client=conversation.client, reason=reason, city=state.city, facts=state.facts,
+                     decision=decision, transcript=conversation.transcript(), names=_known_names(conversation),
+                     rating_asked=bool(conversation.slot(ASKED)), hotline=hotline())
+
+
+def _known_names(conversation: Conversation) -> list[str]:
+    try:
+        from bot.platform.conversations import known_names
+
+        return known_names(conversation.events)
+    except Exception:  # masking by cue and number still applies
+        return []
 
 
 def open_case(store: Callable[[], Any], limits: RateLimiter, *, sender: str, client: Optional[str], reason: str,

@@ -6,14 +6,19 @@ personal data; a comment is added to it (masked by the store).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping, Optional
 
 from bot.handoff import texts as handoff_texts
 
+from . import memory, stores
+from .conversation import Conversation, is_payload
 from .outcome import Outcome
 
 ASKED = "feedback_asked"  # the topic the rating question was asked for (once per conversation)
 RATING = "feedback_rating"  # the id of the rating given (a comment is added to it)
+
+logger = logging.getLogger(__name__)
 
 
 def ask(values: Mapping[str, Any], topic: str) -> Outcome:
@@ -62,3 +67,36 @@ def comment(store: Any, values: Mapping[str, Any], text: str) -> Outcome:
         return Outcome(values={ASKED: values.get(ASKED) or "other"}).say(handoff_texts.RATING_QUESTION,
                                                                           handoff_texts.rating_buttons())
     return Outcome().say(handoff_texts.COMMENT_THANKS, handoff_texts.next_step_buttons())
+
+
+# --- on a conversation ---------------------------------------------------------------------
+
+def _values(conversation: Conversation) -> dict[str, Any]:
+    return {ASKED: conversation.slot(ASKED), RATING: conversation.slot(RATING)}
+
+
+def ask_after(conversation: Conversation, topic: str) -> Outcome:
+    """The rating question after ``topic`` (a verdict, a booking), unless it was asked already."""
+    return ask(_values(conversation), topic)
+
+
+def take(conversation: Conversation) -> Outcome:
+    """A rating (a button or words): stored once per conversation, without personal data."""
+    from bot.handoff import channel_of
+
+    text = conversation.text
+    level, said = level_of(conversation.entities, text, is_payload(text))
+    decision = conversation.slot("decision") if isinstance(conversation.slot("decision"), dict) else {}
+    values = _values(conversation)
+    store = stores.handoffs() if not values[RATING] and level is not None else None
+    outcome = rate(store, values, level, said, city=decision.get("city") or memory.state_of(conversation).city,
+                   verdict=decision.get("verdict"), channel=channel_of(conversation.sender))
+    if RATING in outcome.values:
+        logger.info("rating level=%d topic=%s", level, outcome.values[ASKED])
+    return outcome
+
+
+def take_comment(conversation: Conversation) -> Outcome:
+    """"意见：…": a comment added to the rating given in this conversation (masked by the store)."""
+    values = _values(conversation)
+    return comment(stores.handoffs() if values[RATING] else None, values, conversation.text)

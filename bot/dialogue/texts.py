@@ -5,6 +5,8 @@ own words are in bot/dialogue/eligibility/texts.py (the same for every channel).
 """
 from __future__ import annotations
 
+import os
+
 ASK_CITY_FOR_TOPIC = "请问您在哪个城市办理？各地的规定不一样。"
 CITY_NOT_SERVED = "抱歉，目前我只能解答{cities}的居住证问题，请选择其中一个城市。"
 
@@ -42,3 +44,13 @@ HANDOFF_MORE = "您也可以继续问我，我会尽量回答。"
 
 # The store (or anything else an action needs) failed: said instead of an answer.
 BUSY = "系统繁忙，请稍后再试。您也可以拨打{hotline}政务服务便民热线咨询。"
+DEFAULT_HOTLINE = "12345"
+
+
+def hotline() -> str:
+    """The number given when the assistant cannot help: ``$HOTLINE``, default 12345."""
+    return os.environ.get("HOTLINE", "").strip() or DEFAULT_HOTLINE
+
+
+def busy_text() -> str:
+    return BUSY.format(hotline=hotline())

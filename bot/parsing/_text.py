@@ -1,10 +1,7 @@
 """Shared helpers: text normalisation, numerals, the quiet jionlp import."""
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-from functools import lru_cache
 from typing import Optional
 
 from .libraries import jionlp  # noqa: F401  (the readers take it from here)

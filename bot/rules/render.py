@@ -154,8 +154,6 @@ def policy_warning(city_id: str, as_of) -> Optional[str]:
 
 def render_topic(city_id: str, topic: str, as_of=None) -> str:
     """The answer to one question about the regulation, with its articles."""
-    import datetime as dt
-
     if topic not in TOPICS:
         raise KeyError(topic)
     city = load_city(city_id)

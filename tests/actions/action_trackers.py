@@ -13,7 +13,7 @@ from typing import Any, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.facts import FACT_SLOTS
+from bot.dialogue.memory import FACT_SLOTS
 
 TODAY = dt.date(2026, 11, 22)
 FORM = "eligibility_form"

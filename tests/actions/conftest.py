@@ -28,7 +28,7 @@ def no_station_store(monkeypatch):
 @pytest.fixture(autouse=True)
 def handoff_store(monkeypatch, tmp_path):
     """Hand-offs and ratings go to a throw-away SQLite store, opened when an action first needs it."""
-    import actions.handoff
+    import bot.dialogue.stores
     from bot.platform.store import db
     from bot.handoff import HandoffService
 
@@ -39,7 +39,7 @@ def handoff_store(monkeypatch, tmp_path):
             opened.append(HandoffService(f"sqlite:///{tmp_path / 'juzhu.db'}"))
         return opened[0]
 
-    monkeypatch.setattr(actions.handoff, "handoff_service", store)
+    monkeypatch.setattr(bot.dialogue.stores, "handoffs", store)
     yield store
     if opened:
         db.dispose_engines()

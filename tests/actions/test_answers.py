@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.answers
 import bot.dialogue.stations
 from bot.dialogue import texts
-from actions.answers import (TOPIC_OF_INTENT, ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
+from bot.dialogue.eligibility import TOPIC_OF_INTENT
+from actions.answers import (ActionAnswerTopic, ActionClarify, ActionDefaultFallback,
                              ActionHumanHandoff, ActionReadFacts, ActionRepeat, ActionStartOver, ActionStop)
-from actions.facts import city_in_message
+from bot.dialogue.memory import city_in_message
 from bot.dialogue.eligibility import texts as interview_texts
 from bot.rules import assess_dict, render_topic
 from bot.rules.render import render_materials
@@ -151,7 +152,7 @@ async def test_handoff_with_staff_on_duty_says_wait(domain, handoff_store):
 
 
 async def test_handoff_without_a_store_lists_the_stations_phone_numbers(domain, monkeypatch):
-    import actions.handoff
+    import bot.dialogue.stores
 
     station = SimpleNamespace(name="古楼派出所", county="东昌府区", phone="0635-1234567", address="东昌中路1号",
                               sample=False)
@@ -165,7 +166,7 @@ async def test_handoff_without_a_store_lists_the_stations_phone_numbers(domain, 
         raise OSError("database down")
 
     monkeypatch.setattr(bot.dialogue.stations, "stations_of", stations_of)
-    monkeypatch.setattr(actions.handoff, "handoff_service", no_store)
+    monkeypatch.setattr(bot.dialogue.stores, "handoffs", no_store)
     dispatcher = CollectingDispatcher()
     events = await ActionHumanHandoff().run(dispatcher, tracker_for(
         message("人工", "request_human"), {"city": "liaocheng", "residence_county": "东昌府区"}), domain)

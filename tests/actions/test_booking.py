@@ -24,6 +24,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.booking as booking
+from actions.adapter import conversation_of
+from actions.guard import busy_text
+from bot.dialogue import stores
+from bot.dialogue.conversation import past_turns
+from bot.dialogue.visits import BOOKING_SLOTS, LOOKUP_SLOTS
 from bot.appointments import AppointmentService, db
 from bot.dialogue.booking import PastTurn
 from bot.platform.ratelimit import TOO_MANY_BOOKINGS_TEXT, RateLimiter
@@ -50,7 +55,7 @@ def template_db(tmp_path_factory):
 def limiter(monkeypatch) -> RateLimiter:
     """A fresh in-memory limiter per test (the process's one would count across tests)."""
     fresh = RateLimiter("memory://")
-    monkeypatch.setattr(booking, "limiter", lambda: fresh)
+    monkeypatch.setattr(stores, "limiter", lambda: fresh)
     return fresh
 
 
@@ -59,7 +64,7 @@ def svc(template_db, tmp_path, monkeypatch):
     path = tmp_path / "juzhu.db"
     path.write_bytes(template_db.read_bytes())
     service = AppointmentService(f"sqlite:///{path}", clock=lambda: NOW)
-    monkeypatch.setattr(booking, "_store", service)
+    monkeypatch.setattr(stores, "_appointments", service)
     yield service
     db.dispose_engines()
 
@@ -245,7 +250,7 @@ async def test_a_booking_sets_its_slots_asks_each_step_and_hands_out_the_ticket(
     assert element["qr"].startswith("data:image/png;base64,")
     no_full_phone(chat.replies)
     # The form's slots are cleared once it is told: nothing personal stays in the tracker.
-    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    assert all(chat.slots.get(name) is None for name in BOOKING_SLOTS)
     # Then the rating question, once in the conversation.
     assert [p for p in chat.payloads if p.startswith("/rate")] == [f'/rate{{"rating":{n}}}' for n in (5, 4, 3, 2, 1)]
     assert chat.slots["feedback_asked"] == "booking"
@@ -293,8 +298,8 @@ async def test_an_outcome_of_error_answers_busy(svc, dispatcher):
                       latest_message=message("确认", "affirm"), events=[], paused=False, followup_action=None,
                       active_loop={}, latest_action_name="booking_form")
     events = await booking.ActionBookAppointment().run(dispatcher, tracker, {})
-    assert [m["text"] for m in dispatcher.messages] == [booking.busy_text()]
-    assert {e["name"] for e in events} == set(booking.BOOKING_SLOTS) and all(e["value"] is None for e in events)
+    assert [m["text"] for m in dispatcher.messages] == [busy_text()]
+    assert {e["name"] for e in events} == set(BOOKING_SLOTS) and all(e["value"] is None for e in events)
 
 
 # --- 算了, 再说一遍, a second answer not taken, through Rasa -----------------------------------------
@@ -304,7 +309,7 @@ async def test_sorry_no_booking_ends_the_form_whatever_the_intent(svc):
     await chat.say("算了，不约了", "out_of_scope")
     assert not chat.rejected and chat.events["booking_outcome"] == "stopped" and chat.requested is None
     assert chat.text == T.STOPPED and chat.payloads == ["/book_appointment", "/greet"]
-    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    assert all(chat.slots.get(name) is None for name in BOOKING_SLOTS)
     assert svc.count_active_by_phone(PHONE) == 0
 
 
@@ -368,30 +373,30 @@ def test_past_turns_from_rasa_events():
         {"event": "slot", "name": "requested_slot", "value": "booking_station"},
         {"event": "user", "text": "这一条正在读"},
     ]
-    assert booking.past_turns(events) == [
+    assert past_turns(events) == [
         PastTurn("我要预约", None, {"booking_station": None}, "booking_station"),
         PastTurn("嗯", "booking_station", {"booking_station": None}, "booking_station")]
-    assert booking.past_turns(events[:6] + [{"event": "restart"}] + events[6:])[0].text == "嗯"
+    assert past_turns(events[:6] + [{"event": "restart"}] + events[6:])[0].text == "嗯"
 
 
 def test_only_the_validators_words_of_this_turn_count_as_asked():
     buttons = {"buttons": [{"title": "x", "payload": "/y"}]}
     earlier = [{"event": "bot", "text": "费用", "data": buttons}, {"event": "action", "name": "booking_form"}]
-    assert not booking.asked_already(Tracker("t", {}, {}, earlier, False, None, {}, "booking_form"))
+    assert not conversation_of(Tracker("t", {}, {}, earlier, False, None, {}, "booking_form")).asked_already()
     now = earlier + [{"event": "bot", "text": T.EXPLAIN_DAY, "data": buttons},
                      {"event": "slot", "name": "requested_slot", "value": "booking_day"}]
-    assert booking.asked_already(Tracker("t", {}, {}, now, False, None, {}, "booking_form"))
+    assert conversation_of(Tracker("t", {}, {}, now, False, None, {}, "booking_form")).asked_already()
 
 
 # --- rate limit ---------------------------------------------------------------------------------
 
-REAL_LIMITER = booking.limiter  # before the autouse fixture replaces it
+REAL_LIMITER = stores.limiter  # before the autouse fixture replaces it
 
 
 async def test_a_conversation_books_at_most_three_times_an_hour(svc, monkeypatch):
     monkeypatch.setenv("HOTLINE", "96110")
     shared = RateLimiter("memory://", rules={"bookings": "3/hour"})
-    monkeypatch.setattr(booking, "limiter", lambda: shared)
+    monkeypatch.setattr(stores, "limiter", lambda: shared)
     phones = [f"1390000001{n}" for n in range(5)]
     for phone, time in zip(phones[:3], ("09:00", "09:30", "10:00")):
         chat = await up_to_confirmation(svc, phone=phone, time=time, sender="kiosk-1")
@@ -402,7 +407,7 @@ async def test_a_conversation_books_at_most_three_times_an_hour(svc, monkeypatch
     assert chat.events["booking_outcome"] == "rate_limited" and chat.requested is None
     assert chat.text == TOO_MANY_BOOKINGS_TEXT.format(hotline="96110")
     assert svc.count_active_by_phone(phones[3]) == 0
-    assert all(chat.slots.get(name) is None for name in booking.BOOKING_SLOTS)
+    assert all(chat.slots.get(name) is None for name in BOOKING_SLOTS)
     other = await up_to_confirmation(svc, phone=phones[4], time="10:30", sender="kiosk-2")
     await other.say("确认", "affirm")  # another conversation has its own count
     assert other.events["booking_outcome"] == "booked"
@@ -410,7 +415,7 @@ async def test_a_conversation_books_at_most_three_times_an_hour(svc, monkeypatch
 
 async def test_only_a_confirmation_counts_not_every_message(svc, monkeypatch):
     once = RateLimiter("memory://", rules={"bookings": "1/hour"})
-    monkeypatch.setattr(booking, "limiter", lambda: once)
+    monkeypatch.setattr(stores, "limiter", lambda: once)
     chat = await up_to_confirmation(svc)  # eight messages
     await chat.say("不对", "deny")
     await chat.say('/inform{"booking_change":"time"}')
@@ -425,7 +430,7 @@ async def test_the_limit_comes_from_rate_limit_bookings(svc, monkeypatch):
 
     monkeypatch.setenv("RATE_LIMIT_BOOKINGS", "1/hour")
     monkeypatch.setattr(bot.platform.ratelimit, "_default", None)  # the process's limiter, made anew from the environment
-    monkeypatch.setattr(booking, "limiter", REAL_LIMITER)
+    monkeypatch.setattr(stores, "limiter", REAL_LIMITER)
     first = await up_to_confirmation(svc, phone="13900000021", sender="env-test")
     await first.say("确认", "affirm")
     assert first.events["booking_outcome"] == "booked"
@@ -450,7 +455,7 @@ async def test_check_by_phone_alone_then_the_code(svc):
     assert chat.events["lookup_outcome"] == "found" and chat.requested is None
     assert made.code in chat.text and MASKED not in chat.text
     assert chat.payloads == [f'/cancel_appointment{{"booking_code":"{made.code}"}}']
-    assert all(chat.slots.get(name) is None for name in booking.LOOKUP_SLOTS)
+    assert all(chat.slots.get(name) is None for name in LOOKUP_SLOTS)
     no_full_phone(chat.replies)
 
 
@@ -477,7 +482,7 @@ async def test_cancel_by_code_and_phone(svc):
     assert chat.events == {"cancel_confirmed": True, "requested_slot": None}
     assert f"已为您取消预约 {made.code}" in chat.text and chat.payloads == ["/book_appointment", "/greet"]
     assert svc.find(made.code, PHONE).status == "cancelled"
-    assert all(chat.slots.get(name) is None for name in booking.LOOKUP_SLOTS)
+    assert all(chat.slots.get(name) is None for name in LOOKUP_SLOTS)
     no_full_phone(chat.replies)
 
 
@@ -512,16 +517,16 @@ async def test_store_calls_leave_the_event_loop_free(svc, monkeypatch):
 
 def test_the_store_is_made_by_the_factory(monkeypatch, tmp_path):
     made = []
-    monkeypatch.setattr(booking, "_store", None)
-    monkeypatch.setattr(booking, "make_store",
+    monkeypatch.setattr(stores, "_appointments", None)
+    monkeypatch.setattr(stores, "make_appointments",
                         lambda: made.append(1) or AppointmentService(f"sqlite:///{tmp_path / 'x.db'}"))
-    assert booking.store() is booking.store() and made == [1]
+    assert stores.appointments() is stores.appointments() and made == [1]
     db.dispose_engines()
 
 
 async def test_a_question_without_the_store_does_not_connect(monkeypatch, dispatcher):
-    monkeypatch.setattr(booking, "_store", None)
-    monkeypatch.setattr(booking, "make_store", lambda: pytest.fail("the store was made"))
+    monkeypatch.setattr(stores, "_appointments", None)
+    monkeypatch.setattr(stores, "make_appointments", lambda: pytest.fail("the store was made"))
     tracker = Tracker("t", all_slots(), message("张三"), [], False, None, {"name": "booking_form"}, "booking_form")
     await booking.ActionAskBookingName().run(dispatcher, tracker, {})
     assert [m["text"] for m in dispatcher.messages] == [T.ASK_NAME]

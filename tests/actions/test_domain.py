@@ -5,7 +5,7 @@ from pathlib import Path
 
 from rasa_sdk.executor import ActionExecutor
 
-from actions.facts import FACT_SLOTS, MEMO, SLOT_OF_FACT
+from bot.dialogue.memory import FACT_SLOTS, MEMO, SLOT_OF_FACT
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_INTENTS = {

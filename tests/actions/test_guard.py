@@ -12,6 +12,8 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from sqlalchemy.exc import OperationalError
 
 import actions.booking as booking
+import bot.dialogue.memory
+from bot.dialogue import stores
 from actions.guard import GuardedAction, GuardedFormValidationAction
 from bot.appointments import AppointmentService, db
 
@@ -29,7 +31,7 @@ def database_down(monkeypatch):
     """The store's database unreachable, as the action server would find it."""
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
     monkeypatch.delenv("HOTLINE", raising=False)
-    monkeypatch.setattr(booking, "_store", None)
+    monkeypatch.setattr(stores, "_appointments", None)
     yield
     db.dispose_engines()
 
@@ -119,7 +121,7 @@ def locked(*args: Any, **kwargs: Any) -> None:
 @pytest.fixture
 def svc(tmp_path, monkeypatch):
     service = AppointmentService(f"sqlite:///{tmp_path / 'juzhu.db'}", clock=lambda: dt.datetime(2026, 11, 22, 10, 0))
-    monkeypatch.setattr(booking, "_store", service)
+    monkeypatch.setattr(stores, "_appointments", service)
     yield service
     db.dispose_engines()
 
@@ -153,7 +155,7 @@ async def test_a_bug_answers_busy_too_and_is_logged_with_its_traceback(dispatche
     def broken(*args: Any, **kwargs: Any) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(actions.interview, "decide", broken)
+    monkeypatch.setattr(bot.dialogue.memory, "decide", broken)
     with caplog.at_level(logging.ERROR, logger="actions.guard"):
         events = await actions.interview.ActionAssess().run(dispatcher, plain({"city": "liaocheng"}), {})
     only_busy(dispatcher)

@@ -302,12 +302,12 @@ async def test_a_pending_city_question_is_forgotten_in_the_interview(domain):
 
 
 async def test_an_internal_error_answers_busy_and_ends_the_form(domain, monkeypatch):
-    import actions.interview
+    import bot.dialogue.memory
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(actions.interview, "interview", broken)
+    monkeypatch.setattr(bot.dialogue.memory, "driver", broken)
     events, dispatcher = await run_form(form_turn(message("八个月"), {
         **HEBEI_RENTER, "requested_slot": "registered_months"}), domain)
     assert "系统繁忙" in texts_of(dispatcher)[0]

@@ -13,7 +13,7 @@ import logging
 from typing import Any, Optional
 
 from bot.rules import FactsError, assess_dict
-from bot.rules.policy import city_id_of, find_city, find_county
+from bot.rules.policy import city_id_of
 
 logger = logging.getLogger(__name__)
 

@@ -1,28 +1,25 @@
-"""Rasa slots <-> the interview's state (bot.dialogue.eligibility.State).
+"""What a conversation remembers, as named values <-> the interview's state (eligibility.State).
 
-One slot per fact; the dotted fact names of the engine's ``missing`` list
-(``hukou.county``) become slot names (``hukou_county``). "Never registered"
-(``registered_months: null``) is the ``never_registered`` flag. What the
-interview remembers beyond the facts (the question asked, failed answers,
-skipped questions, the last reply, the last message it read) is one slot,
-``interview``.
+One value per fact (a Rasa slot in ``actions/``); the dotted fact names of
+the engine's ``missing`` list (``hukou.county``) become value names
+(``hukou_county``). "Never registered" (``registered_months: null``) is the
+``never_registered`` flag. What the interview remembers beyond the facts (the
+question asked, failed answers, skipped questions, the last reply, the last
+message it read) is one value, ``interview``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Optional
-
-from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from typing import Any, Mapping, Optional
 
 from bot.platform.clock import today
-from bot.dialogue.eligibility import Interview, State, decide as decide_facts
-from bot.dialogue.eligibility.facts import city_id_of
 from bot.rules.policy import city_ids, load_city
 
-from bot.dialogue import stations
-from .understanding import is_payload
+from . import stations
+from .conversation import Conversation, is_payload
+from .eligibility import Interview, State, decide as decide_facts
+from .eligibility.facts import city_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +80,7 @@ def slot_of(fact: Optional[str]) -> Optional[str]:
     return "city" if fact == "city" else SLOT_OF_FACT.get(fact, fact.replace(".", "_"))
 
 
-def facts_from_slots(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> dict[str, Any]:
+def facts_from_slots(slots: Mapping[str, Any], as_of: Optional[dt.date] = None) -> dict[str, Any]:
     """The facts object for the slots (with ``as_of`` only when given)."""
     facts: dict[str, Any] = {}
     city = city_id_of(slots.get("city"))
@@ -127,20 +124,25 @@ def slots_from_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return slots
 
 
-def tracker_slots(tracker: Tracker) -> dict[str, Any]:
-    return {name: tracker.get_slot(name) for name in FACT_SLOTS}
+def fact_values(conversation: Conversation) -> dict[str, Any]:
+    return {name: conversation.slot(name) for name in FACT_SLOTS}
 
 
-def state_of(tracker: Tracker) -> State:
-    """The interview's state from the tracker's slots."""
-    memo = tracker.get_slot(MEMO) or {}
-    state = State.from_dict(memo if isinstance(memo, dict) else {})
-    state.facts = facts_from_slots(tracker_slots(tracker))
-    if "asked" not in memo and (tracker.active_loop or {}).get("name") == "eligibility_form":
-        # No memory yet (a conversation older than it): the form's requested slot.
-        requested = tracker.get_slot("requested_slot")
+def memo_of(conversation: Conversation) -> dict[str, Any]:
+    memo = conversation.slot(MEMO)
+    return memo if isinstance(memo, dict) else {}
+
+
+def state_of(conversation: Conversation) -> State:
+    """The interview's state from what the conversation remembers."""
+    memo = memo_of(conversation)
+    state = State.from_dict(memo)
+    state.facts = facts_from_slots(fact_values(conversation))
+    if "asked" not in memo and conversation.form == "eligibility_form":
+        # No memory yet (a conversation older than it): the form's requested value.
+        requested = conversation.slot("requested_slot")
         state.asked = fact_of(requested)
-        state.previous = fact_of(_asked_before(tracker, requested))
+        state.previous = fact_of(_asked_before(conversation, requested))
     return state
 
 
@@ -150,9 +152,9 @@ def fact_of(slot: Optional[str]) -> Optional[str]:
     return "city" if slot == "city" else FACT_OF_SLOT.get(slot)
 
 
-def _asked_before(tracker: Tracker, requested: Optional[str]) -> Optional[str]:
-    """The slot the form asked before the current one."""
-    asked = [e.get("value") for e in tracker.events
+def _asked_before(conversation: Conversation, requested: Optional[str]) -> Optional[str]:
+    """The value the form asked before the current one."""
+    asked = [e.get("value") for e in conversation.events
              if e.get("event") == "slot" and e.get("name") == "requested_slot" and e.get("value")]
     for value in reversed(asked):
         if value != requested:
@@ -160,24 +162,23 @@ def _asked_before(tracker: Tracker, requested: Optional[str]) -> Optional[str]:
     return None
 
 
-def state_events(tracker: Tracker, state: State, seen: Optional[int] = None,
-                 memo_always: bool = False, memo: bool = True) -> list[EventType]:
-    """SlotSet events that bring the tracker to ``state`` (the facts that changed, and the
-    memo when it changed or ``memo_always``: a form's validator must set a slot)."""
-    before = tracker_slots(tracker)
-    after = slots_from_facts(state.facts)
-    events: list[EventType] = [SlotSet(name, value) for name, value in after.items()
-                               if _differs(before.get(name), value)]
+def state_values(conversation: Conversation, state: State, seen: Optional[int] = None,
+                 memo_always: bool = False, memo: bool = True) -> dict[str, Any]:
+    """The values that bring the conversation to ``state`` (the facts that changed, and the
+    memo when it changed or ``memo_always``: a form's validator must set a value)."""
+    before = fact_values(conversation)
+    values = {name: value for name, value in slots_from_facts(state.facts).items()
+              if _differs(before.get(name), value)}
     if not memo:
-        return events
+        return values
     after_memo = {key: value for key, value in state.to_dict().items() if key != "facts"}
-    old = tracker.get_slot(MEMO) if isinstance(tracker.get_slot(MEMO), dict) else {}
+    old = memo_of(conversation)
     after_memo["seen"] = seen if seen is not None else old.get("seen")
     before_memo = {key: value for key, value in State.from_dict(old).to_dict().items() if key != "facts"}
     before_memo["seen"] = old.get("seen")
     if memo_always or after_memo != before_memo:
-        events.append(SlotSet(MEMO, after_memo))
-    return events
+        values[MEMO] = after_memo
+    return values
 
 
 def _differs(old: Any, new: Any) -> bool:
@@ -187,18 +188,18 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
-def interview(tracker: Optional[Tracker] = None) -> Interview:
+def driver() -> Interview:
     """The driver, with the station list for "几点下班" when the store is there."""
     return Interview(as_of=today(), stations=lambda city, county=None: stations.stations_of(city, county))
 
 
-def decide(slots: dict[str, Any], as_of: Optional[dt.date] = None) -> tuple[Optional[dict[str, Any]], list[str]]:
+def decide(slots: Mapping[str, Any], as_of: Optional[dt.date] = None) -> tuple[Optional[dict[str, Any]], list[str]]:
     """(decision, slots dropped as invalid) for the slots; (None, []) without a city."""
     decision, dropped = decide_facts(facts_from_slots(slots), as_of or today())
     return decision, [slot_of(name) or name for name in dropped]
 
 
-def city_in_message(message: dict[str, Any]) -> Optional[str]:
+def city_in_message(message: Mapping[str, Any]) -> Optional[str]:
     """A city named in the message: a button's city, or a city or county where the
     applicant lives named in the text (not the 户口's: the parser tells them apart)."""
     text = message.get("text") or ""
@@ -212,7 +213,7 @@ def city_in_message(message: dict[str, Any]) -> Optional[str]:
     if not text.strip():
         return None
     try:
-        return city_id_of(interview().read_facts(text).get("city"))
+        return city_id_of(driver().read_facts(text).get("city"))
     except Exception:  # the parser must never silence the answer
         logger.exception("reading the city of a question failed")
         return None
