@@ -35,6 +35,7 @@ from typing import Optional, Protocol
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
+from sqlalchemy.pool import QueuePool
 
 from bot.platform.private_files import private_file
 
@@ -126,9 +127,12 @@ def _create_engine(url: str) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             private_file(database)  # names and phones: 0600 in a 0700 var/, whatever the umask
+        # A pool (SQLAlchemy 1.4 gives a SQLite file none): no new connection and pragmas for every
+        # read, such as the gate's hand-off check on every message. A connection serves one
+        # session at a time, whichever thread holds it; beyond the kept ones, more are opened.
         engine = create_engine(
-            parsed, future=True, hide_parameters=True,
-            connect_args={"timeout": statement_s},
+            parsed, future=True, hide_parameters=True, poolclass=QueuePool, pool_size=4, max_overflow=-1,
+            connect_args={"timeout": statement_s, "check_same_thread": False},
         )
         _configure_sqlite(engine, statement_s)
         return engine
