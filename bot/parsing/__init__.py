@@ -37,7 +37,7 @@ def warm_up() -> None:
     from .spoken import _latin_places, _place_words, written
 
     _place_words(), _latin_places(), _countries()
-    extract_facts(written("戶口Henan 2025年3月来的聊城东阿县 租房 居住登记办了一年"), None, dt.date(2026, 1, 1))
+    extract_facts(written("戶口Henan周口 2025年3月来的聊城东阿县 租房 居住登记办了一年"), None, dt.date(2026, 1, 1))
 
 
 __all__ = [

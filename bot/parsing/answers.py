@@ -44,7 +44,7 @@ from .durations import MAX_MONTHS, find_durations, vague_months
 from .numbers import parse_age
 from .negation import AFFIRMED, DENIED, clauses, find, negators
 from .numbers import LIVED, PROOF, REGISTERED, bare_numbers, bind_durations, find_age
-from .places import (VAGUE, clean, find_known_city, find_known_county, parse_place, read_hukou,
+from .places import (VAGUE, clean, one_reading, find_known_city, find_known_county, parse_place, read_hukou,
                      says_vaguely_outside, township_at, without_denied_places)
 
 
@@ -467,7 +467,8 @@ def extract_facts(text: str, city_id: Optional[str] = None, today: Optional[dt.d
     unbound: list = []
     taken: list = []
     try:
-        places, vague = _places_to_facts(plain, city_id, for_other=bool(read_by_proxy(plain).value))
+        with one_reading():
+            places, vague = _places_to_facts(plain, city_id, for_other=bool(read_by_proxy(plain).value))
         facts.update(places)
         approximate.update(vague)
     except Exception:  # a library failing on odd input: keep what the keywords give

@@ -58,3 +58,41 @@ def test_townships_and_nothing(text, place):
 ])
 def test_normalise_city(text, city_id):
     assert normalise_city(text) == city_id
+
+
+def _names_of_provinces() -> list[str]:
+    from bot.parsing.places import PROVINCE_SUFFIXES, PROVINCES, strip_suffix
+
+    return sorted({key for name in PROVINCES for key in (name, strip_suffix(name, PROVINCE_SUFFIXES))})
+
+
+@pytest.mark.parametrize("said", _names_of_provinces())
+def test_a_province_alone_reads_as_jionlp_reads_it(said, monkeypatch):
+    """"河北" alone skips jionlp's 10 ms parse: the answer must be the one jionlp gives
+    (a municipality or a special region keeps jionlp's city: 北京 -> 北京市, 北京市)."""
+    from bot.parsing import places
+
+    fast = parse_place(said)
+    monkeypatch.setattr(places, "_only_a_province", lambda province, words: False)
+    assert fast == parse_place(said)
+
+
+def test_one_message_asks_jionlp_once_per_place():
+    """Two readers of the same clause (is it the 户口's? which place?) share jionlp's answer."""
+    from bot.parsing import extract_facts
+    from bot.parsing import places
+
+    asked = []
+    real = places.jionlp().parse_location
+
+    def counting(text, *args, **kwargs):
+        asked.append(text)
+        return real(text, *args, **kwargs)
+
+    places.jionlp().parse_location = counting
+    try:
+        found = extract_facts("河南周口的", "liaocheng")
+    finally:
+        places.jionlp().parse_location = real
+    assert found["hukou"] == {"province": "河南省", "city": "周口市"}
+    assert asked == ["河南周口"]
