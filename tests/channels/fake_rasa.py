@@ -5,11 +5,13 @@ message goes to the interview driver (``bot.dialogue.eligibility``), and its
 questions, buttons, read-back and verdict are sent as Rasa's REST channel
 sends what actions/interview.py says (text and buttons, then a message of its
 own for ``custom``). No second interview lives here, so its payloads cannot
-drift from the product's. A booking answers as actions/booking.py
-does: the confirmation text (with the checklist: the verdict's, else the
-city's general list) and the ticket element of bot.dialogue.booking.replies
-(text, qr, code, booking, checklist: the keys the kiosk and the Telegram
-bridge read); looking it up answers with a text and an ``image`` message.
+drift from the product's. The booking is the real core's too
+(``bot.dialogue.visits``: the booking form's turns, its questions and its
+confirmation with the ticket), on a store of its own (a throw-away SQLite
+file, the clock on Sunday 2026-11-22 10:00) and a limiter of its own, run
+the way Rasa runs a form: the validator's turn, then the requested value's
+question, or the closing action. Only looking a booking up stays scripted:
+a text and an ``image`` message, the shape a channel must pass on.
 
     fake = FakeRasa()
     app = fake.app()            # aiohttp Application: POST /webhooks/rest/webhook, GET /
@@ -26,21 +28,38 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import json
-from typing import Any, Callable, Optional
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
 
 from aiohttp import web
 
-from bot.rules import render_topic
 
 START_BUTTONS = [{"title": "我能办居住证吗", "payload": "/ask_eligibility"},
                  {"title": "预约办理", "payload": "/book_appointment"}]
-BOOKING_CODE = "K7Q2M9"
+BOOKING_CODE = "K7Q2M9"  # the scripted look-up's
+NOW = dt.datetime(2026, 11, 22, 10, 0)  # a Sunday: the first day to book is Monday 2026-11-23
+BOOKING_FORM = "booking_form"
 
 
-def _inform(facts: dict[str, Any]) -> str:
-    return "/inform" + json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
+def _parsed(message: str) -> dict[str, Any]:
+    """What Rasa's NLU makes of a message, as far as the booking form reads it: a button's
+    intent and values, or typed words (an answer, ``inform``)."""
+    if not message.startswith("/"):
+        return {"text": message, "intent": {"name": "inform", "confidence": 1.0}, "entities": []}
+    intent, _, values = message[1:].partition("{")
+    entities = [{"entity": name, "value": value} for name, value in json.loads("{" + values).items()] if values else []
+    return {"text": message, "intent": {"name": intent, "confidence": 1.0}, "entities": entities}
+
+
+def _rest(message: dict[str, Any]) -> dict[str, Any]:
+    """A core message as Rasa's REST channel sends it (no empty buttons)."""
+    if message.get("custom") is not None and not message.get("text"):
+        return {"custom": message["custom"]}
+    return {"text": message.get("text"), **({"buttons": message["buttons"]} if message.get("buttons") else {})}
 
 
 def rest_messages(outs: list[Any]) -> list[dict[str, Any]]:
@@ -74,6 +93,9 @@ class FakeRasa:
         self.handoffs = handoffs  # the hand-off store: then Rasa's gate check runs first, as in the product
         self.facts: dict[str, dict[str, Any]] = {}
         self.decisions: dict[str, dict[str, Any]] = {}
+        self.bookings: dict[str, dict[str, Any]] = {}  # the booking form's values, per sender, while it goes on
+        self._store: Any = None
+        self._limiter: Any = None
         self.url = ""
         self._runner: Optional[web.AppRunner] = None
 
@@ -131,13 +153,12 @@ class FakeRasa:
         if message in ("/restart", "/greet"):
             self.facts.pop(sender, None)
             self.decisions.pop(sender, None)
+            self.bookings.pop(sender, None)
             if message == "/restart":
                 return []
             return [{"text": "您好！我是居住证咨询助手。", "buttons": START_BUTTONS}]
-        if message == "/book_appointment":
-            return self.ask_station()
-        if message.startswith('/inform{"booking_station"'):
-            return self.booked(sender)
+        if message == "/book_appointment" or sender in self.bookings:
+            return self.booking(sender, message)
         if message == "/check_appointment":
             return [{"text": f"您的预约：预约码 {BOOKING_CODE}，11月24日 09:30。"}, {"image": qr_data_url()}]
         if message == "/ask_eligibility":
@@ -157,42 +178,54 @@ class FakeRasa:
             self.facts[sender] = reply.state.to_dict()
         return rest_messages(outs)
 
-    @staticmethod
-    def ask_station() -> list[dict[str, Any]]:
-        """聊城's stations as the booking form offers them: ordered by id, titled "县区 派出所"."""
-        import csv
-        from types import SimpleNamespace
+    # --- the booking: the real core's turns, run as Rasa runs a form -------------------
 
-        from bot.dialogue.booking.replies import short_station
-        from bot.appointments.stations import SEED_FILE
+    def store(self) -> Any:
+        """The stand-in's appointment store: seeded stations, the clock on NOW."""
+        if self._store is None:
+            from bot.appointments import AppointmentService
+            from bot.platform.ratelimit import RateLimiter
 
-        with open(SEED_FILE, encoding="utf-8") as rows:
-            stations = sorted((row for row in csv.DictReader(rows) if row["city"] == "liaocheng"),
-                              key=lambda row: row["id"])
-        return [{"text": "请选择办理点：",
-                 "buttons": [{"title": short_station(SimpleNamespace(name=row["name"], county=row["county"])),
-                              "payload": _inform({"booking_station": row["id"]})} for row in stations]}]
+            folder = Path(tempfile.mkdtemp(prefix="fake-rasa-"))
+            self._store = AppointmentService(f"sqlite:///{folder / 'bookings.db'}", clock=lambda: NOW)
+            self._limiter = RateLimiter("memory://")
+        return self._store
 
-    def booked(self, sender: str) -> list[dict[str, Any]]:
-        """A booking at 东昌府区's station at once: the confirmation and its ticket, as the real one."""
-        from bot.dialogue.booking import texts as T
-        from bot.dialogue.booking.replies import spelled, ticket_element
-        from bot.platform.dates import moment_text
-        from bot.appointments.results import BookingInfo
+    @contextlib.contextmanager
+    def _own_stores(self) -> Iterator[None]:
+        from bot.dialogue import stores
 
-        start = dt.datetime(2026, 11, 24, 9, 30)
-        booking = BookingInfo(code=BOOKING_CODE, station_id="lc-dongchangfu", station_name="聊城市公安局东昌府分局古楼派出所",
-                              station_address="聊城市东昌府区东昌中路1号（示例地址）", station_phone="0635-0000001",
-                              start=start, end=start + dt.timedelta(minutes=30), name="李四", phone="13812345678",
-                              status="booked", created_at=start, changed_at=start)
-        decision = self.decisions.get(sender)
-        if decision and decision.get("materials"):
-            checklist = "\n".join(["您的材料清单（聊城市）："] + [f"□ {m['text']}（{'、'.join(m['articles'])}）"
-                                                            for m in decision["materials"]])
-        else:
-            checklist = render_topic("liaocheng", "materials", self.as_of)
-        text = T.BOOKED.format(code=BOOKING_CODE, spelled=spelled(BOOKING_CODE), time=moment_text(start),
-                               station=booking.station_name, address=booking.station_address,
-                               station_phone=booking.station_phone, phone="138****5678")
-        return [{"text": "\n".join([text, checklist, T.BOOKED_FOOTER])},
-                {"custom": ticket_element(booking, checklist)}]
+        store, limiter = self.store(), self._limiter
+        saved = stores._appointments, stores.limiter
+        stores._appointments, stores.limiter = store, (lambda: limiter)
+        try:
+            yield
+        finally:
+            stores._appointments, stores.limiter = saved
+
+    def booking(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """One message of the booking form: the validator's turn, then the next question or the end."""
+        from bot.dialogue import visits
+        from bot.dialogue.conversation import Conversation
+
+        starting = sender not in self.bookings
+        values = self.bookings.setdefault(sender, {"city": "liaocheng", "decision": self.decisions.get(sender)})
+        events: list[dict[str, Any]] = [{"event": "user", "text": message}]
+        if starting:
+            events.append({"event": "active_loop", "name": BOOKING_FORM})
+        events.append({"event": "action", "name": BOOKING_FORM})
+        latest = _parsed(message)
+        with self._own_stores():
+            turn = visits.booking_turn(Conversation(sender, dict(values), latest, events, BOOKING_FORM))
+            values.update(turn.values)
+            said = list(turn.messages)
+            events += [{"event": "bot", "text": m.get("text"), "data": {"buttons": m.get("buttons") or []}}
+                       for m in said]
+            now = Conversation(sender, dict(values), latest, events, BOOKING_FORM)
+            if values.get("requested_slot"):
+                said += visits.ask(now, values["requested_slot"]).messages
+            else:
+                said += visits.book(now).messages
+                del self.bookings[sender]
+        return [_rest(m) for m in said]
+

@@ -105,7 +105,9 @@ async def test_kiosk_shows_the_busy_text_when_the_front_answers_no_messages():
 TO_A_VERDICT_AND_A_BOOKING = ["/ask_eligibility", '/inform{"city":"liaocheng"}', '/inform{"proxy_for":"self"}',
                               '/inform{"province":"other"}', '/inform{"duration":12}', '/inform{"duration":12}',
                               '/inform{"housing":"rented"}', "/book_appointment",
-                              '/inform{"booking_station":"lc-dongchangfu"}']
+                              # The real booking form (the stand-in's store: the first day is Monday 11-23).
+                              '/inform{"booking_station":"lc-dongchangfu"}', '/inform{"booking_day":"2026-11-23"}',
+                              '/inform{"booking_time":"09:30"}', "李四", "13812345678", "/affirm"]
 
 
 async def test_kiosk_draws_the_verdict_from_the_decision_and_the_ticket_without_a_calendar_sentence():
@@ -119,7 +121,8 @@ async def test_kiosk_draws_the_verdict_from_the_decision_and_the_ticket_without_
     assert verdict["text"].startswith("可以申领居住证需要带的材料本人居民身份证")
     assert "完整说明" in verdict["text"] and "结论：可以申领居住证" in verdict["text"]
     [ticket] = [m for m in shown if "ticket" in m["classes"]]
-    assert "K7Q2M9" in ticket["text"] and "古楼派出所" in ticket["text"] and "11月24日" in ticket["text"]
+    assert re.search(r"预约码\s*[A-Z0-9]{6}", ticket["text"]) and "古楼派出所" in ticket["text"]
+    assert "11月23日" in ticket["text"] and "09:30" in ticket["text"]
     assert not any("日历文件" in m["text"] for m in shown)
 
 

@@ -162,15 +162,25 @@ async def test_chat_is_relayed_to_rasa_with_a_kiosk_sender(make_client, fake_ras
 
 
 async def test_booking_qr_image_is_passed_on(make_client, fake_rasa):
+    """The real booking form behind the stand-in: a station, a day, a time (the first button each time),
+    a name, a phone, yes; the confirmation and its ticket come through as Rasa sends them."""
     client = await make_client(fake_rasa.url)
-    data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": "/book_appointment"})).json()
-    [question] = data["messages"]
-    station = question["buttons"][0]["payload"]
-    data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": station})).json()
-    confirmation, custom = data["messages"]
-    assert "预约码：K7Q2M9" in confirmation["text"]
-    assert custom["custom"]["qr"].startswith("data:image/png;base64,") and custom["custom"]["code"] == "K7Q2M9"
+
+    async def say(message: str) -> list[dict]:
+        data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": message})).json()
+        return data["messages"]
+
+    said = await say("/book_appointment")
+    for _ in ("station", "day", "time"):
+        said = await say(said[-1]["buttons"][0]["payload"])
+    await say("李四")
+    assert "138****5678" in (await say("13812345678"))[-1]["text"]  # the summary read back, the phone masked
+    confirmation, custom, rating = await say("/affirm")
+    code = custom["custom"]["code"]
+    assert f"预约码：{code}" in confirmation["text"] and "11月23日" in confirmation["text"]
+    assert custom["custom"]["qr"].startswith("data:image/png;base64,")
     assert custom["custom"]["booking"]["address"] and "身份证" in custom["custom"]["checklist"]
+    assert [b["payload"] for b in rating["buttons"]][0] == '/rate{"rating":5}'
     data = await (await client.post("/api/chat", json={"sender": "abc123def456", "message": "/check_appointment"})).json()
     text, image = data["messages"]
     assert image["image"].startswith("data:image/png;base64,")
