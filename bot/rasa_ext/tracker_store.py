@@ -11,14 +11,12 @@ supported: they would publish the unmasked events.
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from typing import Any, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -87,35 +85,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                                      fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
             events = [unsealed_event(json.loads(row.data)) for row in rows]
         if self.domain and events:
-            return DialogueStateTracker.from_events(sender_id, deserialised(events), self.domain.slots)
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
-
-
-def deserialised(events: list[dict[str, Any]]) -> list[Event]:
-    """Rasa's ``events.deserialise_events``, with each event class looked up once per type.
-
-    Rasa's ``Event.resolve_by_type`` walks every subclass of Event for every
-    event: about half the time of loading a conversation of a few turns.
-    """
-    found = []
-    for data in events:
-        event_class = _event_class(data.get("event"))
-        event = event_class._from_parameters(data) if event_class else None
-        if event is not None:
-            found.append(event)
-    return found
-
-
-@functools.lru_cache(maxsize=None)
-def _event_class(type_name: Optional[str]) -> Optional[type[Event]]:
-    return Event.resolve_by_type(type_name) if type_name else None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # No fsync per turn: in WAL mode the file stays consistent, and only the last turns may be lost
-    # on a power cut (not on a crash of the process). Bookings keep their full sync (their own store).
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
