@@ -1,6 +1,6 @@
 """The yearly 签注 reminder on Telegram: who asked, and when to remind them.
 
-The assistant (actions/endorsement.py) tells a holder when the next 签注 is
+The assistant (bot/dialogue/endorsement.py) tells a holder when the next 签注 is
 due (bot.rules: the city's ``endorsement_rule``) and, on Telegram, offers to
 remind them. When they accept, its reply carries
 ``{"custom": {"endorsement_reminder": {"city": C, "due": "YYYY-MM-DD"}}}``;

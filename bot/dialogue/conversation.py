@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
-from .booking import Message as BookingMessage, PastTurn
-from .eligibility import Message
+from .booking import PastTurn
+from .message import Message
 
 REQUESTED = "requested_slot"  # the value a form asks for now
 HISTORY_TURNS = 12  # user turns read back for the failed answers in a row
@@ -65,17 +65,15 @@ class Conversation:
         client = metadata.get("client") if isinstance(metadata, dict) else None
         return client if isinstance(client, str) and client else None
 
-    def message(self) -> Message:
-        """The latest message as the interview reads it, the NLU's intent as a second opinion."""
+    def message(self, entities: bool = False) -> Message:
+        """The latest message: a button with its values, or words with the NLU's intent as a second
+        opinion. ``entities``: the NLU's entities of typed words too (the booking takes a phone or a
+        code the NLU found); the interview reads the words itself."""
         if is_payload(self.text):
             return Message.parse(self.text, entities=self.entities)
         intent = self.latest.get("intent") or {}
-        return Message(text=self.text, intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0))
-
-    def booking_message(self) -> BookingMessage:
-        """The latest message as the booking steps read it."""
-        return BookingMessage(text=self.text, intent=self.intent, entities=self.entities,
-                              payload=is_payload(self.text))
+        return Message(text=self.text, intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0),
+                       entities=self.entities if entities else {})
 
     # --- what came before -----------------------------------------------------------------
 

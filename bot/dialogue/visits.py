@@ -92,7 +92,7 @@ def booking_turn(conversation: Conversation) -> Outcome:
     """One message of the booking form; books on confirmation."""
     kind, requested, failures = _asked(conversation, BOOKING_FORM)
     limits, sender, client = stores.limiter(), conversation.sender, conversation.client
-    step = BookingTurn(stores.appointments(), booking_values(conversation), conversation.booking_message(), kind,
+    step = BookingTurn(stores.appointments(), booking_values(conversation), conversation.message(entities=True), kind,
                        requested, failures=failures,
                        may_book=lambda values: may_book(limits, sender, client, values)).run()
     answered = conversation.slot("awaiting_city") and "city" in step.changes  # a question waited for the city
@@ -104,7 +104,7 @@ def lookup_turn(conversation: Conversation, form: str) -> Outcome:
     """One message of check_form or cancel_form: code and phone, the look-up, the confirmation."""
     kind, requested, failures = _asked(conversation, form)
     purpose = "cancel" if form == CANCEL_FORM else "check"
-    return _stepped(LookupTurn(stores.appointments(), lookup_values(conversation), conversation.booking_message(),
+    return _stepped(LookupTurn(stores.appointments(), lookup_values(conversation), conversation.message(entities=True),
                                kind, requested, purpose, failures=failures).run())
 
 
@@ -112,7 +112,7 @@ def reschedule_turn(conversation: Conversation) -> Outcome:
     """"改到周五下午", "换个时间": code and phone, then the new day and time; moves the booking (same code)."""
     kind, requested, failures = _asked(conversation, RESCHEDULE_FORM)
     return _stepped(RescheduleTurn(stores.appointments(), reschedule_values(conversation),
-                                   conversation.booking_message(), kind, requested, failures=failures).run())
+                                   conversation.message(entities=True), kind, requested, failures=failures).run())
 
 
 def ask(conversation: Conversation, slot: str) -> Outcome:

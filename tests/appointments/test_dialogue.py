@@ -50,7 +50,7 @@ def message(text: str, intent: Optional[str] = "inform", **entities: Any) -> Mes
     """A typed message, or a button's payload such as /inform{"booking_day":"2026-11-23"}."""
     if text.startswith("/"):
         name, _, data = text[1:].partition("{")
-        return Message.button(name, **(json.loads("{" + data) if data else {}))
+        return Message.tapped(name, **(json.loads("{" + data) if data else {}))
     return Message.typed(text, intent, **entities)
 
 

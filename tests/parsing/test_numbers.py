@@ -41,7 +41,7 @@ def test_numbers_without_a_cue_are_unbound_not_guessed(text, unbound):
 
 
 def test_a_bare_duration_alone_keeps_its_old_default():
-    # Callers file it under the question they asked (actions/understanding.py).
+    # Callers file it under the question they asked (the interview driver).
     assert extract_facts("八个月", "liaocheng", TODAY) == {"lived_months": 8}
     assert extract_facts("不对，是九个月", "liaocheng", TODAY) == {"lived_months": 9}
 

@@ -1,6 +1,6 @@
 """Booking a visit, looking it up, cancelling and rescheduling it, one turn at a time.
 
-No Rasa here: a channel adapter (``actions/booking.py``) hands over the
+No Rasa here: a conversation's turn (``bot.dialogue.visits``) hands over the
 form's values (``slots``), the latest message (:class:`Message`: text,
 intent, entities) and why the form runs (``kind``); a turn returns a
 :class:`Step`: the values that changed, the words to say (``replies``) and

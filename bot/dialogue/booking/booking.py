@@ -89,7 +89,7 @@ class BookingTurn:
         given = self.entities.get("booking_party")
         if given is not None and str(given).strip().isdigit():
             members = [{"relation": "other"} for _ in range(max(0, min(int(str(given).strip()), 5) - 1))]
-        elif not self.message.payload and self.text and (
+        elif not self.message.button and self.text and (
                 self.requested == "booking_party" or COMING_ALONG.search(self.text)):
             from bot.parsing.family import read_party
 
@@ -145,7 +145,7 @@ class BookingTurn:
 
     def read(self) -> None:
         """Everything this message says about the booking."""
-        payload = self.message.payload
+        payload = self.message.button
         if self.kind == "answer" and not payload:
             if wants_to_stop(self.text):
                 self.outcome = "stopped"
@@ -193,7 +193,7 @@ class BookingTurn:
         self.read_when(payload)
 
     def name(self, loose: bool = False) -> Optional[str]:
-        if self.message.payload:
+        if self.message.button:
             return None
         return contact.read_name(self.text, asked=True, loose=loose)
 
@@ -213,7 +213,7 @@ class BookingTurn:
 
     def read_phone(self) -> None:
         phone = phone_in(self.message)
-        if phone is None and not self.message.payload and contact.has_digit_run(self.text):
+        if phone is None and not self.message.button and contact.has_digit_run(self.text):
             phone = self.text  # digits meant as a number: refused with the reason
         if phone is None:
             return

@@ -69,10 +69,10 @@ class LookupTurn:
 
     def read(self) -> None:
         text = self.message.text or ""
-        if self.kind == "answer" and not self.message.payload and wants_repeat(text):
+        if self.kind == "answer" and not self.message.button and wants_repeat(text):
             self.repeat = self.took = True
             return
-        yes = yes_or_no(text, self.intent, self.message.payload) if self.requested == "cancel_confirmed" else None
+        yes = yes_or_no(text, self.intent, self.message.button) if self.requested == "cancel_confirmed" else None
         if yes is not None:
             self.s["cancel_confirmed"] = yes
             self.took = True
@@ -86,7 +86,7 @@ class LookupTurn:
         if code and code != self.s.get("lookup_code"):
             self.s["lookup_code"] = code
             self.took = True
-        if (phone is None and self.requested == "lookup_phone" and not self.message.payload
+        if (phone is None and self.requested == "lookup_phone" and not self.message.button
                 and contact.has_digit_run(text)):
             phone = text  # digits meant as a number: refused with the reason
         if phone is not None:
@@ -171,7 +171,7 @@ class RescheduleTurn(LookupTurn):
             for name in RESCHEDULE_SLOTS:
                 self.s[name] = None
         if self.kind in ("answer", "activation"):
-            if self.kind == "answer" and not self.message.payload and wants_to_stop(self.message.text):
+            if self.kind == "answer" and not self.message.button and wants_to_stop(self.message.text):
                 self.s["lookup_outcome"] = "stopped"
                 return Step(changes={"lookup_outcome": "stopped"}, next_slot=None)
             self.read_confirmation()
@@ -201,7 +201,7 @@ class RescheduleTurn(LookupTurn):
         """确认 / 不改了, to the new day and time said back; a new day or time is read by read_when."""
         if self.requested != "reschedule_confirmed":
             return
-        yes = yes_or_no(self.message.text or "", self.intent, self.message.payload)
+        yes = yes_or_no(self.message.text or "", self.intent, self.message.button)
         if yes is True:
             self.s["reschedule_confirmed"] = True
             self.took = True
@@ -234,7 +234,7 @@ class RescheduleTurn(LookupTurn):
         moved = list(_MOVED_TO.finditer(text))
         if moved:  # the day it moves from, said before, is not the new day
             text = text[moved[-1].end():]
-        if not self.message.payload and text.strip():
+        if not self.message.button and text.strip():
             from bot.parsing.when import parse_when
 
             when = parse_when(text, self.svc.now().date())

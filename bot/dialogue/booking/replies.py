@@ -1,7 +1,7 @@
 """What the booking conversation says: questions, explanations, confirmations, tickets.
 
 Plain data (:class:`Reply`, :class:`Button`) that any channel adapter turns
-into its own messages (``actions/booking.py`` for Rasa); the words are in
+into messages (``bot.dialogue.visits`` for a conversation); the words are in
 ``texts``. Functions that need the store take it as their first argument and
 are synchronous: call them off an event loop.
 

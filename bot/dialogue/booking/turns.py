@@ -16,6 +16,7 @@ from bot.parsing import contact
 from bot.platform.dates import day_text
 
 from .. import repair
+from ..message import Message
 from ..repair import wants_repeat
 from . import texts as T
 from .replies import Reply
@@ -46,32 +47,6 @@ CHANGES = {"station": ("booking_station", "booking_day", "booking_time", "bookin
 # Why a form runs: the user's message started it, answers its question, or
 # it comes back after another action answered the message.
 KINDS = ("activation", "answer", "resume")
-
-
-@dataclass(frozen=True)
-class Message:
-    """The latest user message: its text, the NLU's intent and entities.
-
-    ``payload``: the text is a button's payload (``/inform{...}``), whose
-    values are in ``entities``; its text is not read.
-    """
-    text: str = ""
-    intent: Optional[str] = None
-    entities: Mapping[str, Any] = field(default_factory=dict)
-    payload: bool = False
-
-    @classmethod
-    def typed(cls, text: str, intent: Optional[str] = "inform", **entities: Any) -> "Message":
-        """A typed message (tests, the command line)."""
-        return cls(text=text, intent=intent, entities=entities, payload=False)
-
-    @classmethod
-    def button(cls, intent: str, **entities: Any) -> "Message":
-        """A button's payload, as a channel sends it back."""
-        import json
-
-        text = f"/{intent}" + (json.dumps(entities, ensure_ascii=False, separators=(",", ":")) if entities else "")
-        return cls(text=text, intent=intent, entities=entities, payload=True)
 
 
 @dataclass
@@ -159,7 +134,7 @@ def phone_in(message: Message) -> Optional[str]:
     value = message.entities.get("phone")
     if value:
         return str(value)
-    return None if message.payload else contact.find_phone(message.text)
+    return None if message.button else contact.find_phone(message.text)
 
 
 def code_in(message: Message) -> Optional[str]:
@@ -169,7 +144,7 @@ def code_in(message: Message) -> Optional[str]:
         code = contact.normalise_code(value)
         if code and any(ch.isalpha() for ch in code):  # a bare number is more likely something else
             return code
-    return None if message.payload else contact.read_code(message.text)
+    return None if message.button else contact.read_code(message.text)
 
 
 

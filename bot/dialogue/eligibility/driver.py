@@ -23,7 +23,7 @@ question. An answer that cannot be read is explained with the parser's hint;
 a second one gets the reason for the question and a choice of answers; there
 is never a third time: the question is skipped.
 
-The Rasa form validator (actions/interview.py), ``juzhu interview``
+The chat form's turn (bot/dialogue/interview.py, Rasa's validator), ``juzhu interview``
 (bot/dialogue/eligibility/cli.py) and the staff page (bot/channels/web/script_aid.py) all run this
 class; none of them has dialogue logic of its own.
 """

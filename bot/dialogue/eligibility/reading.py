@@ -16,7 +16,6 @@ does; an NLU intent, when the caller has one (Rasa), is a second opinion.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from bot.rules.facts import EMPLOYMENTS, HOUSINGS, NATIONALITIES, STUDIES
 from bot.rules.policy import city_ids, load_city
 
 from .. import repair
+from ..message import Message
 from . import texts
 from .facts import DURATIONS, city_id_of
 
@@ -38,46 +38,6 @@ OTHER = "other"
 YES_NO = ("disabled", "mobility_impaired", "by_proxy")
 CODED = {"housing": HOUSINGS, "employment": EMPLOYMENTS, "study": STUDIES, "nationality": NATIONALITIES}
 PROXY_FOR = {"self": False, "child": True, "elderly": True, "disabled": True, "other": True}
-UNSURE_BELOW = 0.5  # an NLU intent below this confidence is no opinion
-
-_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_]+)(?P<entities>\{.*\})?$", re.S)
-
-
-@dataclass
-class Message:
-    """One message from the person: words, or a button (intent + entities).
-
-    ``intent``/``confidence``: the NLU's opinion when there is one (Rasa), or
-    the intent of a button payload. ``entities``: a button's values.
-    """
-
-    text: str = ""
-    intent: Optional[str] = None
-    confidence: float = 1.0
-    entities: dict[str, Any] = field(default_factory=dict)
-    button: bool = False
-
-    @classmethod
-    def parse(cls, text: str, intent: Optional[str] = None, confidence: float = 1.0,
-              entities: Optional[dict[str, Any]] = None) -> "Message":
-        """A message from words; a ``/intent{...}`` payload is read as the button it is."""
-        text = (text or "").strip()
-        match = _PAYLOAD.match(text)
-        if match:
-            values: dict[str, Any] = {}
-            if match.group("entities"):
-                try:
-                    loaded = json.loads(match.group("entities"))
-                    values = loaded if isinstance(loaded, dict) else {}
-                except json.JSONDecodeError:
-                    values = {}
-            return cls(text=text, intent=match.group("intent"), confidence=1.0,
-                       entities={**values, **(entities or {})}, button=True)
-        return cls(text=text, intent=intent, confidence=confidence, entities=dict(entities or {}))
-
-    def nlu(self, *intents: str) -> bool:
-        """The NLU (or a button) says one of ``intents`` with some confidence."""
-        return self.intent in intents and (self.button or self.confidence >= UNSURE_BELOW)
 
 
 # --- what the person wants --------------------------------------------------------
