@@ -3,20 +3,23 @@ nationality, disability, mobility, who applies.
 
 Each reader finds its cue words and asks ``negation.polarity`` whether each
 one is affirmed, denied or left open. A denied cue never gives its positive
-value; what it gives instead is decided per fact below, from the
-regulations' definitions (聊城 第五条, 曲靖 第十一条 and 第十二条):
+value; what it gives instead is decided per fact below. These readers only
+file what was said under CONTRACT §3's values; whether a value qualifies,
+and under which article, is each city's data (``bot/rules/cities/*.yml``,
+e.g. ``employment.qualifying``) and the engine's:
 
-employment (合法稳定就业: 录用/聘用 by a public body, or a job with a signed
-    劳动合同, or a trade with a 营业执照):
+employment (the kind of work held, by the document that shows it: a
+    劳动合同 ``labor_contract``, a 营业执照 ``business_license``, a public
+    post ``public_sector``; ``none``: none of these):
     - a job word (上班, 打工, 在厂里干活, 送外卖) with no contract or licence
       mentioned settles nothing: most such work has neither, and the person
       did not say. The value stays None and ``assumed`` says a job was
       mentioned, so the interview asks which kind (issue 17: never a
       contract the person did not name);
     - a job said together with a denied contract ("在厂里上班，没签合同") is
-      ``none``: a job without a contract is not 合法稳定就业 under 聊城 第五条
-      ("依法签订劳动合同"); likewise a trade whose licence is denied
-      ("摆摊，没有营业执照": "持有营业执照");
+      ``none``: the person said which work and that its document is missing,
+      so none of the kinds is held; likewise a trade whose licence is denied
+      ("摆摊，没有营业执照");
     - a denied job ("没上班", "不打工了", "没在厂里干") is ``none``;
     - a bare denial of the contract or of the licence ("没有劳动合同",
       "我没有营业执照") says what the person lacks, not what they have: a
@@ -211,9 +214,9 @@ def read_employment(text: str) -> Reading:
         return Reading(None, denied, assumed=True)  # a job, kind not said
     # No qualifying job affirmed: what the denials say.
     if contract_denied and AFFIRMED in signs["job"]:
-        return Reading("none", denied)  # a job without a contract (聊城 第五条)
+        return Reading("none", denied)  # a job, and its contract denied: none of the kinds held
     if licence_denied and AFFIRMED in signs["business"]:
-        return Reading("none", denied)  # a trade without a licence (聊城 第五条)
+        return Reading("none", denied)  # a trade, and its licence denied
     if DENIED in signs["job"]:
         return Reading("none", denied)  # 没上班, 不打工了
     return Reading(None, denied)
