@@ -24,6 +24,8 @@ from .outcome import FORGET, REVERT, Outcome, button, run
 
 logger = logging.getLogger(__name__)
 
+ANYTHING_ELSE = "utter_anything_else"  # the domain's "好的。还有什么可以帮您？"
+
 # Related questions offered under an answer (at most three buttons).
 FOLLOW_UPS = {
     "fee": ("ask_materials", "ask_processing_time", "ask_eligibility"),
@@ -63,7 +65,7 @@ def answer_topic(conversation: Conversation, topic: Optional[str]) -> Outcome:
     answered = {"awaiting_city": False, "pending_topic": None}
     if topic is None:
         logger.warning("action_answer_topic without a topic (intent %s)", message.intent)
-        return Outcome([{"response": "utter_anything_else"}], answered)
+        return Outcome([{"response": ANYTHING_ELSE}], answered)
     driver = memory.driver()
     before = memory.state_of(conversation)
     holder = driver.holder_reply(message, before)
@@ -173,6 +175,15 @@ def read_facts(conversation: Conversation) -> Outcome:
     named = memory.city_id_of(read.found.get("city"))
     changes_city = bool(named and state.city and named != state.city)  # "那聊城呢" after a verdict
     return Outcome().next(run(FORM)) if personal(read.found) or changes_city else Outcome()
+
+
+def anything_else(conversation: Conversation) -> Outcome:
+    """A yes, a no or a "嗯" with no question open: "还有什么可以帮您？". The third time in a row,
+    what the assistant can do and a person instead, never the same question a third time."""
+    if conversation.answered_with(ANYTHING_ELSE, 2):
+        return Outcome().say(texts.WHAT_I_CAN_DO, [topic_button(i) for i in ("ask_eligibility", "ask_materials",
+                                                                             "book_appointment", "request_human")])
+    return Outcome([{"response": ANYTHING_ELSE}])
 
 
 def start_over(conversation: Conversation) -> Outcome:

@@ -150,6 +150,21 @@ class Conversation:
                 lines = []
         return lines
 
+    def answered_with(self, response: str, turns: int) -> bool:
+        """Whether each of the last ``turns`` user messages before this one got the domain's
+        ``response`` (Rasa marks a response's messages with ``metadata.utter_action``)."""
+        replies: list[bool] = []  # per user message, oldest first: its reply had the response
+        for event in self.events:
+            kind = event.get("event")
+            if kind == "restart":
+                replies = []
+            elif kind == "user":
+                replies.append(False)
+            elif kind == "bot" and replies and (event.get("metadata") or {}).get("utter_action") == response:
+                replies[-1] = True
+        earlier = replies[:-1]  # the latest user message is the one being answered
+        return len(earlier) >= turns and all(earlier[-turns:])
+
     def asked_back(self, words: str) -> bool:
         """Whether the assistant said ``words`` after the previous user message (a second
         "not understood" in a row)."""

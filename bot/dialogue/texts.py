@@ -14,6 +14,9 @@ CITY_NOT_SERVED = "抱歉，目前我只能解答{cities}的居住证问题，�
 
 # Low confidence: what we think the applicant may mean.
 CLARIFY = "抱歉，我没有完全明白。您是想问下面哪一项？也可以换个说法再问一次。"
+# A third "嗯" or "好的" with no question open: not "还有什么可以帮您？" a third time.
+WHAT_I_CAN_DO = ("我可以帮您：查能不能办居住证、要带哪些材料、预约到派出所办理。"
+                 "直接说您的情况就行，比如“我在聊城租房住了一年，户口在河南”。也可以转人工。")
 TOPIC_TITLES = {
     "ask_eligibility": "我能办居住证吗",
     "ask_materials": "要带什么材料",

@@ -296,6 +296,27 @@ async def test_repeat_outside_a_form_says_the_last_turn_again(domain):
     assert dispatcher.messages == []
 
 
+async def test_a_third_hm_in_a_row_is_not_asked_anything_else_a_third_time(domain):
+    """"嗯", "嗯嗯", "哦": "还有什么可以帮您？" twice, then what the assistant can do and a person."""
+    def turn(text: str, answered: bool) -> list[dict]:
+        said = [{"event": "bot", "text": "好的。还有什么可以帮您？", "metadata": {"utter_action": "utter_anything_else"}}]
+        return [{"event": "user", "text": text, "parse_data": message(text, "affirm")},
+                {"event": "action", "name": "action_anything_else"}, *(said if answered else [])]
+
+    async def reply(history: list[dict]) -> CollectingDispatcher:
+        dispatcher = CollectingDispatcher()
+        await actions.answers.ActionAnythingElse().run(dispatcher, tracker_for(message("哦", "affirm"), events=history),
+                                                      domain)
+        return dispatcher
+
+    assert (await reply(turn("嗯", True))).messages[0]["response"] == "utter_anything_else"
+    third = await reply(turn("嗯", True) + turn("嗯嗯", True))
+    assert texts_of(third) == [texts.WHAT_I_CAN_DO] and "/request_human" in payloads_of(third)
+    # Something else in between starts the count again.
+    again = await reply(turn("嗯", True) + turn("要钱吗", False) + turn("嗯嗯", True))
+    assert again.messages[0]["response"] == "utter_anything_else"
+
+
 async def test_a_side_question_in_another_form_is_answered_for_every_city(domain):
     tracker = tracker_for(message("要钱吗", "ask_fee"), {}, active_loop="booking_form")
     slots, dispatcher = await answer(tracker, domain)

@@ -165,3 +165,15 @@ def test_eligible_applicant_books_a_visit_then_cancels_it(chat):
     done = chat("/affirm")
     assert f"已为您取消预约 {code}" in _texts(done)
     assert "没有有效的预约" in _texts(converse(chat, ["查一下我的预约", phone]))
+
+
+def test_hm_hm_hm_is_not_asked_the_same_question_a_third_time(chat):
+    """Someone who only says "嗯", "嗯嗯", "哦": "还有什么可以帮您？" at most twice, then what the assistant
+    can do, with a person among the buttons (never the same question a third time)."""
+    from bot.dialogue.texts import WHAT_I_CAN_DO
+
+    said = [[r.get("text") for r in chat(line)] for line in ("嗯", "嗯嗯")]
+    assert said[0] == said[1] == ["好的。还有什么可以帮您？"]
+    third = chat("哦")
+    assert [r.get("text") for r in third] == [WHAT_I_CAN_DO] and "/request_human" in payloads(third[0])
+    assert [r.get("text") for r in chat("好的")] == ["好的。还有什么可以帮您？"]  # something else came between
