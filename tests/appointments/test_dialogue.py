@@ -364,6 +364,24 @@ def test_deny_lets_them_change_an_item_or_stop(svc):
     assert svc.count_active_by_phone(PHONE) == 0
 
 
+@pytest.mark.parametrize("at_summary, typed, intent, asked", [
+    (False, "改时间", "reschedule_appointment", "booking_time"),  # the NLU heard a reschedule
+    (False, "时间", "inform", "booking_time"),
+    (False, "日期不对", "deny", "booking_day"),  # the NLU heard a no: not a stop
+    (False, "换个派出所", "inform", "booking_station"),
+    (True, "时间不对", "deny", "booking_time"),  # at the summary: not a plain no either
+    (True, "手机号写错了", "deny", "booking_phone"),
+])
+def test_the_item_to_change_can_be_typed(svc, at_summary, typed, intent, asked):
+    chat = up_to_confirmation(svc)
+    if not at_summary:
+        chat.say("不对", "deny")
+        assert chat.requested == "booking_change"
+    chat.say(typed, intent)
+    assert chat.requested == asked and chat.slots[asked] is None and chat.slots["booking_name"] == "张三"
+    assert svc.count_active_by_phone(PHONE) == 0
+
+
 def test_another_station_drops_the_day_and_time(svc):
     chat = up_to_confirmation(svc)
     chat.say("不对", "deny")

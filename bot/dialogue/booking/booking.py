@@ -23,7 +23,7 @@ from bot.appointments.validation import BookingRefused, clean_name, normalise_ph
 from bot.rules.policy import city_id_of
 
 from .turns import (ANSWER_INTENTS, BOOKING_SLOTS, CHANGES, COMING_ALONG, Message, Step, city_in_text, day_refusal,
-                    phone_in, wants_to_stop, yes_or_no)
+                    phone_in, typed_change, wants_to_stop, yes_or_no)
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +154,12 @@ class BookingTurn:
                 self.repeat = self.took = True
                 return
         change = self.entities.get("booking_change")
-        stop = (change == "stop" or self.intent == "cancel_appointment"
-                or (self.intent == "deny" and self.requested not in ("booking_confirmed",)))
+        if change is None and not payload and self.requested in ("booking_confirmed", "booking_change"):
+            # "改时间", "日期不对": whatever the NLU made of it (a reschedule, a no), the item to change.
+            change = typed_change(self.text, menu=self.requested == "booking_change")
+        stop = change == "stop" or (change is None and (
+            self.intent == "cancel_appointment"
+            or (self.intent == "deny" and self.requested not in ("booking_confirmed",))))
         if stop and self.intent == "deny" and (
                 (self.requested == "booking_name" and self.name() is not None)
                 or (self.requested == "booking_phone" and phone_in(self.message))):
@@ -164,6 +168,8 @@ class BookingTurn:
             self.outcome = "stopped"
             return
         yes = yes_or_no(self.text, self.intent, payload) if self.requested == "booking_confirmed" else None
+        if change in CHANGES:
+            yes = None  # "时间不对" is not a plain no: the time is asked again
         if yes is not None and not self.names_a_time(payload):
             if yes:
                 self.s["booking_confirmed"] = True

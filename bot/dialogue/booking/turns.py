@@ -88,6 +88,23 @@ class PastTurn:
 COMING_ALONG = re.compile(r"一起|同行|一块|带上?(?:我|孩子|老人|家人)|我和|和我|跟我|我跟|全家|一家|陪|就我|自己去|一个人去")
 
 
+# What to change in the summary, typed ("改时间", "日期不对", "换个派出所", "手机号写错了"):
+# the menu's items by their words. Checked only when the summary or the menu is the question.
+_CHANGE_ITEMS = (("station", r"办理点|派出所|地点|网点|地方"), ("day", r"日期|日子|哪天|哪一天|星期|周几"),
+                 ("time", r"时间|钟点|几点|时段"), ("name", r"姓名|名字"), ("phone", r"手机号?|电话|号码"))
+_CHANGE_CUE = re.compile(r"改|换|修改|更改|重选|重新|不对|错|不是|另选|其他|别的")
+
+
+def typed_change(text: Optional[str], menu: bool) -> Optional[str]:
+    """The item a typed message asks to change (see ``_CHANGE_ITEMS``); under the menu
+    (``menu``) the item's word alone is enough ("时间"), under the summary it needs a cue."""
+    plain = repair.plain(text)
+    if not plain or len(plain) > 12 or not (menu or _CHANGE_CUE.search(plain)):
+        return None
+    named = [item for item, words in _CHANGE_ITEMS if re.search(words, plain)]
+    return named[0] if len(named) == 1 else None
+
+
 def wants_to_stop(text: Optional[str]) -> bool:
     """"算了", "不约了", "不预约了" (and the words around them): the booking is not wanted any more."""
     return bool(repair.STOP_BOOKING.fullmatch(repair.plain(text)))
