@@ -40,6 +40,10 @@ TODAY = dt.date(2026, 11, 22)
     ("没房子没工作能办吗", None, {"employment": "none"}),    # 没房子: not owning one, not homeless
     ("俺今年六十八了，腿脚不好，想让儿子帮俺办", "liaocheng",
      {"age": 68, "mobility_impaired": True, "by_proxy": True}),
+    # "本人来不了" is the opposite of "本人来": someone else applies (heard typing as a user).
+    ("他是本人来不了 腿脚不好", "qujing", {"by_proxy": True, "mobility_impaired": True}),
+    ("本人没法到场", None, {"by_proxy": True}),
+    ("我本人来办", None, {"by_proxy": False}),
     ("帮我妈办，她七十多了，行动不便，户口是河南周口的，在东昌府跟我住了两年", "liaocheng",
      {"by_proxy": True, "age": 70, "mobility_impaired": True, "hukou": {"province": "河南省", "city": "周口市"},
       "city": "liaocheng", "residence": {"county": "东昌府区"}, "lived_months": 24, "agent": "relative"}),
