@@ -70,7 +70,9 @@ def answer_topic(conversation: Conversation, topic: Optional[str]) -> Outcome:
     before = memory.state_of(conversation)
     holder = driver.holder_reply(message, before)
     if holder:  # "我的居住证丢了": a holder's case, not the general rule (CONTRACT §2)
-        return Outcome(says([holder]), answered)
+        # Outside a form the case is remembered: answered for every city, the city named next gets it.
+        kept = {} if conversation.form else memory.state_values(conversation, before)
+        return Outcome(says([holder]), {**kept, **answered})
     state, read, changed = driver.absorb(before, message)
     city = state.city
     form = conversation.form

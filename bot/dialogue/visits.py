@@ -33,11 +33,12 @@ from bot.rules.policy import city_id_of
 from . import memory, rating, stores
 from .booking import (BOOKING_SLOTS, LOOKUP_SLOTS, RESCHEDULE_SLOTS, BookingTurn, LookupTurn, RescheduleTurn, Step,
                       failed_in_a_row)
+from .booking.turns import wants_new_booking
 from .booking import replies as R
 from .booking.limits import may_book
 from .checklists import checklist_for, family_checklist
 from .conversation import REQUESTED, Conversation
-from .outcome import Outcome, button
+from .outcome import END_FORM, Outcome, button, run
 from .texts import busy_text, hotline
 
 BOOKING_FORM, CHECK_FORM, CANCEL_FORM, RESCHEDULE_FORM = "booking_form", "check_form", "cancel_form", "reschedule_form"
@@ -101,8 +102,12 @@ def booking_turn(conversation: Conversation) -> Outcome:
 
 
 def lookup_turn(conversation: Conversation, form: str) -> Outcome:
-    """One message of check_form or cancel_form: code and phone, the look-up, the confirmation."""
+    """One message of check_form or cancel_form: code and phone, the look-up, the confirmation.
+    A look-up started by words that ask for a new booking ("我在聊城住 预约") books instead."""
     kind, requested, failures = _asked(conversation, form)
+    if kind == "activation" and form == CHECK_FORM and not conversation.message().button \
+            and wants_new_booking(conversation.text):
+        return Outcome(values={REQUESTED: None}).next(END_FORM, run(BOOKING_FORM))
     purpose = "cancel" if form == CANCEL_FORM else "check"
     return _stepped(LookupTurn(stores.appointments(), lookup_values(conversation), conversation.message(entities=True),
                                kind, requested, purpose, failures=failures).run())

@@ -756,3 +756,14 @@ def test_the_domain_needs_no_rasa():
     code = ("import sys; import bot.dialogue.booking, bot.dialogue.booking.replies, bot.parsing.contact; "
             "sys.exit(1 if any(m.startswith(('rasa', 'rasa_sdk', 'actions')) for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("text, booking", [
+    ("我在聊城住 预约", True), ("我在曲靖 预约一下", True), ("预约", True),
+    ("查询预约", False), ("我的预约", False), ("预约了吗", False), ("取消预约", False), ("改预约", False),
+    ("K7M3QX 13812345678 预约", False),
+])
+def test_words_that_ask_for_a_new_booking(text, booking):
+    from bot.dialogue.booking.turns import wants_new_booking
+
+    assert wants_new_booking(text) is booking

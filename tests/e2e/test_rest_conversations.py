@@ -177,3 +177,11 @@ def test_hm_hm_hm_is_not_asked_the_same_question_a_third_time(chat):
     third = chat("哦")
     assert [r.get("text") for r in third] == [WHAT_I_CAN_DO] and "/request_human" in payloads(third[0])
     assert [r.get("text") for r in chat("好的")] == ["好的。还有什么可以帮您？"]  # something else came between
+
+
+def test_a_booking_asked_for_with_a_city_is_not_taken_for_a_look_up(chat):
+    """"我在聊城住 预约": the NLU hears a look-up; the words ask for a booking, so the booking starts
+    (聊城's stations), not "请发送预约码和手机号" (found typing as a user)."""
+    stations = chat("我在聊城住 预约")
+    assert any(p.startswith('/inform{"booking_station":"lc-') for r in stations for p in payloads(r)), stations
+    assert not any("预约码" in (r.get("text") or "") for r in stations)

@@ -180,6 +180,21 @@ def test_7_a_holder_moving_to_the_other_city_registers_there(talk, text, old, ne
     assert [c.payload() for c in chat.last.messages[0].choices][0].startswith('/inform{"city"')
 
 
+@pytest.mark.parametrize("other, named, article", [("曲靖", "聊城", "第十条"), ("聊城", '/inform{"city":"qujing"}', "第十六条")])
+def test_7_a_holder_who_names_the_city_afterwards_is_still_not_interviewed(talk, other, named, article):
+    """"我已经有居住证了 搬家了怎么办" is answered for every city; "聊城" (typed or its button) then
+    gets 聊城's answer for that case, not the first question of a new application (found typing as a user)."""
+    chat = talk("我已经有居住证了 搬家了怎么办")
+    assert chat.last.ended == "holder" and "第十条" in chat.texts[0] and "第十六条" in chat.texts[0]
+    chat.say(named)
+    assert chat.last.ended == "holder" and chat.last.next is None and article in chat.texts[0]
+    assert other not in chat.texts[0]  # that city's answer only
+    assert chat.state.holding is None and chat.facts["city"] in ("liaocheng", "qujing")
+    # Only the very next message: afterwards a city with a case is a new question, interviewed as usual.
+    chat.say("我在聊城租房住了一年能办吗")
+    assert chat.last.ended != "holder"
+
+
 # --- 8. other people outside the scheme ------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["我是缅甸人 在曲靖打工", "我是越南籍的 在聊城住了八个月", "我是美国人 在聊城教英语"])

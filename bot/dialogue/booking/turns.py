@@ -105,6 +105,17 @@ def typed_change(text: Optional[str], menu: bool) -> Optional[str]:
     return named[0] if len(named) == 1 else None
 
 
+_BOOK = re.compile(r"预约|约个|约一下|挂个号|挂号")
+_LOOK_UP = re.compile(r"查|看看|看下|看一下|我的预约|约的|约好|预约了|预约过|已经|取消|改|换|码|\d{4}|[A-Za-z]")
+
+
+def wants_new_booking(text: Optional[str]) -> bool:
+    """"我在聊城住 预约": a booking asked for, with nothing of a look-up (查, 我的预约, a code,
+    a phone, 取消, 改…): the NLU sometimes files such words under the look-up."""
+    plain = repair.plain(text)
+    return bool(_BOOK.search(plain)) and not _LOOK_UP.search(plain)
+
+
 def wants_to_stop(text: Optional[str]) -> bool:
     """"算了", "不约了", "不预约了" (and the words around them): the booking is not wanted any more."""
     return bool(repair.STOP_BOOKING.fullmatch(repair.plain(text)))

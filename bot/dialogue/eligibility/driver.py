@@ -115,7 +115,7 @@ class Interview(Asking):
             return reply
 
         reply = Reply(state=state)
-        holder = self.holder_reply(message, state)
+        holder = self.holder_reply(message, state) or self._holder_city(message, state)
         if holder:
             # A holder is never interviewed as a new applicant (CONTRACT §2).
             state.asked, state.tries = None, 0
@@ -225,17 +225,35 @@ class Interview(Asking):
             return None
         if holding.event is None and state.asked in DURATIONS:
             return None  # "居住证办了半年" to a duration question: most likely the registration
-        cards = [holding.card_city or state.city] if (holding.card_city or state.city) else city_ids()
-        texts_ = [render_holding(card, holding.event, holding.to_city, holding.to_elsewhere, self.today())
+        case = {"event": holding.event, "to_city": holding.to_city, "to_elsewhere": holding.to_elsewhere}
+        return self._holder_answer(state, holding.card_city or state.city, case)
+
+    def _holder_city(self, message: Message, state: State) -> Optional[Out]:
+        """After a holder's case answered for every city, the next message naming only a city
+        ("聊城", or its button) gets that case's answer for it."""
+        case, state.holding = state.holding, None  # the very next message only
+        if not case:
+            return None
+        said = dict(message.entities) if message.button else (self.read_facts(message.text) if message.text else {})
+        named = city_id_of(said.get("city"))
+        if named is None or set(said) - {"city"}:
+            return None
+        state.facts.setdefault("city", named)  # what comes next ("要带什么材料") is about that city
+        return self._holder_answer(state, named, case)
+
+    def _holder_answer(self, state: State, card_city: Optional[str], case: dict[str, Any]) -> Out:
+        cards = [card_city] if card_city else city_ids()
+        event, to_city = case.get("event"), case.get("to_city")
+        texts_ = [render_holding(card, event, to_city, bool(case.get("to_elsewhere")), self.today())
                   for card in cards]
         text = "\n\n".join(texts_) if len(cards) == 1 else texts.EVERY_CITY + "\n\n" + "\n\n".join(texts_)
+        state.holding = None if card_city else dict(case)  # the city named next gets this case
         choices = []
-        if holding.event == "move" and holding.to_city and holding.to_city != (holding.card_city or state.city):
-            choices.append(Choice(texts.HOLDER_CHECK_NEW_CITY.format(city=load_city(holding.to_city).name),
-                                  "inform", {"city": holding.to_city}))
+        if event == "move" and to_city and to_city != card_city:
+            choices.append(Choice(texts.HOLDER_CHECK_NEW_CITY.format(city=load_city(to_city).name),
+                                  "inform", {"city": to_city}))
         choices += [Choice(texts.NEXT_OTHER, "greet"), Choice(texts.HUMAN, "request_human")]
-        return Out(text, choices, custom={"holder": {"card_city": cards[0] if len(cards) == 1 else None,
-                                                     "event": holding.event, "to_city": holding.to_city}})
+        return Out(text, choices, custom={"holder": {"card_city": card_city, "event": event, "to_city": to_city}})
 
     def answer_topic(self, name: str, state: State, city: Optional[str] = None) -> Out:
         """A question about the regulation (or the stations' hours), answered for the facts known."""

@@ -95,6 +95,9 @@ class State:
     # Where each known fact (top-level name) came from: {"how": BUTTON|ANSWER|WORDS|CONFIRMED, "words": …}.
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     helped: list[str] = field(default_factory=list)  # help given once ("estimate": how to guess a duration)
+    # A holder's case answered for every city (the card's city not said): the city named next
+    # gets that case's answer, not an interview (CONTRACT §2). {"event", "to_city", "to_elsewhere"}.
+    holding: Optional[dict[str, Any]] = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,7 +108,8 @@ class State:
         return cls(facts=copy.deepcopy(data.get("facts") or {}), asked=data.get("asked"),
                    previous=data.get("previous"), tries=int(data.get("tries") or 0),
                    skipped=list(data.get("skipped") or ()), last=list(data.get("last") or ()),
-                   sources=copy.deepcopy(data.get("sources") or {}), helped=list(data.get("helped") or ()))
+                   sources=copy.deepcopy(data.get("sources") or {}), helped=list(data.get("helped") or ()),
+                   holding=dict(data["holding"]) if isinstance(data.get("holding"), dict) else None)
 
     def copy(self) -> "State":
         return State.from_dict(copy.deepcopy(self.to_dict()))
