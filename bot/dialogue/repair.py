@@ -44,6 +44,8 @@ def stop_words(verb: str) -> re.Pattern:
 
 
 STOP_BOOKING = stop_words("(?:预)?约")
+# Looking a booking up, cancelling or moving it: 算了, 不查了, 不取消了, 不改了 (and the booking's 不约了).
+STOP_LOOKUP = stop_words("(?:查询?|看|取消|改|换|修改|调|(?:预)?约)")
 
 
 def wants_repeat(text: Optional[str]) -> bool:

@@ -767,3 +767,27 @@ def test_words_that_ask_for_a_new_booking(text, booking):
     from bot.dialogue.booking.turns import wants_new_booking
 
     assert wants_new_booking(text) is booking
+
+
+@pytest.mark.parametrize("typed, intent", [("家人同行", "affirm"), ("家人同行", "inform"), ("我和我妈一起去", "affirm")])
+def test_coming_along_typed_at_the_summary_is_never_a_yes(svc, typed, intent):
+    """The summary's "家人同行" typed as words (the NLU heard a yes): nothing is booked; who comes along is
+    asked, or read when the words say it (found typing as a user)."""
+    chat = up_to_confirmation(svc)
+    chat.say(typed, intent)
+    assert svc.count_active_by_phone(PHONE) == 0
+    assert chat.requested in ("booking_party", "booking_confirmed")
+    if chat.requested == "booking_confirmed":
+        assert len(chat.slots["booking_party"]) == 1 and "2人" in chat.text
+
+
+@pytest.mark.parametrize("form, words", [("cancel", "算了不取消了"), ("check", "不查了"), ("cancel", "算了")])
+def test_a_look_up_stops_on_its_own_words(svc, form, words):
+    svc.book("lc-dongchangfu", "2026-11-24 10:00", "张三", PHONE)
+    chat = Chat(svc, form=form)
+    chat.say(f"{'取消' if form == 'cancel' else '查询'}预约", f"{form}_appointment")
+    chat.say(PHONE)
+    assert chat.requested == "lookup_code"
+    chat.say(words)
+    assert chat.requested is None and chat.ended["lookup_outcome"] == "stopped"
+    assert svc.count_active_by_phone(PHONE) == 1  # the booking stays

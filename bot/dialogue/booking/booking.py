@@ -167,6 +167,14 @@ class BookingTurn:
         if self.kind == "answer" and stop:
             self.outcome = "stopped"
             return
+        if self.requested == "booking_confirmed" and not payload and change is None and COMING_ALONG.search(self.text):
+            # "家人同行", "我和我妈一起去" typed at the summary: who comes along, never a yes (the NLU may
+            # hear one); how many is asked when the words do not say.
+            self.read_party()
+            if not self.took:
+                self.s["booking_change"] = "party"
+                self.took = True
+            return
         yes = yes_or_no(self.text, self.intent, payload) if self.requested == "booking_confirmed" else None
         if change in CHANGES:
             yes = None  # "时间不对" is not a plain no: the time is asked again

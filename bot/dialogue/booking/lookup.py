@@ -18,8 +18,8 @@ from .replies import Reply, details_text, explanation, not_understood
 from bot.appointments.service import AppointmentService
 from bot.appointments.validation import BookingRefused, normalise_phone
 
-from .turns import (LOOKUP_ANSWER_INTENTS, LOOKUP_SLOTS, Message, Step, code_in, day_refusal, phone_in, wants_to_stop,
-                    yes_or_no)
+from .turns import (LOOKUP_ANSWER_INTENTS, LOOKUP_SLOTS, Message, Step, code_in, day_refusal, phone_in,
+                    wants_to_stop_lookup, yes_or_no)
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ class LookupTurn:
         yes = yes_or_no(text, self.intent, self.message.button) if self.requested == "cancel_confirmed" else None
         if yes is not None:
             self.s["cancel_confirmed"] = yes
+            self.took = True
+            return
+        if self.kind == "answer" and not self.message.button and wants_to_stop_lookup(text):
+            self.s["lookup_outcome"] = "stopped"  # "算了不取消了": the booking stays as it is
             self.took = True
             return
         code = code_in(self.message)
@@ -171,7 +175,7 @@ class RescheduleTurn(LookupTurn):
             for name in RESCHEDULE_SLOTS:
                 self.s[name] = None
         if self.kind in ("answer", "activation"):
-            if self.kind == "answer" and not self.message.button and wants_to_stop(self.message.text):
+            if self.kind == "answer" and not self.message.button and wants_to_stop_lookup(self.message.text):
                 self.s["lookup_outcome"] = "stopped"
                 return Step(changes={"lookup_outcome": "stopped"}, next_slot=None)
             self.read_confirmation()

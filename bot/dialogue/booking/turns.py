@@ -121,6 +121,11 @@ def wants_to_stop(text: Optional[str]) -> bool:
     return bool(repair.STOP_BOOKING.fullmatch(repair.plain(text)))
 
 
+def wants_to_stop_lookup(text: Optional[str]) -> bool:
+    """"算了", "不查了", "算了不取消了", "不改了": the look-up, cancelling or moving is not wanted any more."""
+    return bool(repair.STOP_LOOKUP.fullmatch(repair.plain(text)))
+
+
 def failed_in_a_row(turns: Sequence[PastTurn], slot: Optional[str]) -> int:
     """How many of the latest turns (newest last) were answers to ``slot`` it did not take.
 
