@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 ANYTHING_ELSE = "utter_anything_else"  # the domain's "好的。还有什么可以帮您？"
 
+# Questions whose answer is the same for someone who holds a permit: asked by a holder with no
+# case of their own (moved, lost, 签注), they get the answer, not the holder's reminders.
+ANSWERED_FOR_HOLDERS = ("benefits", "fee", "hukou", "where", "processing", "proxy", "hours")
 # Related questions offered under an answer (at most three buttons).
 FOLLOW_UPS = {
     "fee": ("ask_materials", "ask_processing_time", "ask_eligibility"),
@@ -69,6 +72,8 @@ def answer_topic(conversation: Conversation, topic: Optional[str]) -> Outcome:
     driver = memory.driver()
     before = memory.state_of(conversation)
     holder = driver.holder_reply(message, before)
+    if holder and not ((holder.custom or {}).get("holder") or {}).get("event") and topic in ANSWERED_FOR_HOLDERS:
+        holder = None  # "聊城的居住证办好了能干啥": a question whose answer is the same for a holder
     if holder:  # "我的居住证丢了": a holder's case, not the general rule (CONTRACT §2)
         # Outside a form the case is remembered: answered for every city, the city named next gets it.
         kept = {} if conversation.form else memory.state_values(conversation, before)

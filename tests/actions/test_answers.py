@@ -296,6 +296,15 @@ async def test_repeat_outside_a_form_says_the_last_turn_again(domain):
     assert dispatcher.messages == []
 
 
+async def test_a_holder_asking_what_the_permit_is_for_gets_the_benefits(domain):
+    """"聊城的居住证办好了能干啥" asks about the benefits: their answer, not the holder's reminders
+    (found typing as a user); a holder's own case still gets the holder's answer."""
+    slots, dispatcher = await answer(tracker_for(message("聊城的居住证办好了能干啥", "ask_benefits")), domain)
+    assert texts_of(dispatcher)[0].startswith(render_topic("liaocheng", "benefits", TODAY).split("\n")[0])
+    slots, dispatcher = await answer(tracker_for(message("我的聊城居住证丢了能干啥", "ask_replacement")), domain)
+    assert "补领" in texts_of(dispatcher)[0]
+
+
 async def test_a_third_hm_in_a_row_is_not_asked_anything_else_a_third_time(domain):
     """"嗯", "嗯嗯", "哦": "还有什么可以帮您？" twice, then what the assistant can do and a person."""
     def turn(text: str, answered: bool) -> list[dict]:
