@@ -305,11 +305,16 @@ def cut_runon(text: str) -> str:
     return "".join(out)
 
 
+# "俺是河南滴", "住厂里滴": 滴 for the particle 的 (northern and southwestern speech), at a clause's end.
+_DIALECT_DE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!滴)滴(?=$|[\s,，。.!！?？~～、]|[啊呀哦哈嘛])")
+
+
 @lru_cache(maxsize=8192)
 def written(text: str) -> str:
     """The text as a careful typist writes it: simplified, half-width, lower case,
     romanised places in Chinese, fillers and spaces as commas, run-on clauses cut."""
     text = unicodedata.normalize("NFKC", simplified(text)).lower().strip()
+    text = _DIALECT_DE.sub("的", text)
     text = latin_places(text)
     text = boundaries(text)
     return cut_runon(text)

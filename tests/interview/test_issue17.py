@@ -195,6 +195,23 @@ def test_7_a_holder_who_names_the_city_afterwards_is_still_not_interviewed(talk,
     assert chat.last.ended != "holder"
 
 
+def test_a_place_said_alone_under_another_question_is_the_hukou_and_read_back(talk):
+    """"四川" said to "本人还是代办" is where the person is from (as "四川的" is), not lost; like every
+    fact from words it is read back before the verdict (found typing as a user)."""
+    chat = talk("曲靖沾益 住三个月了 能办吗")
+    assert chat.last.next == "by_proxy"
+    chat.say("四川")
+    assert chat.facts["hukou"] == {"province": "四川省"} and chat.last.next != "hukou.city"
+    chat.say("买的房子")
+    assert chat.last.next == "readback" and "户口：四川省" in chat.texts[-1]
+
+
+def test_dialect_di_for_de(talk):
+    """"俺是河南滴": 滴 is the particle 的 in northern and southwestern speech."""
+    chat = talk("俺在聊城茌平打工 来了大半年了 俺是河南滴 住厂里宿舍 厂里给签了合同 中不中")
+    assert chat.facts["hukou"] == {"province": "河南省"} and chat.facts["housing"] == "employer_dorm"
+
+
 # --- 8. other people outside the scheme ------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["我是缅甸人 在曲靖打工", "我是越南籍的 在聊城住了八个月", "我是美国人 在聊城教英语"])

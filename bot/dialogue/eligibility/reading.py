@@ -384,6 +384,10 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
             approximate[asked] = text.strip()
             reading.answered = True
             return reading
+        origin = _origin_alone(text) if not asked.startswith(("hukou.", "residence.")) else None
+        if origin:  # "四川" under "本人还是代办": said for the 户口, as "四川的" is
+            found_dict["hukou"] = origin
+            return reading
         reading.hint = str(error) or texts.NOT_UNDERSTOOD
         return reading
     except Exception:  # the parser must never silence the assistant
@@ -395,6 +399,22 @@ def read_text(text: str, asked: Optional[str], previous: Optional[str], city: Op
         approximate[asked.split(".", 1)[0]] = answer.approximate
     reading.answered = True
     return reading
+
+
+def _origin_alone(text: str) -> Optional[dict[str, Any]]:
+    """A message that is only a place outside the served cities ("四川", "河南周口"): where the
+    person is from (one lives in a served city to ask here); None for anything else."""
+    from bot.parsing.places import clean, find_known_city, find_known_county, parse_place
+
+    words = clean(text)
+    if not words or len(words) > 8 or find_known_city(words) or find_known_county(words):
+        return None
+    place = _safe(parse_place, words) or {}
+    named = "".join(str(place.get(level) or "") for level in ("province", "city", "county"))
+    if not place.get("province") or not named:
+        return None
+    # Nothing but the place: every character of the words is in its names (河南周口 ⊂ 河南省周口市).
+    return {k: v for k, v in place.items() if k in ("province", "city")} if set(words) <= set(named) else None
 
 
 def _set_answer(found: dict[str, Any], fact: str, value: Any) -> None:
