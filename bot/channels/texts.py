@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from bot.platform.ratelimit import TOO_MANY_MESSAGES_TEXT
 
-# The 政务服务便民热线 every city in the project has; HOTLINE overrides it.
-DEFAULT_HOTLINE = "12345"
+from bot.dialogue.texts import DEFAULT_HOTLINE  # the 政务服务便民热线; HOTLINE overrides it
 
 # Telegram answers private chats only: in a group the conversation (and the
 # personal data a booking needs) would be read by everyone in it.

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
+from bot.rules.policy import city_ids, load_city
+
 from . import endorsement, handoff, memory, texts
 from .checklists import personal_materials
 from .conversation import Conversation
@@ -88,7 +90,7 @@ def answer_topic(conversation: Conversation, topic: Optional[str]) -> Outcome:
         return out.set(**answered)
     if city is None:
         if conversation.slot("awaiting_city") and message.intent == "inform":
-            names = "、".join(memory.city_name(c) for c in memory.all_city_ids())
+            names = "、".join(load_city(c).name for c in city_ids())
             out = Outcome().say(texts.CITY_NOT_SERVED.format(cities=names), city_buttons())
         else:
             out = Outcome().say(texts.ASK_CITY_FOR_TOPIC, city_buttons())

@@ -113,10 +113,6 @@ class Conversation:
                 return "activation" if activated else "resume"
         return "activation" if activated else "resume"
 
-    def past_turns(self) -> list[PastTurn]:
-        """The user turns before the latest message: the step asked, the values set, the step asked next."""
-        return past_turns(self.events)
-
     def asked_already(self) -> bool:
         """The words of this turn so far carry buttons: a validator asked already.
 
@@ -183,7 +179,7 @@ class Conversation:
 
 
 def past_turns(events: Sequence[Mapping[str, Any]]) -> list[PastTurn]:
-    """See :meth:`Conversation.past_turns`."""
+    """The user turns before the latest message: the step asked, the values set, the step asked next."""
     turns: list[PastTurn] = []
     requested: Optional[str] = None
     current: Optional[dict[str, Any]] = None

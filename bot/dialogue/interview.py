@@ -28,6 +28,7 @@ import logging
 from typing import Any, Iterable
 
 from bot.platform.clock import today
+from bot.rules.policy import city_ids, load_city
 
 from . import handoff, memory, rating
 from .conversation import REQUESTED, Conversation
@@ -40,7 +41,7 @@ FORM = "eligibility_form"
 
 
 def city_buttons() -> list[dict[str, str]]:
-    return [button(memory.city_name(city), "inform", {"city": city}) for city in memory.all_city_ids()]
+    return [button(load_city(city).name, "inform", {"city": city}) for city in city_ids()]
 
 
 def says(outs: Iterable[Out]) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ import logging
 from typing import Any, Mapping, Optional
 
 from bot.platform.clock import today
-from bot.rules.policy import city_ids, load_city
 
 from . import stations
 from .conversation import Conversation, is_payload
@@ -54,14 +53,6 @@ FACT_SLOTS = ("city", "nationality", "hukou_province", "hukou_city", "hukou_coun
               "never_registered", "supplementary_proof_months", "housing", "employment", "study", "age",
               "disabled", "mobility_impaired", "by_proxy", "agent")
 MEMO = "interview"  # the interview's own memory (see the module's docstring)
-
-
-def city_name(city_id: str) -> str:
-    return load_city(city_id).name
-
-
-def all_city_ids() -> list[str]:
-    return city_ids()
 
 
 def _as_int(value: Any) -> Optional[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping, Optional
 
-from bot.handoff import texts as handoff_texts
+from bot.handoff import channel_of, texts as handoff_texts
 
 from . import memory, stores
 from .conversation import Conversation, is_payload
@@ -82,8 +82,6 @@ def ask_after(conversation: Conversation, topic: str) -> Outcome:
 
 def take(conversation: Conversation) -> Outcome:
     """A rating (a button or words): stored once per conversation, without personal data."""
-    from bot.handoff import channel_of
-
     text = conversation.text
     level, said = level_of(conversation.entities, text, is_payload(text))
     decision = conversation.slot("decision") if isinstance(conversation.slot("decision"), dict) else {}

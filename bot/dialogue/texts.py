@@ -47,7 +47,7 @@ HANDOFF_MORE = "您也可以继续问我，我会尽量回答。"
 
 # The store (or anything else an action needs) failed: said instead of an answer.
 BUSY = "系统繁忙，请稍后再试。您也可以拨打{hotline}政务服务便民热线咨询。"
-DEFAULT_HOTLINE = "12345"
+DEFAULT_HOTLINE = "12345"  # the 政务服务便民热线 every city in the project has
 
 
 def hotline() -> str:

@@ -37,7 +37,7 @@ from .booking.turns import wants_new_booking
 from .booking import replies as R
 from .booking.limits import may_book
 from .checklists import checklist_for, family_checklist
-from .conversation import REQUESTED, Conversation
+from .conversation import REQUESTED, Conversation, past_turns
 from .outcome import END_FORM, Outcome, button, run
 from .texts import busy_text, hotline
 
@@ -77,7 +77,7 @@ def _asked(conversation: Conversation, form: str) -> tuple[str, Optional[str], i
     """Why the form runs, the step it asked (for an answer) and that step's failed answers in a row."""
     kind = conversation.turn_kind(form)
     requested = conversation.slot(REQUESTED) if kind == "answer" else None
-    failures = failed_in_a_row(conversation.past_turns(), requested) if requested else 0
+    failures = failed_in_a_row(past_turns(conversation.events), requested) if requested else 0
     return kind, requested, failures
 
 
